@@ -1,0 +1,288 @@
+/* blip-cli-args.c — `blip run` flags: names follow the reference's argparse
+ * flags (--lr --sbatch --nepochs --F-prior --max-bit --mul ...). */
+#include "blip-cli-args.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (blip-cli-error-quark, blip_cli_error)
+
+gboolean
+blip_parse_double (const char *flag, const char *text, double min, double max, double *out, GError **error)
+{
+  char *end = NULL;
+  errno = 0;
+  double v = text ? g_ascii_strtod (text, &end) : NAN;
+  if (text == NULL || *text == '\0' || end == text || *end != '\0' || errno == ERANGE || !isfinite (v))
+    {
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                   "%s expects a number, got “%s”", flag, text ? text : "");
+      return FALSE;
+    }
+  if (v < min || v > max)
+    {
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                   "%s must be between %g and %g, got %s", flag, min, max, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+gboolean
+blip_parse_int (const char *flag, const char *text, gint64 min, gint64 max, gint64 *out, GError **error)
+{
+  char *end = NULL;
+  errno = 0;
+  gint64 v = text ? g_ascii_strtoll (text, &end, 10) : 0;
+  if (text == NULL || *text == '\0' || end == text || *end != '\0' || errno == ERANGE)
+    {
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                   "%s expects a whole number, got “%s”", flag, text ? text : "");
+      return FALSE;
+    }
+  if (v < min || v > max)
+    {
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                   "%s must be between %" G_GINT64_FORMAT " and %" G_GINT64_FORMAT ", got %s",
+                   flag, min, max, text);
+      return FALSE;
+    }
+  *out = v;
+  return TRUE;
+}
+
+typedef enum { T_STR, T_INT, T_DOUBLE, T_BOOL } ArgType;
+
+typedef struct {
+  const char *flag;
+  ArgType     type;
+  gsize       offset;       /* into BlipConfig, or (gsize)-1 for options handled by hand */
+  double      min, max;
+  const char *metavar;
+  const char *help;
+} ArgSpec;
+
+#define CFG(field) G_STRUCT_OFFSET (BlipConfig, field)
+#define NONE ((gsize) -1)
+
+static const ArgSpec specs[] = {
+  { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist or fmnist5" },
+  { "--approach", T_STR, CFG (approach), 0, 0, "NAME", "blip (default), sgd, sgd-frozen or ewc" },
+  { "--data-dir", T_STR, CFG (data_dir), 0, 0, "DIR", "where data sets live (else $BLIP_DATA_DIR, else the XDG data dir)" },
+  { "--output", T_STR, NONE, 0, 0, "DIR", "write results.json, acc_matrix.csv and timing.json here" },
+  { "--seed", T_INT, CFG (seed), 0, 4294967295.0, "N", "random seed (default 0)" },
+  { "--lr", T_DOUBLE, CFG (lr), 1e-12, 10, "X", "initial learning rate" },
+  { "--sbatch", T_INT, CFG (sbatch), 1, 65536, "N", "training batch size" },
+  { "--nepochs", T_INT, CFG (nepochs), 1, 100000, "N", "maximum epochs per task" },
+  { "--momentum", T_DOUBLE, CFG (momentum), 0, 0.999999, "X", "SGD momentum (default 0)" },
+  { "--weight-decay", T_DOUBLE, CFG (weight_decay), 0, 0.999999, "X", "SGD weight decay (default 0)" },
+  { "--lr-patience", T_INT, CFG (lr_patience), 1, 100000, "N", "epochs without improvement before lr /= lr-factor (default 5)" },
+  { "--lr-factor", T_DOUBLE, CFG (lr_factor), 1.000001, 1000, "X", "learning-rate divisor (default 3)" },
+  { "--lr-min", T_DOUBLE, CFG (lr_min), 0, 10, "X", "stop a task when lr falls below this (default 1e-4)" },
+  { "--ndim", T_INT, CFG (ndim), 1, 65536, "N", "hidden units of the MLP (default 1200)" },
+  { "--mul", T_DOUBLE, CFG (mul), 1e-3, 16, "X", "width multiplier of convolutional networks" },
+  { "--max-bit", T_INT, CFG (max_bit), 1, 24, "N", "bits per parameter (default 20)" },
+  { "--F-prior", T_DOUBLE, CFG (F_prior), 1e-300, 1e30, "X", "prior Fisher scale (default 1e-15)" },
+  { "--ste", T_BOOL, CFG (ste), 0, 0, NULL, "forward on Q(w, max-bit) with a straight-through gradient" },
+  { "--fisher-batches", T_INT, CFG (fisher_batches), 1, 100000, "N", "batches for the Fisher estimate (default 80)" },
+  { "--fisher-sbatch", T_INT, CFG (fisher_sbatch), 1, 65536, "N", "samples per Fisher batch (default 100)" },
+  { "--lamb", T_DOUBLE, CFG (ewc_lambda), 0, 1e12, "X", "EWC λ (default 5000)" },
+  { "--gamma", T_DOUBLE, CFG (ewc_gamma), 0, 1, "X", "online EWC decay γ (default 1)" },
+  { "--train-subset", T_INT, CFG (train_subset), 0, 1 << 30, "N", "use the first N training samples of each task (0: all)" },
+  { "--test-subset", T_INT, CFG (test_subset), 0, 1 << 30, "N", "use the first N test samples of each task (0: all)" },
+  { "--ntasks", T_INT, CFG (ntasks), 0, 1000, "N", "run only the first N tasks (0: all)" },
+  { "--valid-fraction", T_DOUBLE, CFG (valid_fraction), 0, 0.99, "X", "hold out this share of training data for validation (0: validate on the training set, as the reference)" },
+  { "--quiet", T_BOOL, NONE, 0, 0, NULL, "one line per task instead of a progress bar" },
+  { "--download", T_BOOL, NONE, 0, 0, NULL, "download missing data set files, verifying their checksums" },
+  { "--download-url", T_STR, NONE, 0, 0, "URL", "base URL to download from instead of the canonical ones" },
+  { "--threads", T_INT, NONE, 0, 256, "N", "BLAS threads (0: OpenBLAS default)" },
+};
+
+static const ArgSpec *
+find_spec (const char *flag)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (specs); i++)
+    if (strcmp (specs[i].flag, flag) == 0)
+      return &specs[i];
+  return NULL;
+}
+
+char *
+blip_run_options_help (void)
+{
+  GString *s = g_string_new ("Usage: blip run [OPTION…]\n\n"
+                             "Train a sequence of tasks with a continual-learning method and report the\n"
+                             "accuracy matrix, ACC, BWT and BLIP's used capacity.\n"
+                             "The experiment's paper settings are the defaults; flags override them.\n\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      g_autofree char *left = specs[i].metavar
+        ? g_strdup_printf ("%s %s", specs[i].flag, specs[i].metavar)
+        : g_strdup (specs[i].flag);
+      g_string_append_printf (s, "  %-26s %s\n", left, specs[i].help);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error)
+{
+  if (spec->offset == NONE)
+    {
+      if (strcmp (spec->flag, "--output") == 0)
+        g_free (o->output), o->output = g_strdup (value);
+      else if (strcmp (spec->flag, "--quiet") == 0)
+        o->quiet = TRUE;
+      else if (strcmp (spec->flag, "--download") == 0)
+        o->download = TRUE;
+      else if (strcmp (spec->flag, "--download-url") == 0)
+        g_free (o->download_url), o->download_url = g_strdup (value);
+      else if (strcmp (spec->flag, "--threads") == 0)
+        {
+          gint64 v;
+          if (!blip_parse_int (spec->flag, value, (gint64) spec->min, (gint64) spec->max, &v, error))
+            return FALSE;
+          o->threads = (int) v;
+        }
+      return TRUE;
+    }
+  gpointer field = G_STRUCT_MEMBER_P (&o->config, spec->offset);
+  switch (spec->type)
+    {
+    case T_STR:
+      if (*value == '\0')
+        {
+          g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE, "%s expects a non-empty value", spec->flag);
+          return FALSE;
+        }
+      g_free (*(char **) field);
+      *(char **) field = g_strdup (value);
+      return TRUE;
+    case T_INT:
+      {
+        gint64 v;
+        if (!blip_parse_int (spec->flag, value, (gint64) spec->min, (gint64) spec->max, &v, error))
+          return FALSE;
+        if (spec->offset == CFG (seed))
+          *(guint64 *) field = (guint64) v;
+        else
+          *(int *) field = (int) v;
+        return TRUE;
+      }
+    case T_DOUBLE:
+      return blip_parse_double (spec->flag, value, spec->min, spec->max, (double *) field, error);
+    case T_BOOL:
+      *(gboolean *) field = TRUE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
+blip_run_options_parse (BlipRunOptions *o, int argc, char **argv, GError **error)
+{
+  memset (o, 0, sizeof *o);
+  blip_config_init_defaults (&o->config);
+
+  /* First pass: the experiment, whose paper preset the other flags override. */
+  const char *experiment = "mnist5";
+  for (int i = 1; i < argc; i++)
+    {
+      if (g_str_has_prefix (argv[i], "--experiment="))
+        experiment = argv[i] + strlen ("--experiment=");
+      else if (strcmp (argv[i], "--experiment") == 0 && i + 1 < argc)
+        experiment = argv[++i];
+    }
+  if (blip_experiment_info (experiment) == NULL)
+    {
+      gsize n;
+      const BlipExperimentInfo *list = blip_experiment_list (&n);
+      GString *names = g_string_new (NULL);
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "", list[i].name);
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                   "--experiment: unknown experiment “%s” (expected one of: %s)", experiment, names->str);
+      g_string_free (names, TRUE);
+      return FALSE;
+    }
+  if (!blip_config_apply_preset (&o->config, experiment, error))
+    return FALSE;
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      if (!g_str_has_prefix (arg, "--"))
+        {
+          g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                       "unexpected argument “%s” (options start with --)", arg);
+          return FALSE;
+        }
+      g_autofree char *name = NULL;
+      const char *value = NULL;
+      const char *eq = strchr (arg, '=');
+      if (eq != NULL)
+        {
+          name = g_strndup (arg, eq - arg);
+          value = eq + 1;
+        }
+      else
+        name = g_strdup (arg);
+      const ArgSpec *spec = find_spec (name);
+      if (spec == NULL)
+        {
+          g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE, "unknown option %s", name);
+          return FALSE;
+        }
+      if (spec->type == T_BOOL)
+        {
+          if (value != NULL)
+            {
+              g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE, "%s takes no value", spec->flag);
+              return FALSE;
+            }
+        }
+      else if (value == NULL)
+        {
+          if (i + 1 >= argc)
+            {
+              g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE, "%s expects a value (%s)",
+                           spec->flag, spec->metavar);
+              return FALSE;
+            }
+          value = argv[++i];
+        }
+      if (!apply (o, spec, value, error))
+        return FALSE;
+    }
+
+  if (blip_strategy_lookup (o->config.approach) == NULL)
+    {
+      gsize n;
+      const BlipStrategyClass * const *list = blip_strategy_list (&n);
+      GString *names = g_string_new (NULL);
+      for (gsize i = 0; i < n; i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "", list[i]->name);
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                   "--approach: unknown approach “%s” (expected one of: %s)", o->config.approach, names->str);
+      g_string_free (names, TRUE);
+      return FALSE;
+    }
+  g_autoptr(GError) local = NULL;
+  if (!blip_config_validate (&o->config, &local))
+    {
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE, "%s", local->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+blip_run_options_clear (BlipRunOptions *o)
+{
+  blip_config_clear (&o->config);
+  g_clear_pointer (&o->output, g_free);
+  g_clear_pointer (&o->download_url, g_free);
+}

@@ -1,0 +1,41 @@
+/* blip-cli-args.h — the `blip run` flag parser, separate from main() so tests
+ * and the fuzzer can drive it. Every bad flag or value becomes a GError that
+ * names the flag and what was expected. */
+#pragma once
+
+#include <glib.h>
+#include "blip.h"
+
+G_BEGIN_DECLS
+
+#define BLIP_CLI_ERROR (blip_cli_error_quark ())
+GQuark blip_cli_error_quark (void);
+
+typedef enum {
+  BLIP_CLI_ERROR_USAGE,     /* unknown flag, missing or malformed value */
+} BlipCliError;
+
+typedef struct {
+  BlipConfig config;
+  char      *output;        /* --output DIR */
+  gboolean   quiet;
+  gboolean   download;
+  char      *download_url;
+  int        threads;       /* 0: OpenBLAS default */
+} BlipRunOptions;
+
+/* Parses `blip run` arguments (argv[0] is "run" or the program name). The
+ * experiment's paper preset is applied first, then the flags given. */
+gboolean blip_run_options_parse (BlipRunOptions *options, int argc, char **argv, GError **error);
+void     blip_run_options_clear (BlipRunOptions *options);
+/* The --help text of `blip run`. */
+char    *blip_run_options_help  (void);
+
+/* Strict number parsers used for every flag: the whole string must be a
+ * finite number in [min, max]. */
+gboolean blip_parse_double (const char *flag, const char *text, double min, double max,
+                            double *out, GError **error);
+gboolean blip_parse_int    (const char *flag, const char *text, gint64 min, gint64 max,
+                            gint64 *out, GError **error);
+
+G_END_DECLS

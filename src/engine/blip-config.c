@@ -1,0 +1,133 @@
+/* blip-config.c — defaults, validation and paper presets for BlipConfig. */
+#include "blip-config.h"
+
+#include <math.h>
+
+G_DEFINE_QUARK (blip-config-error-quark, blip_config_error)
+
+void
+blip_config_init_defaults (BlipConfig *config)
+{
+  *config = (BlipConfig) {
+    .experiment = g_strdup ("mnist5"),
+    .approach = g_strdup ("blip"),
+    .data_dir = NULL,
+    .seed = 0,
+    .lr = 0.01,
+    .sbatch = 64,
+    .nepochs = 200,
+    .momentum = 0.0,
+    .weight_decay = 0.0,
+    .lr_patience = 5,
+    .lr_factor = 3.0,
+    .lr_min = 1e-4,
+    .ndim = 1200,
+    .mul = 1.0,
+    .max_bit = 20,
+    .F_prior = 1e-15,
+    .ste = FALSE,
+    .fisher_batches = 80,
+    .fisher_sbatch = 100,
+    .ewc_lambda = 5000.0,
+    .ewc_gamma = 1.0,
+    .train_subset = 0,
+    .test_subset = 0,
+    .ntasks = 0,
+    .valid_fraction = 0.0,
+  };
+}
+
+void
+blip_config_copy (BlipConfig *dest, const BlipConfig *src)
+{
+  *dest = *src;
+  dest->experiment = g_strdup (src->experiment);
+  dest->approach = g_strdup (src->approach);
+  dest->data_dir = g_strdup (src->data_dir);
+}
+
+void
+blip_config_clear (BlipConfig *config)
+{
+  g_clear_pointer (&config->experiment, g_free);
+  g_clear_pointer (&config->approach, g_free);
+  g_clear_pointer (&config->data_dir, g_free);
+}
+
+typedef struct {
+  const char *experiment;
+  double lr;
+  int sbatch;
+  int nepochs;
+  double F_prior;
+  int ndim;
+} Preset;
+
+/* The reference's README commands for the MLP benchmarks. */
+static const Preset presets[] = {
+  { "mnist5",  0.01, 64, 200, 1e-15, 1200 },
+  { "pmnist",  0.01, 64, 200, 1e-15, 1200 },
+  { "fmnist5", 0.01, 64, 200, 1e-15, 1200 },
+};
+
+gboolean
+blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (presets); i++)
+    {
+      const Preset *p = &presets[i];
+      if (g_strcmp0 (p->experiment, experiment) != 0)
+        continue;
+      config->lr = p->lr;
+      config->sbatch = p->sbatch;
+      config->nepochs = p->nepochs;
+      config->F_prior = p->F_prior;
+      config->ndim = p->ndim;
+      g_free (config->experiment);
+      config->experiment = g_strdup (experiment);
+      return TRUE;
+    }
+  g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+               "unknown experiment “%s” (expected one of: mnist5, pmnist, fmnist5)", experiment);
+  return FALSE;
+}
+
+#define CHECK(cond, ...) G_STMT_START {                                        \
+    if (!(cond)) {                                                             \
+      g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID, __VA_ARGS__); \
+      return FALSE;                                                            \
+    } } G_STMT_END
+
+gboolean
+blip_config_validate (const BlipConfig *c, GError **error)
+{
+  CHECK (isfinite (c->lr) && c->lr > 0 && c->lr <= 10, "--lr must be in (0, 10], got %g", c->lr);
+  CHECK (c->sbatch >= 1 && c->sbatch <= 65536, "--sbatch must be in [1, 65536], got %d", c->sbatch);
+  CHECK (c->nepochs >= 1 && c->nepochs <= 100000, "--nepochs must be in [1, 100000], got %d", c->nepochs);
+  CHECK (isfinite (c->momentum) && c->momentum >= 0 && c->momentum < 1,
+         "--momentum must be in [0, 1), got %g", c->momentum);
+  CHECK (isfinite (c->weight_decay) && c->weight_decay >= 0 && c->weight_decay < 1,
+         "--weight-decay must be in [0, 1), got %g", c->weight_decay);
+  CHECK (c->lr_patience >= 1, "--lr-patience must be at least 1, got %d", c->lr_patience);
+  CHECK (isfinite (c->lr_factor) && c->lr_factor > 1, "--lr-factor must be above 1, got %g", c->lr_factor);
+  CHECK (isfinite (c->lr_min) && c->lr_min >= 0, "--lr-min must be ≥ 0, got %g", c->lr_min);
+  CHECK (c->ndim >= 1 && c->ndim <= 65536, "--ndim must be in [1, 65536], got %d", c->ndim);
+  CHECK (isfinite (c->mul) && c->mul > 0 && c->mul <= 16, "--mul must be in (0, 16], got %g", c->mul);
+  CHECK (c->max_bit >= 1 && c->max_bit <= 24,
+         "--max-bit must be in [1, 24] (a float has 24 significant bits), got %d", c->max_bit);
+  /* A zero or negative prior makes the information gain log(x/0): NaN or inf bits. */
+  CHECK (isfinite (c->F_prior) && c->F_prior > 0 && c->F_prior < 1e30,
+         "--F-prior must be a positive finite number, got %g", c->F_prior);
+  CHECK (c->fisher_batches >= 1, "--fisher-batches must be at least 1, got %d", c->fisher_batches);
+  CHECK (c->fisher_sbatch >= 1 && c->fisher_sbatch <= 65536,
+         "--fisher-sbatch must be in [1, 65536], got %d", c->fisher_sbatch);
+  CHECK (isfinite (c->ewc_lambda) && c->ewc_lambda >= 0, "--lamb must be ≥ 0, got %g", c->ewc_lambda);
+  CHECK (isfinite (c->ewc_gamma) && c->ewc_gamma >= 0 && c->ewc_gamma <= 1,
+         "--gamma must be in [0, 1], got %g", c->ewc_gamma);
+  CHECK (c->train_subset >= 0, "--train-subset must be ≥ 0, got %d", c->train_subset);
+  CHECK (c->test_subset >= 0, "--test-subset must be ≥ 0, got %d", c->test_subset);
+  CHECK (c->ntasks >= 0, "--ntasks must be ≥ 0, got %d", c->ntasks);
+  CHECK (isfinite (c->valid_fraction) && c->valid_fraction >= 0 && c->valid_fraction < 1,
+         "--valid-fraction must be in [0, 1), got %g", c->valid_fraction);
+  return TRUE;
+}

@@ -1,0 +1,66 @@
+/* blip-config.h — the run configuration shared by the engine, the CLI and the app.
+ *
+ * One plain struct holds every knob of a run so that a run is reproducible from
+ * its configuration and seed alone. Experiments provide paper presets; front-ends
+ * override fields from flags or widgets.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define BLIP_CONFIG_ERROR (blip_config_error_quark ())
+GQuark blip_config_error_quark (void);
+
+typedef enum {
+  BLIP_CONFIG_ERROR_INVALID,   /* a value is out of range or would produce NaN */
+} BlipConfigError;
+
+typedef struct {
+  /* What to run */
+  char    *experiment;      /* "mnist5", "pmnist", "fmnist5" */
+  char    *approach;        /* a strategy name from the registry: "blip", "sgd", ... */
+  char    *data_dir;        /* NULL: resolved by blip_data_dir_resolve() */
+  guint64  seed;
+
+  /* Optimisation (names follow the reference's flags) */
+  double   lr;
+  int      sbatch;
+  int      nepochs;
+  double   momentum;
+  double   weight_decay;
+  int      lr_patience;     /* epochs without validation improvement before lr /= lr_factor */
+  double   lr_factor;
+  double   lr_min;          /* stop the task when lr falls below this */
+
+  /* Network */
+  int      ndim;            /* hidden width of the MLP */
+  double   mul;             /* width multiplier (convolutional networks) */
+
+  /* BLIP */
+  int      max_bit;
+  double   F_prior;
+  gboolean ste;             /* forward on Q(w, max_bit) with a straight-through gradient */
+  int      fisher_batches;  /* batches of fisher_sbatch samples used to estimate the Fisher */
+  int      fisher_sbatch;
+
+  /* EWC */
+  double   ewc_lambda;
+  double   ewc_gamma;
+
+  /* Data subsets, for tests and classroom runs; 0 means the whole split */
+  int      train_subset;    /* training samples per task */
+  int      test_subset;     /* test samples per task */
+  int      ntasks;          /* 0: all tasks of the experiment */
+  double   valid_fraction;  /* 0: validate on the training set, as the reference does */
+} BlipConfig;
+
+void        blip_config_init_defaults (BlipConfig *config);
+void        blip_config_copy          (BlipConfig *dest, const BlipConfig *src);
+void        blip_config_clear         (BlipConfig *config);
+gboolean    blip_config_validate      (const BlipConfig *config, GError **error);
+/* Paper settings for an experiment (lr, sbatch, nepochs, F_prior, ...). FALSE if unknown. */
+gboolean    blip_config_apply_preset  (BlipConfig *config, const char *experiment, GError **error);
+
+G_END_DECLS

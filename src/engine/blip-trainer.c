@@ -1,0 +1,661 @@
+/* blip-trainer.c — the training loop as a resumable state machine.
+ *
+ * Each call to blip_trainer_step() advances through phases
+ *   TASK_BEGIN → EPOCH_BEGIN → BATCH … BATCH → EPOCH_END → … → TASK_END → …
+ * so a UI can stop after any batch, epoch or task and go on later with exactly
+ * the same arithmetic as an uninterrupted run.
+ */
+#include "blip-trainer.h"
+#include "blip-optim.h"
+
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK (blip-trainer-error-quark, blip_trainer_error)
+
+/* Evaluation batches are larger than training ones: no gradients, better GEMMs. */
+#define EVAL_BATCH 500
+/* Elements per optimiser chunk: the update and the strategy hook run over one
+ * chunk while it is in L1/L2. */
+#define UPDATE_CHUNK 8192
+
+typedef enum {
+  PHASE_RUN_BEGIN,
+  PHASE_TASK_BEGIN,
+  PHASE_EPOCH_BEGIN,
+  PHASE_BATCH,
+  PHASE_EPOCH_END,
+  PHASE_TASK_END,
+  PHASE_DONE,
+} Phase;
+
+typedef struct {
+  guint            id;
+  BlipObserverFunc func;
+  gpointer         user_data;
+  GDestroyNotify   destroy;
+} Observer;
+
+struct _BlipTrainer {
+  BlipConfig       config;
+  BlipExperiment  *experiment;
+  BlipStrategy    *strategy;
+  BlipNetwork     *net;
+  BlipSgd         *sgd;
+  BlipRng          rng;
+  GArray          *observers;
+  guint            next_observer_id;
+
+  int              n_tasks;
+  int              max_batch;
+  float           *x;              /* [max_batch × input_dim] */
+  gint32          *y;              /* [max_batch] */
+  int             *order;          /* shuffled sample order of the current epoch */
+  float           *best_params;    /* the best model of the current task */
+
+  /* Loop state */
+  Phase            phase;
+  int              task;
+  int              epoch;
+  int              batch;
+  int              n_batches;
+  double           lr;
+  int              patience;
+  double           best_loss;
+  gboolean         stop_task;
+  double           epoch_loss_sum; /* running training loss of the epoch, for events */
+  gint64           epoch_start_us;
+  gint64           run_start_us;
+  double           elapsed_before; /* seconds spent in earlier step() calls */
+
+  double          *acc;            /* n_tasks² */
+  double          *loss;
+  double          *capacity;       /* n_tasks × n_layers */
+  double          *fisher_seconds; /* n_tasks */
+  gboolean        *nan_stop;       /* n_tasks */
+  GArray          *history;        /* BlipEpochRecord */
+  const float     *fisher_task;
+
+  gint             pause_requested;
+  gint             cancelled;
+};
+
+static double
+now_seconds (void)
+{
+  return g_get_monotonic_time () / 1e6;
+}
+
+BlipTrainer *
+blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStrategy *strategy,
+                  GError **error)
+{
+  g_return_val_if_fail (config && experiment && strategy, NULL);
+  if (!blip_config_validate (config, error))
+    {
+      blip_experiment_free (experiment);
+      blip_strategy_free (strategy);
+      return NULL;
+    }
+
+  BlipTrainer *tr = g_new0 (BlipTrainer, 1);
+  blip_config_copy (&tr->config, config);
+  tr->experiment = experiment;
+  tr->strategy = strategy;
+  tr->observers = g_array_new (FALSE, TRUE, sizeof (Observer));
+  tr->history = g_array_new (FALSE, TRUE, sizeof (BlipEpochRecord));
+  tr->n_tasks = experiment->n_tasks;
+  tr->max_batch = MAX (MAX (config->sbatch, config->fisher_sbatch), EVAL_BATCH);
+
+  /* The network's initialisation has its own stream, so data order or Fisher
+   * sampling never changes the starting weights of a seed. */
+  BlipRng init_rng;
+  blip_rng_seed_stream (&init_rng, config->seed, 1);
+  blip_rng_seed_stream (&tr->rng, config->seed, 2);
+
+  int *classes = g_new (int, tr->n_tasks);
+  for (int t = 0; t < tr->n_tasks; t++)
+    classes[t] = experiment->tasks[t].ncla;
+  int hidden[1] = { config->ndim };
+  tr->net = blip_network_new_mlp (experiment->input_dim, hidden, 1, classes, tr->n_tasks,
+                                  strategy->klass->quantized, config->max_bit, config->F_prior,
+                                  &init_rng, tr->max_batch);
+  g_free (classes);
+  if (config->ste && strategy->klass->quantized)
+    blip_network_set_quantized_forward (tr->net, TRUE);
+
+  if (!blip_strategy_init (strategy, tr->net, config, error))
+    {
+      blip_trainer_free (tr);
+      return NULL;
+    }
+
+  tr->sgd = blip_sgd_new (tr->net->n_params, config->lr, config->momentum, config->weight_decay);
+  tr->x = g_new (float, (gsize) tr->max_batch * experiment->input_dim);
+  tr->y = g_new (gint32, tr->max_batch);
+  int max_train = 0;
+  for (int t = 0; t < tr->n_tasks; t++)
+    max_train = MAX (max_train, experiment->tasks[t].train.n);
+  tr->order = g_new (int, max_train);
+  tr->best_params = g_new (float, tr->net->n_params);
+
+  gsize nn = (gsize) tr->n_tasks * tr->n_tasks;
+  tr->acc = g_new (double, nn);
+  tr->loss = g_new (double, nn);
+  for (gsize i = 0; i < nn; i++)
+    tr->acc[i] = tr->loss[i] = NAN;
+  tr->capacity = g_new (double, (gsize) tr->n_tasks * tr->net->n_layers);
+  for (gsize i = 0; i < (gsize) tr->n_tasks * tr->net->n_layers; i++)
+    tr->capacity[i] = NAN;
+  tr->fisher_seconds = g_new (double, tr->n_tasks);
+  for (int t = 0; t < tr->n_tasks; t++)
+    tr->fisher_seconds[t] = NAN;
+  tr->nan_stop = g_new0 (gboolean, tr->n_tasks);
+  tr->phase = PHASE_RUN_BEGIN;
+  tr->next_observer_id = 1;
+  return tr;
+}
+
+void
+blip_trainer_free (BlipTrainer *tr)
+{
+  if (tr == NULL)
+    return;
+  for (guint i = 0; i < tr->observers->len; i++)
+    {
+      Observer *o = &g_array_index (tr->observers, Observer, i);
+      if (o->destroy)
+        o->destroy (o->user_data);
+    }
+  g_array_free (tr->observers, TRUE);
+  g_array_free (tr->history, TRUE);
+  blip_strategy_free (tr->strategy);
+  blip_experiment_free (tr->experiment);
+  blip_network_free (tr->net);
+  blip_sgd_free (tr->sgd);
+  g_free (tr->x);
+  g_free (tr->y);
+  g_free (tr->order);
+  g_free (tr->best_params);
+  g_free (tr->acc);
+  g_free (tr->loss);
+  g_free (tr->capacity);
+  g_free (tr->fisher_seconds);
+  g_free (tr->nan_stop);
+  blip_config_clear (&tr->config);
+  g_free (tr);
+}
+
+guint
+blip_trainer_add_observer (BlipTrainer *tr, BlipObserverFunc func, gpointer user_data,
+                           GDestroyNotify destroy)
+{
+  Observer o = { tr->next_observer_id++, func, user_data, destroy };
+  g_array_append_val (tr->observers, o);
+  return o.id;
+}
+
+void
+blip_trainer_remove_observer (BlipTrainer *tr, guint id)
+{
+  for (guint i = 0; i < tr->observers->len; i++)
+    {
+      Observer *o = &g_array_index (tr->observers, Observer, i);
+      if (o->id != id)
+        continue;
+      if (o->destroy)
+        o->destroy (o->user_data);
+      g_array_remove_index (tr->observers, i);
+      return;
+    }
+}
+
+void
+blip_trainer_emit (BlipTrainer *tr, const BlipEvent *event)
+{
+  for (guint i = 0; i < tr->observers->len; i++)
+    {
+      Observer *o = &g_array_index (tr->observers, Observer, i);
+      o->func (tr, event, o->user_data);
+    }
+}
+
+static BlipEvent
+event_new (BlipTrainer *tr, BlipEventType type)
+{
+  return (BlipEvent) {
+    .type = type,
+    .task = tr->task,
+    .n_tasks = tr->n_tasks,
+    .epoch = tr->epoch,
+    .batch = tr->batch,
+    .n_batches = tr->n_batches,
+    .lr = tr->lr,
+    .loss = NAN, .acc = NAN, .valid_loss = NAN, .valid_acc = NAN, .seconds = NAN,
+  };
+}
+
+static void
+emit_message (BlipTrainer *tr, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+emit_message (BlipTrainer *tr, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *text = g_strdup_vprintf (format, args);
+  va_end (args);
+  BlipEvent ev = event_new (tr, BLIP_EVENT_MESSAGE);
+  ev.message = text;
+  blip_trainer_emit (tr, &ev);
+}
+
+void
+blip_trainer_evaluate (BlipTrainer *tr, int task, const BlipSplit *split, double *loss, double *acc)
+{
+  BlipNetwork *net = tr->net;
+  double total = 0.0;
+  long hits = 0;
+  for (int start = 0; start < split->n; start += tr->max_batch)
+    {
+      int B = MIN (tr->max_batch, split->n - start);
+      int correct = 0;
+      blip_split_gather_range (split, start, B, tr->x, tr->y);
+      blip_network_forward (net, tr->x, B, task);
+      total += blip_network_loss (net, tr->y, B, task, &correct);
+      hits += correct;
+    }
+  double mean = total / split->n;
+  /* A regularised method validates on the loss it trains on, as the reference's
+   * criterion() does in eval(). */
+  if (tr->strategy->klass->penalty != NULL)
+    mean += tr->strategy->klass->penalty (tr->strategy, net, NULL);
+  if (loss)
+    *loss = mean;
+  if (acc)
+    *acc = (double) hits / split->n;
+}
+
+void
+blip_trainer_estimate_fisher (BlipTrainer *tr, int task, BlipFisherLabels labels,
+                              gboolean batch_mean_scale, float *fisher)
+{
+  BlipNetwork *net = tr->net;
+  const BlipSplit *split = &tr->experiment->tasks[task].train;
+  int bs = tr->config.fisher_sbatch;
+  int total = MIN (split->n, tr->config.fisher_batches * bs);
+  int ncla = tr->experiment->tasks[task].ncla;
+
+  /* A fresh shuffle of the task's training set; the first `total` samples. */
+  for (int i = 0; i < split->n; i++)
+    tr->order[i] = i;
+  blip_rng_shuffle (&tr->rng, tr->order, split->n);
+
+  for (int start = 0; start < total; start += bs)
+    {
+      int B = MIN (bs, total - start);
+      blip_split_gather (split, tr->order + start, B, tr->x, tr->y);
+      blip_network_forward (net, tr->x, B, task);
+      blip_network_loss (net, tr->y, B, task, NULL);
+      if (labels == BLIP_FISHER_SAMPLED)
+        for (int b = 0; b < B; b++)
+          {
+            /* Draw a label from the softmax: the Fisher proper, not the empirical one. */
+            const float *p = net->probs + (gsize) b * ncla;
+            float u = blip_rng_uniform (&tr->rng), acc = 0.0f;
+            int c = 0;
+            for (; c < ncla - 1; c++)
+              {
+                acc += p[c];
+                if (u < acc)
+                  break;
+              }
+            tr->y[b] = c;
+          }
+      blip_network_loss_backward (net, tr->y, B, task, batch_mean_scale ? 1.0f / B : 1.0f);
+      blip_network_fisher_backward (net, tr->x, B, task, 1.0f / total, fisher);
+    }
+}
+
+static gboolean
+task_begin (BlipTrainer *tr, GError **error)
+{
+  tr->epoch = 0;
+  tr->lr = tr->config.lr;
+  tr->patience = tr->config.lr_patience;
+  tr->best_loss = INFINITY;
+  tr->stop_task = FALSE;
+  blip_sgd_reset (tr->sgd, tr->lr);
+  memcpy (tr->best_params, tr->net->params, sizeof (float) * tr->net->n_params);
+  const BlipTask *task = &tr->experiment->tasks[tr->task];
+  tr->n_batches = (task->train.n + tr->config.sbatch - 1) / tr->config.sbatch;
+  if (tr->strategy->klass->before_task)
+    tr->strategy->klass->before_task (tr->strategy, tr, tr->task);
+  BlipEvent ev = event_new (tr, BLIP_EVENT_TASK_START);
+  blip_trainer_emit (tr, &ev);
+  return TRUE;
+}
+
+static void
+epoch_begin (BlipTrainer *tr)
+{
+  const BlipSplit *train = &tr->experiment->tasks[tr->task].train;
+  for (int i = 0; i < train->n; i++)
+    tr->order[i] = i;
+  blip_rng_shuffle (&tr->rng, tr->order, train->n);
+  tr->batch = 0;
+  tr->epoch_loss_sum = 0.0;
+  tr->epoch_start_us = g_get_monotonic_time ();
+}
+
+/* Optimiser update of one layer's parameters, fused chunk by chunk with the
+ * strategy's per-element hook. */
+static void
+update_layer (BlipTrainer *tr, BlipLayer *layer)
+{
+  if (layer->frozen)
+    return;
+  BlipNetwork *net = tr->net;
+  void (*hook) (BlipStrategy *, BlipLayer *, gsize, gsize) = tr->strategy->klass->after_update;
+  gsize n = layer->n_weight + layer->n_bias;
+  for (gsize lo = 0; lo < n; lo += UPDATE_CHUNK)
+    {
+      gsize hi = MIN (n, lo + UPDATE_CHUNK);
+      blip_sgd_step_range (tr->sgd, net->params, net->grads, layer->offset + lo, layer->offset + hi);
+      if (hook)
+        hook (tr->strategy, layer, lo, hi);
+    }
+}
+
+static void
+train_batch (BlipTrainer *tr)
+{
+  BlipNetwork *net = tr->net;
+  const BlipSplit *train = &tr->experiment->tasks[tr->task].train;
+  int start = tr->batch * tr->config.sbatch;
+  int B = MIN (tr->config.sbatch, train->n - start);
+
+  blip_split_gather (train, tr->order + start, B, tr->x, tr->y);
+  blip_network_forward (net, tr->x, B, tr->task);
+  double loss = blip_network_loss (net, tr->y, B, tr->task, NULL) / B;
+  blip_network_loss_backward (net, tr->y, B, tr->task, 1.0f / B);
+  blip_network_backward (net, tr->x, B, tr->task);
+  if (tr->strategy->klass->penalty)
+    loss += tr->strategy->klass->penalty (tr->strategy, net, net->grads);
+
+  for (int i = 0; i < net->n_layers; i++)
+    update_layer (tr, &net->layers[i]);
+  update_layer (tr, &net->heads[tr->task]);
+  if (net->forward_params != NULL)
+    blip_network_sync_quantized_forward (net);
+
+  tr->epoch_loss_sum += loss;
+  BlipEvent ev = event_new (tr, BLIP_EVENT_BATCH_END);
+  ev.loss = loss;
+  tr->batch++;
+  blip_trainer_emit (tr, &ev);
+}
+
+static void
+epoch_end (BlipTrainer *tr)
+{
+  const BlipTask *task = &tr->experiment->tasks[tr->task];
+  double train_loss, train_acc, valid_loss, valid_acc;
+  blip_trainer_evaluate (tr, tr->task, &task->train, &train_loss, &train_acc);
+  if (task->valid_is_train)
+    {
+      /* The reference evaluates the same samples twice; once gives the same numbers. */
+      valid_loss = train_loss;
+      valid_acc = train_acc;
+    }
+  else
+    blip_trainer_evaluate (tr, tr->task, &task->valid, &valid_loss, &valid_acc);
+
+  BlipEvent ev = event_new (tr, BLIP_EVENT_EPOCH_END);
+  ev.loss = train_loss;
+  ev.acc = train_acc;
+  ev.valid_loss = valid_loss;
+  ev.valid_acc = valid_acc;
+  ev.seconds = (g_get_monotonic_time () - tr->epoch_start_us) / 1e6;
+
+  BlipEpochRecord rec = { tr->task, tr->epoch, train_loss, train_acc, valid_loss, valid_acc,
+                          tr->lr, ev.seconds };
+  g_array_append_val (tr->history, rec);
+
+  if (isnan (valid_loss) || isnan (train_loss))
+    {
+      tr->nan_stop[tr->task] = TRUE;
+      tr->stop_task = TRUE;
+      blip_trainer_emit (tr, &ev);
+      emit_message (tr, "task %d: the loss became NaN in epoch %d; stopping the task and "
+                    "restoring the best model (validation loss %.4f)", tr->task, tr->epoch + 1,
+                    tr->best_loss);
+      return;
+    }
+
+  if (valid_loss < tr->best_loss)
+    {
+      tr->best_loss = valid_loss;
+      tr->patience = tr->config.lr_patience;
+      memcpy (tr->best_params, tr->net->params, sizeof (float) * tr->net->n_params);
+      ev.improved = TRUE;
+    }
+  else if (--tr->patience <= 0)
+    {
+      tr->lr /= tr->config.lr_factor;
+      if (tr->lr < tr->config.lr_min)
+        tr->stop_task = TRUE;
+      else
+        {
+          tr->patience = tr->config.lr_patience;
+          blip_sgd_reset (tr->sgd, tr->lr);
+        }
+    }
+  blip_trainer_emit (tr, &ev);
+  tr->epoch++;
+  if (tr->epoch >= tr->config.nepochs)
+    tr->stop_task = TRUE;
+}
+
+static gboolean
+task_end (BlipTrainer *tr, GError **error)
+{
+  BlipNetwork *net = tr->net;
+  memcpy (net->params, tr->best_params, sizeof (float) * net->n_params);
+  if (net->forward_params != NULL)
+    blip_network_sync_quantized_forward (net);
+
+  if (tr->strategy->klass->after_task)
+    {
+      double t0 = now_seconds ();
+      if (!tr->strategy->klass->after_task (tr->strategy, tr, tr->task, error))
+        return FALSE;
+      tr->fisher_seconds[tr->task] = now_seconds () - t0;
+      if (net->forward_params != NULL)
+        blip_network_sync_quantized_forward (net);
+    }
+
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      const BlipQuantState *q = net->layers[i].quant;
+      if (q != NULL)
+        tr->capacity[tr->task * net->n_layers + i] =
+          (double) blip_quant_state_used_bits (q) / ((double) q->max_bit * q->n);
+    }
+
+  for (int u = 0; u <= tr->task; u++)
+    {
+      double loss, acc;
+      blip_trainer_evaluate (tr, u, &tr->experiment->tasks[u].test, &loss, &acc);
+      tr->acc[tr->task * tr->n_tasks + u] = acc;
+      tr->loss[tr->task * tr->n_tasks + u] = loss;
+    }
+  BlipEvent ev = event_new (tr, BLIP_EVENT_TASK_END);
+  ev.acc = tr->acc[tr->task * tr->n_tasks + tr->task];
+  blip_trainer_emit (tr, &ev);
+  return TRUE;
+}
+
+/* Runs one phase. Returns FALSE with error set on failure. */
+static gboolean
+advance (BlipTrainer *tr, GError **error)
+{
+  switch (tr->phase)
+    {
+    case PHASE_RUN_BEGIN:
+      {
+        BlipEvent ev = event_new (tr, BLIP_EVENT_RUN_START);
+        blip_trainer_emit (tr, &ev);
+        tr->task = 0;
+        tr->phase = PHASE_TASK_BEGIN;
+        return TRUE;
+      }
+    case PHASE_TASK_BEGIN:
+      if (!task_begin (tr, error))
+        return FALSE;
+      tr->phase = PHASE_EPOCH_BEGIN;
+      return TRUE;
+    case PHASE_EPOCH_BEGIN:
+      epoch_begin (tr);
+      tr->phase = PHASE_BATCH;
+      return TRUE;
+    case PHASE_BATCH:
+      train_batch (tr);
+      if (tr->batch >= tr->n_batches)
+        tr->phase = PHASE_EPOCH_END;
+      return TRUE;
+    case PHASE_EPOCH_END:
+      epoch_end (tr);
+      tr->phase = tr->stop_task ? PHASE_TASK_END : PHASE_EPOCH_BEGIN;
+      return TRUE;
+    case PHASE_TASK_END:
+      if (!task_end (tr, error))
+        return FALSE;
+      if (tr->task + 1 < tr->n_tasks)
+        {
+          tr->task++;
+          tr->phase = PHASE_TASK_BEGIN;
+        }
+      else
+        {
+          tr->phase = PHASE_DONE;
+          BlipEvent ev = event_new (tr, BLIP_EVENT_RUN_END);
+          blip_trainer_emit (tr, &ev);
+        }
+      return TRUE;
+    case PHASE_DONE:
+    default:
+      return TRUE;
+    }
+}
+
+BlipStatus
+blip_trainer_step (BlipTrainer *tr, BlipStepUnit unit, GError **error)
+{
+  if (g_atomic_int_get (&tr->cancelled))
+    {
+      g_set_error_literal (error, BLIP_TRAINER_ERROR, BLIP_TRAINER_ERROR_CANCELLED, "the run was cancelled");
+      return BLIP_STATUS_CANCELLED;
+    }
+  if (tr->phase == PHASE_DONE)
+    return BLIP_STATUS_FINISHED;
+
+  gint64 start = g_get_monotonic_time ();
+  BlipStatus status = BLIP_STATUS_READY;
+  gboolean unit_done = FALSE;
+  while (tr->phase != PHASE_DONE)
+    {
+      /* Once the unit is complete, finish only the bookkeeping that follows it
+       * (epoch and task ends), so the trainer rests before the next batch. */
+      if (unit_done && tr->phase != PHASE_EPOCH_END && tr->phase != PHASE_TASK_END)
+        break;
+      if (tr->phase == PHASE_BATCH)
+        {
+          if (g_atomic_int_get (&tr->cancelled))
+            {
+              g_set_error_literal (error, BLIP_TRAINER_ERROR, BLIP_TRAINER_ERROR_CANCELLED,
+                                   "the run was cancelled");
+              status = BLIP_STATUS_CANCELLED;
+              break;
+            }
+          if (g_atomic_int_compare_and_exchange (&tr->pause_requested, 1, 0))
+            {
+              status = BLIP_STATUS_PAUSED;
+              break;
+            }
+        }
+      Phase before = tr->phase;
+      if (!advance (tr, error))
+        {
+          status = BLIP_STATUS_FAILED;
+          break;
+        }
+      if ((unit == BLIP_STEP_BATCH && before == PHASE_BATCH) ||
+          (unit == BLIP_STEP_EPOCH && before == PHASE_EPOCH_END) ||
+          (unit == BLIP_STEP_TASK && before == PHASE_TASK_END))
+        unit_done = TRUE;
+    }
+  tr->elapsed_before += (g_get_monotonic_time () - start) / 1e6;
+  if (status == BLIP_STATUS_READY && tr->phase == PHASE_DONE)
+    status = BLIP_STATUS_FINISHED;
+  return status;
+}
+
+void
+blip_trainer_request_pause (BlipTrainer *tr)
+{
+  g_atomic_int_set (&tr->pause_requested, 1);
+}
+
+void
+blip_trainer_cancel (BlipTrainer *tr)
+{
+  g_atomic_int_set (&tr->cancelled, 1);
+}
+
+const BlipConfig *blip_trainer_get_config (BlipTrainer *tr) { return &tr->config; }
+BlipNetwork *blip_trainer_get_network (BlipTrainer *tr) { return tr->net; }
+BlipExperiment *blip_trainer_get_experiment (BlipTrainer *tr) { return tr->experiment; }
+BlipStrategy *blip_trainer_get_strategy (BlipTrainer *tr) { return tr->strategy; }
+int blip_trainer_get_n_tasks (BlipTrainer *tr) { return tr->n_tasks; }
+int blip_trainer_get_task (BlipTrainer *tr) { return tr->task; }
+double blip_trainer_get_lr (BlipTrainer *tr) { return tr->lr; }
+const double *blip_trainer_get_acc_matrix (BlipTrainer *tr) { return tr->acc; }
+const double *blip_trainer_get_loss_matrix (BlipTrainer *tr) { return tr->loss; }
+double blip_trainer_get_elapsed (BlipTrainer *tr) { return tr->elapsed_before; }
+const float *blip_trainer_get_fisher_task (BlipTrainer *tr) { return tr->fisher_task; }
+
+const BlipEpochRecord *
+blip_trainer_get_history (BlipTrainer *tr, guint *n)
+{
+  if (n)
+    *n = tr->history->len;
+  return (const BlipEpochRecord *) tr->history->data;
+}
+
+double
+blip_trainer_get_capacity (BlipTrainer *tr, int task, int layer)
+{
+  g_return_val_if_fail (task >= 0 && task < tr->n_tasks && layer >= 0 && layer < tr->net->n_layers, NAN);
+  return tr->capacity[task * tr->net->n_layers + layer];
+}
+
+gboolean
+blip_trainer_task_hit_nan (BlipTrainer *tr, int task)
+{
+  g_return_val_if_fail (task >= 0 && task < tr->n_tasks, FALSE);
+  return tr->nan_stop[task];
+}
+
+double
+blip_trainer_get_fisher_seconds (BlipTrainer *tr, int task)
+{
+  g_return_val_if_fail (task >= 0 && task < tr->n_tasks, NAN);
+  return tr->fisher_seconds[task];
+}
+
+void
+blip_trainer_set_fisher_task (BlipTrainer *tr, const float *fisher)
+{
+  tr->fisher_task = fisher;
+}

@@ -1,0 +1,73 @@
+/* blip-strategy.h — continual-learning methods as hook tables plugged into the
+ * one training loop.
+ *
+ * The trainer owns the loop; a strategy only says what happens around it:
+ *   before_task   e.g. freeze the features after the first task (FT-FIX)
+ *   penalty       an extra loss and its gradient (EWC)
+ *   after_update  a per-element hook on each range the optimiser just updated,
+ *                 while that range is in cache (BLIP: clip to the frozen bits)
+ *   after_task    consolidation (BLIP: Fisher → IG → bits → quantize)
+ *   memory_bytes  the state the method keeps, for comparisons
+ * A new method is one new file and one line in the registry (blip-strategy.c);
+ * both front-ends list methods from that registry.
+ */
+#pragma once
+
+#include <glib.h>
+#include "blip-config.h"
+#include "blip-network.h"
+
+G_BEGIN_DECLS
+
+#define BLIP_STRATEGY_ERROR (blip_strategy_error_quark ())
+GQuark blip_strategy_error_quark (void);
+
+typedef enum {
+  BLIP_STRATEGY_ERROR_UNKNOWN,   /* no method of that name */
+} BlipStrategyError;
+
+typedef struct _BlipTrainer BlipTrainer;
+typedef struct _BlipStrategy BlipStrategy;
+
+typedef struct {
+  const char *name;          /* registry key and --approach value */
+  const char *title;         /* for tables and the app */
+  const char *description;
+  gboolean    quantized;     /* feature layers carry BLIP state */
+  gsize       instance_size; /* ≥ sizeof (BlipStrategy) */
+
+  gboolean (*init)          (BlipStrategy *self, BlipNetwork *net, const BlipConfig *config, GError **error);
+  void     (*finalize)      (BlipStrategy *self);
+  void     (*before_task)   (BlipStrategy *self, BlipTrainer *trainer, int task);
+  /* Returns the penalty added to the loss; when grads != NULL also adds its
+   * gradient into grads (the network's gradient arena). */
+  double   (*penalty)       (BlipStrategy *self, BlipNetwork *net, float *grads);
+  void     (*after_update)  (BlipStrategy *self, BlipLayer *layer, gsize lo, gsize hi);
+  gboolean (*after_task)    (BlipStrategy *self, BlipTrainer *trainer, int task, GError **error);
+  gsize    (*memory_bytes)  (BlipStrategy *self, BlipNetwork *net);
+} BlipStrategyClass;
+
+struct _BlipStrategy {
+  const BlipStrategyClass *klass;
+  BlipConfig               config;
+  BlipNetwork             *net;    /* borrowed from the trainer */
+};
+
+/* Every registered method, and its count. */
+const BlipStrategyClass * const *blip_strategy_list (gsize *n);
+const BlipStrategyClass *blip_strategy_lookup (const char *name);
+
+BlipStrategy *blip_strategy_new      (const char *name, GError **error);
+gboolean      blip_strategy_init     (BlipStrategy *self, BlipNetwork *net, const BlipConfig *config,
+                                      GError **error);
+void          blip_strategy_free     (BlipStrategy *self);
+const char   *blip_strategy_get_name (const BlipStrategy *self);
+gsize         blip_strategy_memory_bytes (BlipStrategy *self);
+
+/* The method classes, for the registry. */
+extern const BlipStrategyClass blip_strategy_blip_class;
+extern const BlipStrategyClass blip_strategy_sgd_class;
+extern const BlipStrategyClass blip_strategy_sgd_frozen_class;
+extern const BlipStrategyClass blip_strategy_ewc_class;
+
+G_END_DECLS

@@ -1,0 +1,138 @@
+/* blip-test-util.c — see blip-test-util.h. */
+#include "blip-test-util.h"
+
+#include <glib/gstdio.h>
+#include <zlib.h>
+#include <string.h>
+
+char *
+blip_test_real_data_dir (const char *relative_file)
+{
+  const char *dir = g_getenv ("BLIP_DATA_DIR");
+  if (dir == NULL || *dir == '\0')
+    {
+      g_test_skip ("BLIP_DATA_DIR is not set: the real data sets are not available here "
+                   "(.ci/run points it at ../shared/data)");
+      return NULL;
+    }
+  g_autofree char *path = g_build_filename (dir, relative_file, NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *msg = g_strdup_printf ("real data file %s is absent", path);
+      g_test_skip (msg);
+      return NULL;
+    }
+  return g_strdup (dir);
+}
+
+char *
+blip_test_mkdtemp (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("blip-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+blip_test_rmtree (const char *path)
+{
+  GDir *dir = g_dir_open (path, 0, NULL);
+  if (dir != NULL)
+    {
+      const char *name;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+            blip_test_rmtree (child);
+          else
+            g_unlink (child);
+        }
+      g_dir_close (dir);
+    }
+  g_rmdir (path);
+}
+
+static void
+write_bytes (const char *path, const guint8 *bytes, gsize len)
+{
+  if (g_str_has_suffix (path, ".gz"))
+    {
+      gzFile gz = gzopen (path, "wb6");
+      g_assert_nonnull (gz);
+      g_assert_cmpint (gzwrite (gz, bytes, (unsigned) len), ==, (int) len);
+      g_assert_cmpint (gzclose (gz), ==, Z_OK);
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+      g_file_set_contents (path, (const char *) bytes, (gssize) len, &error);
+      g_assert_no_error (error);
+    }
+}
+
+static void
+put_be32 (guint8 *p, guint32 v)
+{
+  p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v;
+}
+
+void
+blip_test_write_idx_images (const char *path, const guint8 *pixels, int count, int rows, int cols)
+{
+  gsize n = (gsize) count * rows * cols;
+  g_autofree guint8 *buf = g_malloc (16 + n);
+  put_be32 (buf, 2051);
+  put_be32 (buf + 4, count);
+  put_be32 (buf + 8, rows);
+  put_be32 (buf + 12, cols);
+  memcpy (buf + 16, pixels, n);
+  write_bytes (path, buf, 16 + n);
+}
+
+void
+blip_test_write_idx_labels (const char *path, const guint8 *labels, int count)
+{
+  g_autofree guint8 *buf = g_malloc (8 + count);
+  put_be32 (buf, 2049);
+  put_be32 (buf + 4, count);
+  memcpy (buf + 8, labels, count);
+  write_bytes (path, buf, 8 + count);
+}
+
+static void
+fake_split (const char *dir, const char *prefix, int n, GRand *rand)
+{
+  const int rows = 28, cols = 28;
+  g_autofree guint8 *pixels = g_malloc0 ((gsize) n * rows * cols);
+  g_autofree guint8 *labels = g_malloc (n);
+  for (int i = 0; i < n; i++)
+    {
+      int c = g_rand_int_range (rand, 0, 10);
+      guint8 *img = pixels + (gsize) i * rows * cols;
+      labels[i] = c;
+      for (int p = 0; p < rows * cols; p++)
+        img[p] = g_rand_int_range (rand, 0, 60);
+      /* A bright 3-pixel-wide bar whose row depends on the class. */
+      int r0 = 2 + c * 2;
+      for (int r = r0; r < r0 + 3 && r < rows; r++)
+        for (int x = 4; x < 24; x++)
+          img[r * cols + x] = 200 + g_rand_int_range (rand, 0, 55);
+    }
+  g_autofree char *ip = g_strdup_printf ("%s/%s-images-idx3-ubyte.gz", dir, prefix);
+  g_autofree char *lp = g_strdup_printf ("%s/%s-labels-idx1-ubyte.gz", dir, prefix);
+  blip_test_write_idx_images (ip, pixels, n, rows, cols);
+  blip_test_write_idx_labels (lp, labels, n);
+}
+
+void
+blip_test_write_fake_mnist (const char *dir, const char *subdir, int n_train, int n_test, guint64 seed)
+{
+  g_autofree char *sub = g_build_filename (dir, subdir, NULL);
+  g_mkdir_with_parents (sub, 0755);
+  GRand *rand = g_rand_new_with_seed ((guint32) seed);
+  fake_split (sub, "train", n_train, rand);
+  fake_split (sub, "t10k", n_test, rand);
+  g_rand_free (rand);
+}

@@ -1,0 +1,31 @@
+/* blip-test-util.h — helpers shared by the test programs: locating the real
+ * data sets (skipping with a reason when absent), temporary folders, and small
+ * IDX fixtures that the tests write themselves. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The real data directory ($BLIP_DATA_DIR), or NULL after g_test_skip() with a
+ * reason naming what is missing. `relative_file` is checked to exist under it,
+ * e.g. "mnist/train-images-idx3-ubyte.gz". */
+char    *blip_test_real_data_dir (const char *relative_file);
+
+/* A fresh temporary folder, removed again by blip_test_rmtree(). */
+char    *blip_test_mkdtemp       (void);
+void     blip_test_rmtree        (const char *path);
+
+/* Writes an IDX image file (magic 2051) or label file (magic 2049), gzip
+ * compressed when path ends in ".gz". */
+void     blip_test_write_idx_images (const char *path, const guint8 *pixels,
+                                     int count, int rows, int cols);
+void     blip_test_write_idx_labels (const char *path, const guint8 *labels, int count);
+
+/* A small MNIST-like data set in <dir>/mnist/: n_train and n_test images of
+ * rows×cols whose class (0..9) is written as a bright bar at a class-specific
+ * position plus seeded noise, so a network can learn it quickly. */
+void     blip_test_write_fake_mnist (const char *dir, const char *subdir,
+                                     int n_train, int n_test, guint64 seed);
+
+G_END_DECLS

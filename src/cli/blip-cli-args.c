@@ -70,6 +70,7 @@ typedef struct {
 
 static const ArgSpec specs[] = {
   { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist or fmnist5" },
+  { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs) or classroom (3 epochs, 2000 samples per task)" },
   { "--approach", T_STR, CFG (approach), 0, 0, "NAME", "blip (default), sgd, sgd-frozen or ewc" },
   { "--data-dir", T_STR, CFG (data_dir), 0, 0, "DIR", "where data sets live (else $BLIP_DATA_DIR, else the XDG data dir)" },
   { "--output", T_STR, NONE, 0, 0, "DIR", "write results.json, acc_matrix.csv and timing.json here" },
@@ -132,7 +133,9 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
 {
   if (spec->offset == NONE)
     {
-      if (strcmp (spec->flag, "--output") == 0)
+      if (strcmp (spec->flag, "--preset") == 0)
+        ;   /* applied before the other flags */
+      else if (strcmp (spec->flag, "--output") == 0)
         g_free (o->output), o->output = g_strdup (value);
       else if (strcmp (spec->flag, "--quiet") == 0)
         o->quiet = TRUE;
@@ -188,13 +191,17 @@ blip_run_options_parse (BlipRunOptions *o, int argc, char **argv, GError **error
   blip_config_init_defaults (&o->config);
 
   /* First pass: the experiment, whose paper preset the other flags override. */
-  const char *experiment = "mnist5";
+  const char *experiment = "mnist5", *preset = "paper";
   for (int i = 1; i < argc; i++)
     {
       if (g_str_has_prefix (argv[i], "--experiment="))
         experiment = argv[i] + strlen ("--experiment=");
       else if (strcmp (argv[i], "--experiment") == 0 && i + 1 < argc)
         experiment = argv[++i];
+      else if (g_str_has_prefix (argv[i], "--preset="))
+        preset = argv[i] + strlen ("--preset=");
+      else if (strcmp (argv[i], "--preset") == 0 && i + 1 < argc)
+        preset = argv[++i];
     }
   if (blip_experiment_info (experiment) == NULL)
     {
@@ -210,6 +217,12 @@ blip_run_options_parse (BlipRunOptions *o, int argc, char **argv, GError **error
     }
   if (!blip_config_apply_preset (&o->config, experiment, error))
     return FALSE;
+  g_autoptr(GError) preset_error = NULL;
+  if (!blip_config_apply_speed_preset (&o->config, preset, &preset_error))
+    {
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE, "--preset: %s", preset_error->message);
+      return FALSE;
+    }
 
   for (int i = 1; i < argc; i++)
     {

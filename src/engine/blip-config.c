@@ -92,6 +92,28 @@ blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **e
   return FALSE;
 }
 
+gboolean
+blip_config_apply_speed_preset (BlipConfig *config, const char *preset, GError **error)
+{
+  if (g_strcmp0 (preset, "paper") == 0)
+    return TRUE;
+  if (g_strcmp0 (preset, "quick") == 0)
+    {
+      config->nepochs = 5;
+      return TRUE;
+    }
+  if (g_strcmp0 (preset, "classroom") == 0)
+    {
+      config->nepochs = 3;
+      config->train_subset = 2000;
+      config->test_subset = 1000;
+      return TRUE;
+    }
+  g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+               "unknown preset “%s” (expected paper, quick or classroom)", preset ? preset : "(null)");
+  return FALSE;
+}
+
 #define CHECK(cond, ...) G_STMT_START {                                        \
     if (!(cond)) {                                                             \
       g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID, __VA_ARGS__); \

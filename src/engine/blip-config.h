@@ -63,4 +63,9 @@ gboolean    blip_config_validate      (const BlipConfig *config, GError **error)
 /* Paper settings for an experiment (lr, sbatch, nepochs, F_prior, ...). FALSE if unknown. */
 gboolean    blip_config_apply_preset  (BlipConfig *config, const char *experiment, GError **error);
 
+/* Speed presets on top of the paper settings: "paper" (no change), "quick"
+ * (5 epochs per task on the full data) and "classroom" (3 epochs on 2,000
+ * training samples per task: an MNIST-5 task in seconds). */
+gboolean    blip_config_apply_speed_preset (BlipConfig *config, const char *preset, GError **error);
+
 G_END_DECLS

@@ -44,7 +44,8 @@ char  *blip_data_dir_resolve (const char *flag_dir);
 
 /* Full path of one file of a data set. Looks in <data_dir>/<subdir>/ for the name
  * and for the name without ".gz", then in the data set's system folders. On
- * failure the error lists every place looked and how to obtain the file. */
+ * failure the error lists every place looked and how to obtain the file.
+ * A NULL data_dir means blip_data_dir_resolve (NULL). */
 char  *blip_dataset_find_file (const BlipDataset *dataset,
                                const char        *data_dir,
                                const char        *file_name,
@@ -52,14 +53,21 @@ char  *blip_dataset_find_file (const BlipDataset *dataset,
 
 typedef void (*BlipDownloadProgress) (const char *file_name,
                                       gint64      received,
-                                      gint64      total,     /* -1 when unknown */
+                                      gint64      total,     /* Content-Length, else the
+                                                                table's size, else -1 */
                                       gpointer    user_data);
 
 /* Downloads every file of the data set that is not yet present into
  * <data_dir>/<subdir>/, trying each base URL in turn (base_url overrides the
  * list, e.g. a local mirror or a test server). Each file is written to a
  * temporary name, its md5 is checked, and only then is it renamed into place; a
- * file that fails the check is deleted and reported. */
+ * file that fails the check is deleted and reported. Files that
+ * blip_dataset_find_file already finds (system folders included) are skipped.
+ * When every location fails, the error is BLIP_DATA_ERROR_CHECKSUM if one of
+ * them delivered wrong contents, else BLIP_DATA_ERROR_DOWNLOAD, and its
+ * message names each URL tried and why it failed. Socket operations time out
+ * after 30 s ($BLIP_DOWNLOAD_TIMEOUT, in seconds, overrides). A NULL data_dir
+ * means blip_data_dir_resolve (NULL). */
 gboolean blip_dataset_download (const BlipDataset    *dataset,
                                 const char           *data_dir,
                                 const char           *base_url,

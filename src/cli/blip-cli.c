@@ -30,6 +30,13 @@ on_sigint (int sig)
 static void
 print_download_progress (const char *file, gint64 received, gint64 total, gpointer user_data)
 {
+  /* Redraw at most 10 times a second, and always for the last chunk. */
+  static gint64 last_us;
+  gint64 now = g_get_monotonic_time ();
+  gboolean done = total > 0 && received >= total;
+  if (!done && now - last_us < 100000)
+    return;
+  last_us = now;
   if (total > 0)
     fprintf (stderr, "\r\033[K  %s: %.1f / %.1f MB (%.0f%%)", file, received / 1e6, total / 1e6,
              100.0 * received / total);

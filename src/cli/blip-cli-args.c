@@ -14,8 +14,9 @@ blip_parse_double (const char *flag, const char *text, double min, double max, d
 {
   char *end = NULL;
   errno = 0;
-  double v = text ? g_ascii_strtod (text, &end) : NAN;
-  if (text == NULL || *text == '\0' || end == text || *end != '\0' || errno == ERANGE || !isfinite (v))
+  /* strtod skips leading blanks; the whole string must be the number. */
+  double v = text && !g_ascii_isspace (*text) ? g_ascii_strtod (text, &end) : NAN;
+  if (text == NULL || *text == '\0' || end == NULL || end == text || *end != '\0' || errno == ERANGE || !isfinite (v))
     {
       g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
                    "%s expects a number, got “%s”", flag, text ? text : "");
@@ -36,8 +37,8 @@ blip_parse_int (const char *flag, const char *text, gint64 min, gint64 max, gint
 {
   char *end = NULL;
   errno = 0;
-  gint64 v = text ? g_ascii_strtoll (text, &end, 10) : 0;
-  if (text == NULL || *text == '\0' || end == text || *end != '\0' || errno == ERANGE)
+  gint64 v = text && !g_ascii_isspace (*text) ? g_ascii_strtoll (text, &end, 10) : 0;
+  if (text == NULL || *text == '\0' || end == NULL || end == text || *end != '\0' || errno == ERANGE)
     {
       g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
                    "%s expects a whole number, got “%s”", flag, text ? text : "");

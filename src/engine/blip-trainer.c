@@ -45,6 +45,7 @@ struct _BlipTrainer {
   BlipRng          rng;
   GArray          *observers;
   guint            next_observer_id;
+  int              emitting;       /* depth of blip_trainer_emit calls in progress */
 
   int              n_tasks;
   int              max_batch;
@@ -65,7 +66,7 @@ struct _BlipTrainer {
   gboolean         stop_task;
   double           epoch_loss_sum; /* running training loss of the epoch, for events */
   gint64           epoch_start_us;
-  gint64           run_start_us;
+  gint64           idle_since_us;  /* end of the last step() call: time between calls is not training */
   double           elapsed_before; /* seconds spent in earlier step() calls */
 
   double          *acc;            /* n_tasks² */
@@ -164,7 +165,7 @@ blip_trainer_free (BlipTrainer *tr)
   for (guint i = 0; i < tr->observers->len; i++)
     {
       Observer *o = &g_array_index (tr->observers, Observer, i);
-      if (o->destroy)
+      if (o->func != NULL && o->destroy)
         o->destroy (o->user_data);
     }
   g_array_free (tr->observers, TRUE);
@@ -201,11 +202,16 @@ blip_trainer_remove_observer (BlipTrainer *tr, guint id)
   for (guint i = 0; i < tr->observers->len; i++)
     {
       Observer *o = &g_array_index (tr->observers, Observer, i);
-      if (o->id != id)
+      if (o->id != id || o->func == NULL)
         continue;
       if (o->destroy)
         o->destroy (o->user_data);
-      g_array_remove_index (tr->observers, i);
+      /* During an emission the array must keep its indices: mark the slot and
+       * compact when the outermost emission ends. */
+      if (tr->emitting > 0)
+        o->func = NULL;
+      else
+        g_array_remove_index (tr->observers, i);
       return;
     }
 }
@@ -213,11 +219,19 @@ blip_trainer_remove_observer (BlipTrainer *tr, guint id)
 void
 blip_trainer_emit (BlipTrainer *tr, const BlipEvent *event)
 {
-  for (guint i = 0; i < tr->observers->len; i++)
+  tr->emitting++;
+  /* Observers added during the emission see the next event, not this one. */
+  guint n = tr->observers->len;
+  for (guint i = 0; i < n; i++)
     {
       Observer *o = &g_array_index (tr->observers, Observer, i);
-      o->func (tr, event, o->user_data);
+      if (o->func != NULL)
+        o->func (tr, event, o->user_data);
     }
+  if (--tr->emitting == 0)
+    for (guint i = tr->observers->len; i-- > 0;)
+      if (g_array_index (tr->observers, Observer, i).func == NULL)
+        g_array_remove_index (tr->observers, i);
 }
 
 static BlipEvent
@@ -561,6 +575,10 @@ blip_trainer_step (BlipTrainer *tr, BlipStepUnit unit, GError **error)
     return BLIP_STATUS_FINISHED;
 
   gint64 start = g_get_monotonic_time ();
+  /* Time spent between calls (paused, or a UI waiting for its next step)
+   * is not part of the epoch. */
+  if (tr->idle_since_us != 0)
+    tr->epoch_start_us += start - tr->idle_since_us;
   BlipStatus status = BLIP_STATUS_READY;
   gboolean unit_done = FALSE;
   while (tr->phase != PHASE_DONE)
@@ -595,7 +613,8 @@ blip_trainer_step (BlipTrainer *tr, BlipStepUnit unit, GError **error)
           (unit == BLIP_STEP_TASK && before == PHASE_TASK_END))
         unit_done = TRUE;
     }
-  tr->elapsed_before += (g_get_monotonic_time () - start) / 1e6;
+  tr->idle_since_us = g_get_monotonic_time ();
+  tr->elapsed_before += (tr->idle_since_us - start) / 1e6;
   if (status == BLIP_STATUS_READY && tr->phase == PHASE_DONE)
     status = BLIP_STATUS_FINISHED;
   return status;

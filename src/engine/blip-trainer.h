@@ -128,7 +128,8 @@ gboolean              blip_trainer_task_hit_nan    (BlipTrainer *trainer, int ta
 double                blip_trainer_get_elapsed     (BlipTrainer *trainer);
 /* Seconds spent estimating the Fisher after each task (NaN when not done). */
 double                blip_trainer_get_fisher_seconds (BlipTrainer *trainer, int task);
-/* The task's Fisher while FISHER_READY/BITS_UPDATED are being delivered, else NULL. */
+/* The task's Fisher while FISHER_READY is being delivered, else NULL (BLIP
+ * folds it into the accumulated Fisher before BITS_UPDATED). */
 const float          *blip_trainer_get_fisher_task (BlipTrainer *trainer);
 
 /* Services for strategies. */
@@ -144,8 +145,8 @@ typedef enum {
  * size, as the reference's backward hooks see it. */
 void         blip_trainer_estimate_fisher (BlipTrainer *trainer, int task, BlipFisherLabels labels,
                                            gboolean batch_mean_scale, float *fisher);
-/* Makes F_t visible to snapshots while FISHER_READY and BITS_UPDATED are
- * delivered; NULL again afterwards. */
+/* Makes F_t visible to snapshots (and blip_trainer_get_fisher_task) until
+ * set back to NULL; strategies set it around their FISHER_READY event. */
 void         blip_trainer_set_fisher_task (BlipTrainer *trainer, const float *fisher);
 /* Delivers an event to every observer. */
 void         blip_trainer_emit            (BlipTrainer *trainer, const BlipEvent *event);

@@ -62,10 +62,7 @@ print_summary (BlipTrainer *tr, double wall_seconds)
   BlipNetwork *net = blip_trainer_get_network (tr);
   const double *acc = blip_trainer_get_acc_matrix (tr);
   int T = blip_trainer_get_n_tasks (tr);
-  int last = -1;
-  for (int i = 0; i < T; i++)
-    if (!isnan (acc[i * T + i]))
-      last = i;
+  int last = blip_trainer_get_tasks_done (tr) - 1;
 
   printf ("\nAccuracy matrix A[i][j] (%%): test accuracy on task j after training task i\n");
   printf ("%-12s", "after \\ on");

@@ -104,19 +104,6 @@ append_matrix (GString *out, const double *m, int T)
   g_string_append (out, "  ]");
 }
 
-/* Index of the last task whose row is filled, or -1. */
-static int
-last_row (BlipTrainer *tr)
-{
-  const double *acc = blip_trainer_get_acc_matrix (tr);
-  int T = blip_trainer_get_n_tasks (tr);
-  int last = -1;
-  for (int i = 0; i < T; i++)
-    if (!isnan (acc[i * T + i]))
-      last = i;
-  return last;
-}
-
 char *
 blip_results_json (BlipTrainer *tr)
 {
@@ -125,7 +112,7 @@ blip_results_json (BlipTrainer *tr)
   BlipNetwork *net = blip_trainer_get_network (tr);
   BlipStrategy *strategy = blip_trainer_get_strategy (tr);
   int T = blip_trainer_get_n_tasks (tr);
-  int last = last_row (tr);
+  int last = blip_trainer_get_tasks_done (tr) - 1;
   const double *acc = blip_trainer_get_acc_matrix (tr);
   GString *o = g_string_new ("{\n");
 

@@ -48,6 +48,7 @@ struct _BlipTrainer {
   int              emitting;       /* depth of blip_trainer_emit calls in progress */
 
   int              n_tasks;
+  int              tasks_done;
   int              max_batch;
   float           *x;              /* [max_batch × input_dim] */
   gint32          *y;              /* [max_batch] */
@@ -504,6 +505,7 @@ task_end (BlipTrainer *tr, GError **error)
       tr->acc[tr->task * tr->n_tasks + u] = acc;
       tr->loss[tr->task * tr->n_tasks + u] = loss;
     }
+  tr->tasks_done = tr->task + 1;
   BlipEvent ev = event_new (tr, BLIP_EVENT_TASK_END);
   ev.acc = tr->acc[tr->task * tr->n_tasks + tr->task];
   blip_trainer_emit (tr, &ev);
@@ -638,6 +640,7 @@ BlipExperiment *blip_trainer_get_experiment (BlipTrainer *tr) { return tr->exper
 BlipStrategy *blip_trainer_get_strategy (BlipTrainer *tr) { return tr->strategy; }
 int blip_trainer_get_n_tasks (BlipTrainer *tr) { return tr->n_tasks; }
 int blip_trainer_get_task (BlipTrainer *tr) { return tr->task; }
+int blip_trainer_get_tasks_done (BlipTrainer *tr) { return tr->tasks_done; }
 double blip_trainer_get_lr (BlipTrainer *tr) { return tr->lr; }
 const double *blip_trainer_get_acc_matrix (BlipTrainer *tr) { return tr->acc; }
 const double *blip_trainer_get_loss_matrix (BlipTrainer *tr) { return tr->loss; }

@@ -115,6 +115,8 @@ BlipExperiment       *blip_trainer_get_experiment (BlipTrainer *trainer);
 BlipStrategy         *blip_trainer_get_strategy   (BlipTrainer *trainer);
 int                   blip_trainer_get_n_tasks    (BlipTrainer *trainer);
 int                   blip_trainer_get_task       (BlipTrainer *trainer);
+/* Tasks trained, consolidated and tested so far: rows of the accuracy matrix filled. */
+int                   blip_trainer_get_tasks_done (BlipTrainer *trainer);
 double                blip_trainer_get_lr         (BlipTrainer *trainer);
 /* Row-major n_tasks × n_tasks; A[i][j] is the test accuracy on task j after
  * training task i, NaN where not measured yet. Likewise the test losses. */

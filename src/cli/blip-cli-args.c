@@ -101,6 +101,8 @@ static const ArgSpec specs[] = {
   { "--download", T_BOOL, NONE, 0, 0, NULL, "download missing data set files, verifying their checksums" },
   { "--download-url", T_STR, NONE, 0, 0, "URL", "base URL to download from instead of the canonical ones" },
   { "--threads", T_INT, NONE, 0, 256, "N", "BLAS threads (0: OpenBLAS default)" },
+  { "--checkpoint-every", T_INT, NONE, 0, 1000000, "N", "also save a checkpoint every N epochs (always after each task)" },
+  { "--resume", T_STR, NONE, 0, 0, "DIR", "continue the run in DIR from its newest valid checkpoint" },
 };
 
 static const ArgSpec *
@@ -135,7 +137,11 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
   if (spec->offset == NONE)
     {
       if (strcmp (spec->flag, "--preset") == 0)
-        ;   /* applied before the other flags */
+        {
+          /* applied before the other flags; it changes the configuration */
+          if (o->config_flag == NULL)
+            o->config_flag = g_strdup (spec->flag);
+        }
       else if (strcmp (spec->flag, "--output") == 0)
         g_free (o->output), o->output = g_strdup (value);
       else if (strcmp (spec->flag, "--quiet") == 0)
@@ -144,15 +150,19 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
         o->download = TRUE;
       else if (strcmp (spec->flag, "--download-url") == 0)
         g_free (o->download_url), o->download_url = g_strdup (value);
-      else if (strcmp (spec->flag, "--threads") == 0)
+      else if (strcmp (spec->flag, "--resume") == 0)
+        g_free (o->resume), o->resume = g_strdup (value);
+      else if (strcmp (spec->flag, "--threads") == 0 || strcmp (spec->flag, "--checkpoint-every") == 0)
         {
           gint64 v;
           if (!blip_parse_int (spec->flag, value, (gint64) spec->min, (gint64) spec->max, &v, error))
             return FALSE;
-          o->threads = (int) v;
+          *(spec->flag[2] == 't' ? &o->threads : &o->checkpoint_every) = (int) v;
         }
       return TRUE;
     }
+  if (o->config_flag == NULL && spec->offset != CFG (data_dir))
+    o->config_flag = g_strdup (spec->flag);
   gpointer field = G_STRUCT_MEMBER_P (&o->config, spec->offset);
   switch (spec->type)
     {
@@ -272,6 +282,13 @@ blip_run_options_parse (BlipRunOptions *o, int argc, char **argv, GError **error
         return FALSE;
     }
 
+  if (o->resume != NULL && o->config_flag != NULL)
+    {
+      g_set_error (error, BLIP_CLI_ERROR, BLIP_CLI_ERROR_USAGE,
+                   "%s cannot be combined with --resume: a resumed run keeps the configuration "
+                   "stored in its checkpoint", o->config_flag);
+      return FALSE;
+    }
   if (blip_strategy_lookup (o->config.approach) == NULL)
     {
       gsize n;
@@ -299,4 +316,6 @@ blip_run_options_clear (BlipRunOptions *o)
   blip_config_clear (&o->config);
   g_clear_pointer (&o->output, g_free);
   g_clear_pointer (&o->download_url, g_free);
+  g_clear_pointer (&o->resume, g_free);
+  g_clear_pointer (&o->config_flag, g_free);
 }

@@ -22,6 +22,9 @@ typedef struct {
   gboolean   download;
   char      *download_url;
   int        threads;       /* 0: OpenBLAS default */
+  int        checkpoint_every;  /* also checkpoint every N epochs (0: only after each task) */
+  char      *resume;        /* --resume DIR */
+  char      *config_flag;   /* the first flag given that changes the configuration, if any */
 } BlipRunOptions;
 
 /* Parses `blip run` arguments (argv[0] is "run" or the program name). The

@@ -6,6 +6,8 @@
 #include "blip-bench.h"
 
 #include <cblas.h>
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <locale.h>
 #include <signal.h>
@@ -21,10 +23,11 @@ static BlipTrainer *volatile running_trainer;
 static void
 on_sigint (int sig)
 {
-  /* Only an atomic store: the trainer stops after the current batch. */
+  /* Only an atomic store: the trainer pauses after the current batch, and the
+   * loop below saves a checkpoint before exiting. */
   BlipTrainer *tr = running_trainer;
   if (tr != NULL)
-    blip_trainer_cancel (tr);
+    blip_trainer_request_pause (tr);
 }
 
 static void
@@ -114,6 +117,72 @@ print_summary (BlipTrainer *tr, double wall_seconds)
   printf ("Peak memory                  %8.1f MiB\n", peak_rss_mib ());
 }
 
+typedef struct {
+  const char *dir;
+  guint64     seq;       /* sequence number of the next checkpoint */
+  int         epochs;    /* epochs run by this process */
+  int         every;
+} Checkpointer;
+
+/* Checkpoints kept in the output folder; older ones are removed once a newer
+ * one is safely on disk. */
+#define KEEP_CHECKPOINTS 2
+
+static guint64
+next_sequence (const char *dir)
+{
+  g_autoptr(GPtrArray) list = blip_checkpoint_list (dir);
+  if (list->len == 0)
+    return 1;
+  g_autofree char *base = g_path_get_basename (g_ptr_array_index (list, 0));
+  return g_ascii_strtoull (base + strlen ("checkpoint-"), NULL, 10) + 1;
+}
+
+static gboolean
+save_checkpoint (BlipTrainer *tr, Checkpointer *ck)
+{
+  g_autofree char *name = blip_checkpoint_name (ck->seq);
+  g_autofree char *path = g_build_filename (ck->dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  if (!blip_trainer_save_checkpoint (tr, path, &error))
+    {
+      fprintf (stderr, "blip run: could not save a checkpoint: %s\n"
+               "The previous checkpoint in %s is intact; the run stops here.\n", error->message, ck->dir);
+      return FALSE;
+    }
+  ck->seq++;
+  g_autoptr(GPtrArray) list = blip_checkpoint_list (ck->dir);
+  for (guint i = KEEP_CHECKPOINTS; i < list->len; i++)
+    g_unlink (g_ptr_array_index (list, i));
+  /* A process killed while writing leaves its temporary file behind. */
+  GDir *d = g_dir_open (ck->dir, 0, NULL);
+  const char *entry;
+  while (d != NULL && (entry = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (entry, "checkpoint-") && strstr (entry, ".safetensors.") != NULL)
+      {
+        g_autofree char *stale = g_build_filename (ck->dir, entry, NULL);
+        g_unlink (stale);
+      }
+  if (d != NULL)
+    g_dir_close (d);
+  return TRUE;
+}
+
+/* results.json, acc_matrix.csv and timing.json; wall is NaN while running. */
+static gboolean
+write_results (BlipTrainer *tr, const char *output, double wall)
+{
+  g_autofree char *extra = g_strdup_printf ("{\"wall_seconds\": %.3f, \"peak_rss_mib\": %.1f}",
+                                            isnan (wall) ? -1.0 : wall, peak_rss_mib ());
+  g_autoptr(GError) error = NULL;
+  if (!blip_results_write (tr, output, extra, &error))
+    {
+      fprintf (stderr, "blip run: could not write results to %s: %s\n", output, error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static int
 cmd_run (int argc, char **argv)
 {
@@ -152,67 +221,115 @@ cmd_run (int argc, char **argv)
         }
     }
 
-  BlipExperiment *experiment = blip_experiment_open (c, &error);
-  if (experiment == NULL)
+  BlipTrainer *tr = NULL;
+  g_autofree char *output = NULL;
+  if (opts.resume != NULL)
+    {
+      g_autofree char *skipped = NULL;
+      output = g_strdup (opts.resume);
+      tr = blip_trainer_resume (opts.resume, c->data_dir, &skipped, &error);
+      if (skipped != NULL)
+        fprintf (stderr, "blip run: skipped checkpoints that do not load:\n%s", skipped);
+      if (tr != NULL && opts.threads > 0 && opts.threads != openblas_get_num_threads ())
+        {
+          fprintf (stderr, "blip run: note: the run used %d BLAS threads; with --threads %d the "
+                   "results may differ in the last bits from an uninterrupted run\n",
+                   openblas_get_num_threads (), opts.threads);
+          openblas_set_num_threads (opts.threads);
+        }
+    }
+  else
+    {
+      BlipExperiment *experiment = blip_experiment_open (c, &error);
+      BlipStrategy *strategy = experiment ? blip_strategy_new (c->approach, &error) : NULL;
+      if (strategy != NULL)
+        tr = blip_trainer_new (c, experiment, strategy, &error);
+      else
+        blip_experiment_free (experiment);
+      output = opts.output
+        ? g_strdup (opts.output)
+        : g_strdup_printf ("results/%s-%s-seed%" G_GUINT64_FORMAT, c->experiment, c->approach, c->seed);
+    }
+  if (tr == NULL)
     {
       fprintf (stderr, "blip run: %s\n", error->message);
       blip_run_options_clear (&opts);
       return 1;
     }
-  BlipStrategy *strategy = blip_strategy_new (c->approach, &error);
-  BlipTrainer *tr = strategy ? blip_trainer_new (c, experiment, strategy, &error) : NULL;
-  if (tr == NULL)
+  const BlipConfig *run = blip_trainer_get_config (tr);
+  if (g_mkdir_with_parents (output, 0755) != 0)
     {
-      if (strategy == NULL)
-        blip_experiment_free (experiment);
-      fprintf (stderr, "blip run: %s\n", error->message);
+      fprintf (stderr, "blip run: cannot create the output directory %s: %s\n", output, g_strerror (errno));
+      blip_trainer_free (tr);
       blip_run_options_clear (&opts);
       return 1;
     }
 
-  g_autofree char *output = opts.output
-    ? g_strdup (opts.output)
-    : g_strdup_printf ("results/%s-%s-seed%" G_GUINT64_FORMAT, c->experiment, c->approach, c->seed);
   printf ("blip run: %s with %s, seed %" G_GUINT64_FORMAT ", lr %g, sbatch %d, nepochs %d, F-prior %g, "
-          "max-bit %d%s\n", experiment->title, blip_trainer_get_strategy (tr)->klass->title, c->seed, c->lr,
-          c->sbatch, c->nepochs, c->F_prior, c->max_bit, c->ste ? ", STE" : "");
+          "max-bit %d%s%s\n", blip_trainer_get_experiment (tr)->title,
+          blip_trainer_get_strategy (tr)->klass->title, run->seed, run->lr, run->sbatch, run->nepochs, run->F_prior,
+          run->max_bit, run->ste ? ", STE" : "", opts.resume ? " (resumed)" : "");
+  if (opts.resume)
+    printf ("Resuming at task %d of %d with %d finished\n", blip_trainer_get_task (tr) + 1,
+            blip_trainer_get_n_tasks (tr), blip_trainer_get_tasks_done (tr));
   fflush (stdout);
 
   BlipProgress *progress = blip_progress_new (stderr, opts.quiet);
   blip_trainer_add_observer (tr, blip_progress_observe, progress, (GDestroyNotify) blip_progress_free);
 
+  /* A file-size limit must give EFBIG from write(), not kill the process. */
+  signal (SIGXFSZ, SIG_IGN);
   running_trainer = tr;
   struct sigaction sa = { 0 };
   sa.sa_handler = on_sigint;
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
 
-  BlipStatus status = blip_trainer_step (tr, BLIP_STEP_RUN, &error);
+  Checkpointer ck = { output, next_sequence (output), 0, opts.checkpoint_every };
+  BlipStatus status;
+  int rc = 0;
+  for (;;)
+    {
+      int tasks_before = blip_trainer_get_tasks_done (tr);
+      status = blip_trainer_step (tr, BLIP_STEP_EPOCH, &error);
+      if (status == BLIP_STATUS_FAILED || status == BLIP_STATUS_CANCELLED)
+        break;
+      gboolean task_ended = blip_trainer_get_tasks_done (tr) != tasks_before;
+      if (status != BLIP_STATUS_PAUSED)
+        ck.epochs++;
+      gboolean due = status == BLIP_STATUS_PAUSED || task_ended ||
+                     (ck.every > 0 && status == BLIP_STATUS_READY && ck.epochs % ck.every == 0);
+      if (due && !save_checkpoint (tr, &ck))
+        {
+          rc = 1;
+          break;
+        }
+      if (task_ended && !write_results (tr, output, NAN))
+        {
+          rc = 1;
+          break;
+        }
+      if (status != BLIP_STATUS_READY)
+        break;
+    }
   running_trainer = NULL;
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
 
   double wall = (g_get_monotonic_time () - t0) / 1e6;
   print_summary (tr, wall);
-
-  int rc = 0;
-  g_autofree char *extra = g_strdup_printf ("{\"wall_seconds\": %.3f, \"peak_rss_mib\": %.1f}", wall, peak_rss_mib ());
-  g_autoptr(GError) write_error = NULL;
-  if (!blip_results_write (tr, output, extra, &write_error))
-    {
-      fprintf (stderr, "blip run: could not write results to %s: %s\n", output, write_error->message);
-      rc = 1;
-    }
+  if (!write_results (tr, output, wall))
+    rc = 1;
   else
     printf ("Results written to %s/results.json and acc_matrix.csv\n", output);
 
-  if (status == BLIP_STATUS_CANCELLED)
+  if (rc == 0 && status == BLIP_STATUS_PAUSED)
     {
-      fprintf (stderr, "blip run: interrupted; results.json holds the %s tasks that finished "
-               "(\"tasks_completed\")\n", "completed");
+      fprintf (stderr, "blip run: interrupted; the run is saved in %s.\n"
+               "Continue it with: blip run --resume %s\n", output, output);
       rc = EXIT_INTERRUPTED;
     }
-  else if (status == BLIP_STATUS_FAILED)
+  else if (status == BLIP_STATUS_FAILED || status == BLIP_STATUS_CANCELLED)
     {
       fprintf (stderr, "blip run: %s\n", error ? error->message : "failed");
       rc = 1;

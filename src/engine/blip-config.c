@@ -1,5 +1,7 @@
 /* blip-config.c — defaults, validation and paper presets for BlipConfig. */
 #include "blip-config.h"
+#include "blip-json.h"
+#include "blip-results.h"
 
 #include <math.h>
 
@@ -152,4 +154,125 @@ blip_config_validate (const BlipConfig *c, GError **error)
   CHECK (isfinite (c->valid_fraction) && c->valid_fraction >= 0 && c->valid_fraction < 1,
          "--valid-fraction must be in [0, 1), got %g", c->valid_fraction);
   return TRUE;
+}
+
+typedef enum { F_STRING, F_INT, F_UINT64, F_DOUBLE, F_BOOL } FieldType;
+
+typedef struct {
+  const char *key;
+  FieldType   type;
+  gsize       offset;
+} Field;
+
+#define FIELD(name, type) { #name, type, G_STRUCT_OFFSET (BlipConfig, name) }
+
+/* Every field of a run, in the order results.json lists them. */
+static const Field fields[] = {
+  FIELD (experiment, F_STRING),
+  FIELD (approach, F_STRING),
+  FIELD (seed, F_UINT64),
+  FIELD (lr, F_DOUBLE),
+  FIELD (sbatch, F_INT),
+  FIELD (nepochs, F_INT),
+  FIELD (momentum, F_DOUBLE),
+  FIELD (weight_decay, F_DOUBLE),
+  FIELD (lr_patience, F_INT),
+  FIELD (lr_factor, F_DOUBLE),
+  FIELD (lr_min, F_DOUBLE),
+  FIELD (ndim, F_INT),
+  FIELD (mul, F_DOUBLE),
+  FIELD (max_bit, F_INT),
+  FIELD (F_prior, F_DOUBLE),
+  FIELD (ste, F_BOOL),
+  FIELD (fisher_batches, F_INT),
+  FIELD (fisher_sbatch, F_INT),
+  FIELD (ewc_lambda, F_DOUBLE),
+  FIELD (ewc_gamma, F_DOUBLE),
+  FIELD (train_subset, F_INT),
+  FIELD (test_subset, F_INT),
+  FIELD (ntasks, F_INT),
+  FIELD (valid_fraction, F_DOUBLE),
+};
+
+void
+blip_config_append_json (GString *out, const BlipConfig *c, const char *indent)
+{
+  g_string_append (out, "{\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const Field *f = &fields[i];
+      gconstpointer p = G_STRUCT_MEMBER_P ((gpointer) c, f->offset);
+      g_string_append_printf (out, "%s  \"%s\": ", indent, f->key);
+      switch (f->type)
+        {
+        case F_STRING: blip_json_append_string (out, *(char * const *) p); break;
+        case F_INT: g_string_append_printf (out, "%d", *(const int *) p); break;
+        case F_UINT64: g_string_append_printf (out, "%" G_GUINT64_FORMAT, *(const guint64 *) p); break;
+        case F_DOUBLE: blip_json_append_double (out, *(const double *) p); break;
+        case F_BOOL: g_string_append (out, *(const gboolean *) p ? "true" : "false"); break;
+        }
+      g_string_append (out, i + 1 < G_N_ELEMENTS (fields) ? ",\n" : "\n");
+    }
+  g_string_append_printf (out, "%s}", indent);
+}
+
+gboolean
+blip_config_from_json (BlipConfig *c, const char *json, gsize length, GError **error)
+{
+  g_autoptr(BlipJson) root = blip_json_parse (json, length, error);
+  if (root == NULL)
+    return FALSE;
+  if (root->type != BLIP_JSON_OBJECT)
+    {
+      g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID, "the configuration is not a JSON object");
+      return FALSE;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const Field *f = &fields[i];
+      BlipJson *v = blip_json_get (root, f->key);
+      if (v == NULL)
+        continue;
+      gpointer p = G_STRUCT_MEMBER_P (c, f->offset);
+      gboolean ok = TRUE;
+      guint64 u;
+      switch (f->type)
+        {
+        case F_STRING:
+          ok = v->type == BLIP_JSON_STRING;
+          if (ok)
+            {
+              g_free (*(char **) p);
+              *(char **) p = g_strdup (v->string);
+            }
+          break;
+        case F_INT:
+          ok = v->type == BLIP_JSON_NUMBER && v->number == (int) v->number;
+          if (ok)
+            *(int *) p = (int) v->number;
+          break;
+        case F_UINT64:
+          ok = blip_json_as_uint64 (v, &u);
+          if (ok)
+            *(guint64 *) p = u;
+          break;
+        case F_DOUBLE:
+          ok = v->type == BLIP_JSON_NUMBER;
+          if (ok)
+            *(double *) p = v->number;
+          break;
+        case F_BOOL:
+          ok = v->type == BLIP_JSON_BOOL;
+          if (ok)
+            *(gboolean *) p = v->boolean;
+          break;
+        }
+      if (!ok)
+        {
+          g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                       "configuration field “%s” has the wrong type", f->key);
+          return FALSE;
+        }
+    }
+  return blip_config_validate (c, error);
 }

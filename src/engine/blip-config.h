@@ -68,4 +68,12 @@ gboolean    blip_config_apply_preset  (BlipConfig *config, const char *experimen
  * training samples per task: an MNIST-5 task in seconds). */
 gboolean    blip_config_apply_speed_preset (BlipConfig *config, const char *preset, GError **error);
 
+/* The configuration as a JSON object (every field but data_dir, which is a
+ * property of the machine, not of the run), one "key": value per line with
+ * the given indent. Numbers are written exactly. */
+void        blip_config_append_json (GString *out, const BlipConfig *config, const char *indent);
+/* Reads a configuration written by blip_config_append_json; fields absent in
+ * the text keep their defaults. The result is validated. */
+gboolean    blip_config_from_json   (BlipConfig *config, const char *json, gsize length, GError **error);
+
 G_END_DECLS

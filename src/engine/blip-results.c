@@ -121,31 +121,13 @@ blip_results_json (BlipTrainer *tr)
   kv_string (o, "  ", "approach", c->approach, TRUE);
   kv_int (o, "  ", "seed", (gint64) c->seed, TRUE);
   kv_int (o, "  ", "tasks_completed", last + 1, TRUE);
+  /* An interrupted run's results say so, so they are never taken for a whole run. */
+  g_string_append_printf (o, "  \"complete\": %s,\n", last + 1 == T ? "true" : "false");
   kv_int (o, "  ", "n_tasks", T, TRUE);
 
-  g_string_append (o, "  \"config\": {\n");
-  const char *in = "    ";
-  kv_double (o, in, "lr", c->lr, TRUE);
-  kv_int (o, in, "sbatch", c->sbatch, TRUE);
-  kv_int (o, in, "nepochs", c->nepochs, TRUE);
-  kv_double (o, in, "momentum", c->momentum, TRUE);
-  kv_double (o, in, "weight_decay", c->weight_decay, TRUE);
-  kv_int (o, in, "lr_patience", c->lr_patience, TRUE);
-  kv_double (o, in, "lr_factor", c->lr_factor, TRUE);
-  kv_double (o, in, "lr_min", c->lr_min, TRUE);
-  kv_int (o, in, "ndim", c->ndim, TRUE);
-  kv_double (o, in, "mul", c->mul, TRUE);
-  kv_int (o, in, "max_bit", c->max_bit, TRUE);
-  kv_double (o, in, "F_prior", c->F_prior, TRUE);
-  kv_int (o, in, "ste", c->ste, TRUE);
-  kv_int (o, in, "fisher_batches", c->fisher_batches, TRUE);
-  kv_int (o, in, "fisher_sbatch", c->fisher_sbatch, TRUE);
-  kv_double (o, in, "ewc_lambda", c->ewc_lambda, TRUE);
-  kv_double (o, in, "ewc_gamma", c->ewc_gamma, TRUE);
-  kv_int (o, in, "train_subset", c->train_subset, TRUE);
-  kv_int (o, in, "test_subset", c->test_subset, TRUE);
-  kv_double (o, in, "valid_fraction", c->valid_fraction, FALSE);
-  g_string_append (o, "  },\n");
+  g_string_append (o, "  \"config\": ");
+  blip_config_append_json (o, c, "  ");
+  g_string_append (o, ",\n");
 
   g_string_append (o, "  \"tasks\": [");
   for (int t = 0; t < T; t++)

@@ -75,6 +75,33 @@ ewc_after_task (BlipStrategy *self, BlipTrainer *trainer, int task, GError **err
   return TRUE;
 }
 
+static void
+ewc_save (BlipStrategy *self, BlipSafetensorsWriter *w)
+{
+  BlipEwc *ewc = (BlipEwc *) self;
+  gint64 n = (gint64) self->net->n_feature_params;
+  blip_safetensors_writer_add (w, "ewc.fisher", BLIP_DTYPE_F32, &n, 1, ewc->fisher);
+  blip_safetensors_writer_add (w, "ewc.anchor", BLIP_DTYPE_F32, &n, 1, ewc->anchor);
+  blip_safetensors_writer_add_metadata (w, "ewc.active", ewc->active ? "1" : "0");
+}
+
+static gboolean
+ewc_load (BlipStrategy *self, BlipSafetensors *f, GError **error)
+{
+  BlipEwc *ewc = (BlipEwc *) self;
+  gint64 n = (gint64) self->net->n_feature_params;
+  const char *active = blip_safetensors_get_metadata (f, "ewc.active");
+  if (active == NULL || (strcmp (active, "0") != 0 && strcmp (active, "1") != 0))
+    {
+      g_set_error (error, BLIP_SAFETENSORS_ERROR, BLIP_SAFETENSORS_ERROR_MISSING,
+                   "%s: metadata “ewc.active” is missing or not 0/1", blip_safetensors_get_path (f));
+      return FALSE;
+    }
+  ewc->active = active[0] == '1';
+  return blip_safetensors_read (f, "ewc.fisher", BLIP_DTYPE_F32, &n, 1, ewc->fisher, TRUE, error) &&
+         blip_safetensors_read (f, "ewc.anchor", BLIP_DTYPE_F32, &n, 1, ewc->anchor, TRUE, error);
+}
+
 static gsize
 ewc_memory_bytes (BlipStrategy *self, BlipNetwork *net)
 {
@@ -92,4 +119,6 @@ const BlipStrategyClass blip_strategy_ewc_class = {
   .penalty = ewc_penalty,
   .after_task = ewc_after_task,
   .memory_bytes = ewc_memory_bytes,
+  .save = ewc_save,
+  .load = ewc_load,
 };

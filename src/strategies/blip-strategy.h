@@ -16,6 +16,7 @@
 #include <glib.h>
 #include "blip-config.h"
 #include "blip-network.h"
+#include "blip-safetensors.h"
 
 G_BEGIN_DECLS
 
@@ -45,6 +46,9 @@ typedef struct {
   void     (*after_update)  (BlipStrategy *self, BlipLayer *layer, gsize lo, gsize hi);
   gboolean (*after_task)    (BlipStrategy *self, BlipTrainer *trainer, int task, GError **error);
   gsize    (*memory_bytes)  (BlipStrategy *self, BlipNetwork *net);
+  /* Checkpointing of state the strategy keeps outside the network. */
+  void     (*save)          (BlipStrategy *self, BlipSafetensorsWriter *writer);
+  gboolean (*load)          (BlipStrategy *self, BlipSafetensors *file, GError **error);
 } BlipStrategyClass;
 
 struct _BlipStrategy {

@@ -1,0 +1,472 @@
+/* blip-checkpoint.c — checkpoints as safetensors files; see blip-checkpoint.h. */
+#include "blip-checkpoint.h"
+#include "blip-trainer-private.h"
+#include "blip-results.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (blip-checkpoint-error-quark, blip_checkpoint_error)
+
+#define FORMAT_NAME "blip-checkpoint"
+#define HISTORY_COLUMNS 8
+
+static void
+meta_printf (BlipSafetensorsWriter *w, const char *key, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+meta_printf (BlipSafetensorsWriter *w, const char *key, const char *fmt, ...)
+{
+  va_list args;
+  va_start (args, fmt);
+  g_autofree char *value = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  blip_safetensors_writer_add_metadata (w, key, value);
+}
+
+static void
+meta_double (BlipSafetensorsWriter *w, const char *key, double v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  /* %.17g reads back to the same double; "inf" and "nan" are spelled out. */
+  if (isinf (v))
+    blip_safetensors_writer_add_metadata (w, key, v > 0 ? "inf" : "-inf");
+  else if (isnan (v))
+    blip_safetensors_writer_add_metadata (w, key, "nan");
+  else
+    blip_safetensors_writer_add_metadata (w, key, g_ascii_formatd (buf, sizeof buf, "%.17g", v));
+}
+
+static void
+add_layer (BlipSafetensorsWriter *w, const BlipLayer *l)
+{
+  gint64 wshape[2] = { l->out_dim, l->in_dim }, bshape[1] = { l->out_dim };
+  g_autofree char *wn = g_strdup_printf ("%s.weight", l->name);
+  g_autofree char *bn = g_strdup_printf ("%s.bias", l->name);
+  blip_safetensors_writer_add (w, wn, BLIP_DTYPE_F32, wshape, 2, l->weight);
+  blip_safetensors_writer_add (w, bn, BLIP_DTYPE_F32, bshape, 1, l->bias);
+  const BlipQuantState *q = l->quant;
+  if (q == NULL)
+    return;
+  static const char *parts[] = { "bits", "anchor", "fisher" };
+  for (int k = 0; k < 3; k++)
+    {
+      g_autofree char *wk = g_strdup_printf ("%s.%s", wn, parts[k]);
+      g_autofree char *bk = g_strdup_printf ("%s.%s", bn, parts[k]);
+      BlipDtype dt = k == 0 ? BLIP_DTYPE_U8 : BLIP_DTYPE_F32;
+      const guint8 *base = k == 0 ? q->bits : (const guint8 *) (k == 1 ? q->anchor : q->fisher_old);
+      gsize elem = k == 0 ? 1 : sizeof (float);
+      blip_safetensors_writer_add (w, wk, dt, wshape, 2, base);
+      blip_safetensors_writer_add (w, bk, dt, bshape, 1, base + q->n_weight * elem);
+    }
+}
+
+gboolean
+blip_trainer_save_checkpoint (BlipTrainer *tr, const char *path, GError **error)
+{
+  g_return_val_if_fail (tr->phase != PHASE_EPOCH_END && tr->phase != PHASE_TASK_END, FALSE);
+  BlipNetwork *net = tr->net;
+  BlipSafetensorsWriter *w = blip_safetensors_writer_new ();
+
+  blip_safetensors_writer_add_metadata (w, "format", FORMAT_NAME);
+  meta_printf (w, "format_version", "%d", BLIP_CHECKPOINT_FORMAT_VERSION);
+  GString *config = g_string_new (NULL);
+  blip_config_append_json (config, &tr->config, "");
+  blip_safetensors_writer_add_metadata (w, "config", config->str);
+  g_string_free (config, TRUE);
+
+  meta_printf (w, "rng", "%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x %016"
+               G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x",
+               tr->rng.s[0], tr->rng.s[1], tr->rng.s[2], tr->rng.s[3]);
+  /* Results are bit-identical only for the same BLAS thread count (the GEMM
+   * partition changes rounding), so the count travels with the checkpoint. */
+  meta_printf (w, "blas_threads", "%d", openblas_get_num_threads ());
+  meta_printf (w, "phase", "%d", tr->phase);
+  meta_printf (w, "task", "%d", tr->task);
+  meta_printf (w, "tasks_done", "%d", tr->tasks_done);
+  meta_printf (w, "epoch", "%d", tr->epoch);
+  meta_printf (w, "batch", "%d", tr->batch);
+  meta_printf (w, "n_batches", "%d", tr->n_batches);
+  meta_printf (w, "patience", "%d", tr->patience);
+  meta_printf (w, "stop_task", "%d", tr->stop_task ? 1 : 0);
+  meta_double (w, "lr", tr->lr);
+  meta_double (w, "best_loss", tr->best_loss);
+  meta_double (w, "epoch_loss_sum", tr->epoch_loss_sum);
+  meta_double (w, "elapsed_seconds", tr->elapsed_before);
+
+  for (int i = 0; i < net->n_layers; i++)
+    add_layer (w, &net->layers[i]);
+  for (int t = 0; t < net->n_heads; t++)
+    add_layer (w, &net->heads[t]);
+
+  gint64 np = (gint64) net->n_params;
+  blip_safetensors_writer_add (w, "train.best_params", BLIP_DTYPE_F32, &np, 1, tr->best_params);
+  if (tr->sgd->velocity != NULL)
+    blip_safetensors_writer_add (w, "train.velocity", BLIP_DTYPE_F32, &np, 1, tr->sgd->velocity);
+  g_autofree guint8 *frozen = g_new (guint8, net->n_layers);
+  for (int i = 0; i < net->n_layers; i++)
+    frozen[i] = net->layers[i].frozen;
+  gint64 nl = net->n_layers;
+  blip_safetensors_writer_add (w, "train.frozen", BLIP_DTYPE_U8, &nl, 1, frozen);
+  if (tr->phase == PHASE_BATCH)
+    {
+      gint64 n = tr->experiment->tasks[tr->task].train.n;
+      blip_safetensors_writer_add (w, "train.order", BLIP_DTYPE_I32, &n, 1, tr->order);
+    }
+
+  gint64 tt[2] = { tr->n_tasks, tr->n_tasks }, tl[2] = { tr->n_tasks, net->n_layers };
+  blip_safetensors_writer_add (w, "results.acc", BLIP_DTYPE_F64, tt, 2, tr->acc);
+  blip_safetensors_writer_add (w, "results.loss", BLIP_DTYPE_F64, tt, 2, tr->loss);
+  blip_safetensors_writer_add (w, "results.capacity", BLIP_DTYPE_F64, tl, 2, tr->capacity);
+  blip_safetensors_writer_add (w, "results.consolidation_seconds", BLIP_DTYPE_F64, tt, 1, tr->fisher_seconds);
+  g_autofree guint8 *nan_stop = g_new (guint8, tr->n_tasks);
+  for (int t = 0; t < tr->n_tasks; t++)
+    nan_stop[t] = tr->nan_stop[t];
+  blip_safetensors_writer_add (w, "results.nan_stop", BLIP_DTYPE_U8, tt, 1, nan_stop);
+  gint64 hs[2] = { tr->history->len, HISTORY_COLUMNS };
+  g_autofree double *hist = g_new (double, (gsize) tr->history->len * HISTORY_COLUMNS + 1);
+  for (guint i = 0; i < tr->history->len; i++)
+    {
+      const BlipEpochRecord *r = &g_array_index (tr->history, BlipEpochRecord, i);
+      double row[HISTORY_COLUMNS] = { r->task, r->epoch, r->train_loss, r->train_acc, r->valid_loss,
+                                      r->valid_acc, r->lr, r->seconds };
+      memcpy (hist + (gsize) i * HISTORY_COLUMNS, row, sizeof row);
+    }
+  blip_safetensors_writer_add (w, "results.history", BLIP_DTYPE_F64, hs, 2, hist);
+
+  if (tr->strategy->klass->save)
+    tr->strategy->klass->save (tr->strategy, w);
+
+  gboolean ok = blip_safetensors_writer_write (w, path, error);
+  blip_safetensors_writer_free (w);
+  return ok;
+}
+
+static gboolean
+invalid (GError **error, BlipSafetensors *f, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+invalid (GError **error, BlipSafetensors *f, const char *fmt, ...)
+{
+  va_list args;
+  va_start (args, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_set_error (error, BLIP_CHECKPOINT_ERROR, BLIP_CHECKPOINT_ERROR_INVALID, "%s: %s",
+               blip_safetensors_get_path (f), msg);
+  return FALSE;
+}
+
+static gboolean
+meta_int (BlipSafetensors *f, const char *key, int min, int max, int *out, GError **error)
+{
+  const char *v = blip_safetensors_get_metadata (f, key);
+  char *end = NULL;
+  gint64 n = v ? g_ascii_strtoll (v, &end, 10) : 0;
+  if (v == NULL || *v == '\0' || *end != '\0' || n < min || n > max)
+    return invalid (error, f, "metadata “%s” is %s%s%s, expected a whole number in [%d, %d]", key,
+                    v ? "“" : "", v ? v : "missing", v ? "”" : "", min, max);
+  *out = (int) n;
+  return TRUE;
+}
+
+static gboolean
+meta_double_get (BlipSafetensors *f, const char *key, gboolean allow_inf, double *out, GError **error)
+{
+  const char *v = blip_safetensors_get_metadata (f, key);
+  char *end = NULL;
+  double d = v ? g_ascii_strtod (v, &end) : NAN;
+  if (v == NULL || *v == '\0' || *end != '\0' || isnan (d) || (!allow_inf && isinf (d)))
+    return invalid (error, f, "metadata “%s” is %s, expected a number", key, v ? v : "missing");
+  *out = d;
+  return TRUE;
+}
+
+gboolean
+blip_checkpoint_read_config (BlipSafetensors *f, BlipConfig *config, GError **error)
+{
+  const char *format = blip_safetensors_get_metadata (f, "format");
+  const char *version = blip_safetensors_get_metadata (f, "format_version");
+  if (g_strcmp0 (format, FORMAT_NAME) != 0)
+    {
+      g_set_error (error, BLIP_CHECKPOINT_ERROR, BLIP_CHECKPOINT_ERROR_VERSION,
+                   "%s: not a BLIP Studio checkpoint (metadata “format” is %s)",
+                   blip_safetensors_get_path (f), format ? format : "missing");
+      return FALSE;
+    }
+  g_autofree char *expected = g_strdup_printf ("%d", BLIP_CHECKPOINT_FORMAT_VERSION);
+  if (g_strcmp0 (version, expected) != 0)
+    {
+      g_set_error (error, BLIP_CHECKPOINT_ERROR, BLIP_CHECKPOINT_ERROR_VERSION,
+                   "%s: checkpoint format version %s, this build reads version %s",
+                   blip_safetensors_get_path (f), version ? version : "(missing)", expected);
+      return FALSE;
+    }
+  const char *json = blip_safetensors_get_metadata (f, "config");
+  if (json == NULL)
+    return invalid (error, f, "metadata “config” is missing");
+  blip_config_init_defaults (config);
+  GError *local = NULL;
+  if (!blip_config_from_json (config, json, strlen (json), &local))
+    {
+      invalid (error, f, "stored configuration: %s", local->message);
+      g_error_free (local);
+      blip_config_clear (config);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_layer (BlipSafetensors *f, BlipLayer *l, GError **error)
+{
+  gint64 wshape[2] = { l->out_dim, l->in_dim }, bshape[1] = { l->out_dim };
+  g_autofree char *wn = g_strdup_printf ("%s.weight", l->name);
+  g_autofree char *bn = g_strdup_printf ("%s.bias", l->name);
+  if (!blip_safetensors_read (f, wn, BLIP_DTYPE_F32, wshape, 2, l->weight, TRUE, error) ||
+      !blip_safetensors_read (f, bn, BLIP_DTYPE_F32, bshape, 1, l->bias, TRUE, error))
+    return FALSE;
+  BlipQuantState *q = l->quant;
+  if (q == NULL)
+    return TRUE;
+  static const char *parts[] = { "bits", "anchor", "fisher" };
+  for (int k = 0; k < 3; k++)
+    {
+      g_autofree char *wk = g_strdup_printf ("%s.%s", wn, parts[k]);
+      g_autofree char *bk = g_strdup_printf ("%s.%s", bn, parts[k]);
+      BlipDtype dt = k == 0 ? BLIP_DTYPE_U8 : BLIP_DTYPE_F32;
+      guint8 *base = k == 0 ? q->bits : (guint8 *) (k == 1 ? q->anchor : q->fisher_old);
+      gsize elem = k == 0 ? 1 : sizeof (float);
+      if (!blip_safetensors_read (f, wk, dt, wshape, 2, base, TRUE, error) ||
+          !blip_safetensors_read (f, bk, dt, bshape, 1, base + q->n_weight * elem, TRUE, error))
+        return FALSE;
+    }
+  for (gsize i = 0; i < q->n; i++)
+    {
+      if (q->bits[i] > q->max_bit)
+        return invalid (error, f, "%s has %d frozen bits at parameter %" G_GSIZE_FORMAT
+                        ", more than max_bit %d", l->name, q->bits[i], i, q->max_bit);
+      if (!(q->fisher_old[i] > 0.0f))
+        return invalid (error, f, "%s has a non-positive accumulated Fisher at parameter %"
+                        G_GSIZE_FORMAT, l->name, i);
+    }
+  return TRUE;
+}
+
+gboolean
+blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **error)
+{
+  BlipNetwork *net = tr->net;
+  int phase = 0, task = 0, tasks_done = 0, epoch = 0, batch = 0, n_batches = 0, patience = 0, stop_task = 0;
+  double lr = 0, best_loss = 0, epoch_loss_sum = 0, elapsed = 0;
+  if (!meta_int (f, "phase", PHASE_RUN_BEGIN, PHASE_DONE, &phase, error) ||
+      !meta_int (f, "task", 0, tr->n_tasks - 1, &task, error) ||
+      !meta_int (f, "tasks_done", 0, tr->n_tasks, &tasks_done, error) ||
+      !meta_int (f, "epoch", 0, tr->config.nepochs, &epoch, error) ||
+      !meta_int (f, "batch", 0, G_MAXINT, &batch, error) ||
+      !meta_int (f, "n_batches", 0, G_MAXINT, &n_batches, error) ||
+      !meta_int (f, "patience", -1, tr->config.lr_patience, &patience, error) ||
+      !meta_int (f, "stop_task", 0, 1, &stop_task, error) ||
+      !meta_double_get (f, "lr", FALSE, &lr, error) ||
+      !meta_double_get (f, "best_loss", TRUE, &best_loss, error) ||
+      !meta_double_get (f, "epoch_loss_sum", FALSE, &epoch_loss_sum, error) ||
+      !meta_double_get (f, "elapsed_seconds", FALSE, &elapsed, error))
+    return FALSE;
+  if (phase == PHASE_EPOCH_END || phase == PHASE_TASK_END)
+    return invalid (error, f, "saved in the middle of an epoch's or task's end (phase %d)", phase);
+  int expected_batches = (tr->experiment->tasks[task].train.n + tr->config.sbatch - 1) / tr->config.sbatch;
+  if (phase >= PHASE_EPOCH_BEGIN && phase <= PHASE_BATCH &&
+      (n_batches != expected_batches || batch > n_batches))
+    return invalid (error, f, "batch %d of %d does not fit task %d's %d batches (another data set or subset?)",
+                    batch, n_batches, task, expected_batches);
+  if (!(lr > 0))
+    return invalid (error, f, "learning rate %g is not positive", lr);
+
+  const char *rng = blip_safetensors_get_metadata (f, "rng");
+  guint64 s[4];
+  char *end = (char *) rng;
+  for (int i = 0; rng != NULL && i < 4; i++)
+    {
+      errno = 0;
+      s[i] = g_ascii_strtoull (end, &end, 16);
+      if (errno != 0)
+        rng = NULL;
+    }
+  if (rng == NULL || *end != '\0' || (s[0] | s[1] | s[2] | s[3]) == 0)
+    return invalid (error, f, "metadata “rng” is missing or malformed");
+
+  for (int i = 0; i < net->n_layers; i++)
+    if (!read_layer (f, &net->layers[i], error))
+      return FALSE;
+  for (int t = 0; t < net->n_heads; t++)
+    if (!read_layer (f, &net->heads[t], error))
+      return FALSE;
+
+  gint64 np = (gint64) net->n_params;
+  if (!blip_safetensors_read (f, "train.best_params", BLIP_DTYPE_F32, &np, 1, tr->best_params, TRUE, error))
+    return FALSE;
+  if (tr->sgd->velocity != NULL &&
+      !blip_safetensors_read (f, "train.velocity", BLIP_DTYPE_F32, &np, 1, tr->sgd->velocity, TRUE, error))
+    return FALSE;
+  g_autofree guint8 *frozen = g_new (guint8, net->n_layers);
+  gint64 nl = net->n_layers;
+  if (!blip_safetensors_read (f, "train.frozen", BLIP_DTYPE_U8, &nl, 1, frozen, FALSE, error))
+    return FALSE;
+  for (int i = 0; i < net->n_layers; i++)
+    net->layers[i].frozen = frozen[i] != 0;
+  if (phase == PHASE_BATCH)
+    {
+      gint64 n = tr->experiment->tasks[task].train.n;
+      if (!blip_safetensors_read (f, "train.order", BLIP_DTYPE_I32, &n, 1, tr->order, FALSE, error))
+        return FALSE;
+      g_autofree guint8 *seen = g_new0 (guint8, n);
+      for (gint64 i = 0; i < n; i++)
+        {
+          if (tr->order[i] < 0 || tr->order[i] >= n || seen[tr->order[i]])
+            return invalid (error, f, "train.order is not a permutation of the task's samples");
+          seen[tr->order[i]] = 1;
+        }
+    }
+
+  gint64 tt[2] = { tr->n_tasks, tr->n_tasks }, tl[2] = { tr->n_tasks, net->n_layers };
+  g_autofree guint8 *nan_stop = g_new (guint8, tr->n_tasks);
+  if (!blip_safetensors_read (f, "results.acc", BLIP_DTYPE_F64, tt, 2, tr->acc, FALSE, error) ||
+      !blip_safetensors_read (f, "results.loss", BLIP_DTYPE_F64, tt, 2, tr->loss, FALSE, error) ||
+      !blip_safetensors_read (f, "results.capacity", BLIP_DTYPE_F64, tl, 2, tr->capacity, FALSE, error) ||
+      !blip_safetensors_read (f, "results.consolidation_seconds", BLIP_DTYPE_F64, tt, 1,
+                              tr->fisher_seconds, FALSE, error) ||
+      !blip_safetensors_read (f, "results.nan_stop", BLIP_DTYPE_U8, tt, 1, nan_stop, FALSE, error))
+    return FALSE;
+  for (int t = 0; t < tr->n_tasks; t++)
+    tr->nan_stop[t] = nan_stop[t] != 0;
+  gint64 rows = blip_safetensors_n_elements (f, "results.history") / HISTORY_COLUMNS;
+  gint64 hs[2] = { rows, HISTORY_COLUMNS };
+  g_autofree double *hist = g_new (double, (gsize) MAX (rows, 1) * HISTORY_COLUMNS);
+  if (rows < 0 || !blip_safetensors_read (f, "results.history", BLIP_DTYPE_F64, hs, 2, hist, FALSE, error))
+    return rows < 0 ? invalid (error, f, "results.history is missing") : FALSE;
+  g_array_set_size (tr->history, 0);
+  for (gint64 i = 0; i < rows; i++)
+    {
+      const double *r = hist + i * HISTORY_COLUMNS;
+      BlipEpochRecord rec = { (int) r[0], (int) r[1], r[2], r[3], r[4], r[5], r[6], r[7] };
+      if (rec.task < 0 || rec.task >= tr->n_tasks)
+        return invalid (error, f, "results.history row %" G_GINT64_FORMAT " names task %d", i, rec.task);
+      g_array_append_val (tr->history, rec);
+    }
+
+  if (tr->strategy->klass->load && !tr->strategy->klass->load (tr->strategy, f, error))
+    return FALSE;
+
+  int threads = 0;
+  if (meta_int (f, "blas_threads", 1, 4096, &threads, NULL) && threads != openblas_get_num_threads ())
+    openblas_set_num_threads (threads);
+  memcpy (tr->rng.s, s, sizeof s);
+  tr->phase = phase;
+  tr->task = task;
+  tr->tasks_done = tasks_done;
+  tr->epoch = epoch;
+  tr->batch = batch;
+  tr->n_batches = n_batches;
+  tr->patience = patience;
+  tr->stop_task = stop_task;
+  tr->lr = lr;
+  tr->sgd->lr = lr;
+  tr->best_loss = best_loss;
+  tr->epoch_loss_sum = epoch_loss_sum;
+  tr->elapsed_before = elapsed;
+  tr->epoch_start_us = g_get_monotonic_time ();
+  tr->idle_since_us = 0;
+  if (net->forward_params != NULL)
+    blip_network_sync_quantized_forward (net);
+  return TRUE;
+}
+
+BlipTrainer *
+blip_trainer_new_from_checkpoint (const char *path, const char *data_dir, GError **error)
+{
+  g_autoptr(BlipSafetensors) f = blip_safetensors_open (path, error);
+  if (f == NULL)
+    return NULL;
+  BlipConfig config;
+  if (!blip_checkpoint_read_config (f, &config, error))
+    return NULL;
+  g_free (config.data_dir);
+  config.data_dir = g_strdup (data_dir);
+  BlipTrainer *tr = NULL;
+  BlipExperiment *e = blip_experiment_open (&config, error);
+  BlipStrategy *s = e ? blip_strategy_new (config.approach, error) : NULL;
+  if (s != NULL)
+    tr = blip_trainer_new (&config, e, s, error);
+  else
+    blip_experiment_free (e);
+  blip_config_clear (&config);
+  if (tr != NULL && !blip_trainer_load_checkpoint (tr, f, error))
+    g_clear_pointer (&tr, blip_trainer_free);
+  return tr;
+}
+
+char *
+blip_checkpoint_name (guint64 seq)
+{
+  return g_strdup_printf ("checkpoint-%08" G_GUINT64_FORMAT ".safetensors", seq);
+}
+
+static gint
+compare_desc (gconstpointer a, gconstpointer b)
+{
+  return -g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+GPtrArray *
+blip_checkpoint_list (const char *dir)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_free);
+  GDir *d = g_dir_open (dir, 0, NULL);
+  if (d == NULL)
+    return list;
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "checkpoint-") && g_str_has_suffix (name, ".safetensors"))
+      g_ptr_array_add (list, g_build_filename (dir, name, NULL));
+  g_dir_close (d);
+  /* Zero-padded sequence numbers: the newest sorts last. */
+  g_ptr_array_sort (list, compare_desc);
+  return list;
+}
+
+BlipTrainer *
+blip_trainer_resume (const char *dir, const char *data_dir, char **skipped, GError **error)
+{
+  g_autoptr(GPtrArray) list = blip_checkpoint_list (dir);
+  GString *problems = g_string_new (NULL);
+  BlipTrainer *tr = NULL;
+  for (guint i = 0; i < list->len && tr == NULL; i++)
+    {
+      GError *local = NULL;
+      tr = blip_trainer_new_from_checkpoint (g_ptr_array_index (list, i), data_dir, &local);
+      if (tr == NULL)
+        {
+          g_string_append_printf (problems, "%s\n", local->message);
+          /* A missing data set is not the checkpoint's fault: older ones would fail alike. */
+          if (local->domain != BLIP_SAFETENSORS_ERROR && local->domain != BLIP_CHECKPOINT_ERROR &&
+              local->domain != BLIP_CONFIG_ERROR)
+            {
+              g_propagate_error (error, local);
+              g_string_free (problems, TRUE);
+              return NULL;
+            }
+          g_error_free (local);
+        }
+    }
+  if (tr == NULL)
+    g_set_error (error, BLIP_CHECKPOINT_ERROR, BLIP_CHECKPOINT_ERROR_NONE,
+                 "no valid checkpoint in %s%s%s", dir, problems->len ? ":\n" : " (no checkpoint-*.safetensors files)",
+                 problems->str);
+  if (skipped != NULL)
+    *skipped = problems->len && tr ? g_strdup (problems->str) : NULL;
+  g_string_free (problems, TRUE);
+  return tr;
+}

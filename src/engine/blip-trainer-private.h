@@ -1,0 +1,73 @@
+/* blip-trainer-private.h — the trainer's state, shared by the loop
+ * (blip-trainer.c) and checkpointing (blip-checkpoint.c) only. */
+#pragma once
+
+#include "blip-trainer.h"
+#include "blip-optim.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  PHASE_RUN_BEGIN,
+  PHASE_TASK_BEGIN,
+  PHASE_EPOCH_BEGIN,
+  PHASE_BATCH,
+  PHASE_EPOCH_END,
+  PHASE_TASK_END,
+  PHASE_DONE,
+} Phase;
+
+typedef struct {
+  guint            id;
+  BlipObserverFunc func;
+  gpointer         user_data;
+  GDestroyNotify   destroy;
+} Observer;
+
+struct _BlipTrainer {
+  BlipConfig       config;
+  BlipExperiment  *experiment;
+  BlipStrategy    *strategy;
+  BlipNetwork     *net;
+  BlipSgd         *sgd;
+  BlipRng          rng;
+  GArray          *observers;
+  guint            next_observer_id;
+  int              emitting;       /* depth of blip_trainer_emit calls in progress */
+
+  int              n_tasks;
+  int              tasks_done;
+  int              max_batch;
+  float           *x;              /* [max_batch × input_dim] */
+  gint32          *y;              /* [max_batch] */
+  int             *order;          /* shuffled sample order of the current epoch */
+  float           *best_params;    /* the best model of the current task */
+
+  /* Loop state */
+  Phase            phase;
+  int              task;
+  int              epoch;
+  int              batch;
+  int              n_batches;
+  double           lr;
+  int              patience;
+  double           best_loss;
+  gboolean         stop_task;
+  double           epoch_loss_sum; /* running training loss of the epoch, for events */
+  gint64           epoch_start_us;
+  gint64           idle_since_us;  /* end of the last step() call: time between calls is not training */
+  double           elapsed_before; /* seconds spent in earlier step() calls */
+
+  double          *acc;            /* n_tasks² */
+  double          *loss;
+  double          *capacity;       /* n_tasks × n_layers */
+  double          *fisher_seconds; /* n_tasks */
+  gboolean        *nan_stop;       /* n_tasks */
+  GArray          *history;        /* BlipEpochRecord */
+  const float     *fisher_task;
+
+  gint             pause_requested;
+  gint             cancelled;
+};
+
+G_END_DECLS

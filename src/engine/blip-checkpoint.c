@@ -351,9 +351,12 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   for (gint64 i = 0; i < rows; i++)
     {
       const double *r = hist + i * HISTORY_COLUMNS;
+      /* Range-check before converting: a double outside int is undefined behaviour. */
+      if (!(r[0] >= 0 && r[0] < tr->n_tasks && r[0] == (int) r[0]) ||
+          !(r[1] >= 0 && r[1] <= tr->config.nepochs && r[1] == (int) r[1]))
+        return invalid (error, f, "results.history row %" G_GINT64_FORMAT " names task %g, epoch %g",
+                        i, r[0], r[1]);
       BlipEpochRecord rec = { (int) r[0], (int) r[1], r[2], r[3], r[4], r[5], r[6], r[7] };
-      if (rec.task < 0 || rec.task >= tr->n_tasks)
-        return invalid (error, f, "results.history row %" G_GINT64_FORMAT " names task %d", i, rec.task);
       g_array_append_val (tr->history, rec);
     }
 

@@ -1,6 +1,7 @@
 /* blip-snapshot.c — deep copies of trainer state; see blip-snapshot.h. */
 #include "blip-snapshot.h"
 
+#include <pthread.h>
 #include <string.h>
 
 BlipSnapshot *
@@ -10,6 +11,8 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
   const BlipConfig *config = blip_trainer_get_config (trainer);
   const float *fisher_task = blip_trainer_get_fisher_task (trainer);
   BlipSnapshot *s = g_new0 (BlipSnapshot, 1);
+  s->ref_count = 1;
+  s->event.type = (BlipEventType) -1;
 
   s->experiment = g_strdup (config->experiment);
   s->approach = g_strdup (config->approach);
@@ -60,10 +63,17 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
   return s;
 }
 
+BlipSnapshot *
+blip_snapshot_ref (BlipSnapshot *s)
+{
+  g_atomic_int_inc (&s->ref_count);
+  return s;
+}
+
 void
 blip_snapshot_free (BlipSnapshot *s)
 {
-  if (s == NULL)
+  if (s == NULL || !g_atomic_int_dec_and_test (&s->ref_count))
     return;
   for (int i = 0; i < s->n_layers; i++)
     {
@@ -82,4 +92,101 @@ blip_snapshot_free (BlipSnapshot *s)
   g_free (s->experiment);
   g_free (s->approach);
   g_free (s);
+}
+
+struct _BlipSnapshotBox {
+  /* A pthread mutex rather than GMutex: GLib implements GMutex on raw futexes,
+   * which ThreadSanitizer cannot see, so it would report the handoff as a race. */
+  pthread_mutex_t   lock;
+  BlipSnapshotFlags flags;
+  BlipSnapshot     *latest;
+  BlipSnapshot     *fisher;
+  guint64           serial;
+  gint              requested;
+};
+
+BlipSnapshotBox *
+blip_snapshot_box_new (BlipSnapshotFlags flags)
+{
+  BlipSnapshotBox *box = g_new0 (BlipSnapshotBox, 1);
+  pthread_mutex_init (&box->lock, NULL);
+  box->flags = flags;
+  return box;
+}
+
+void
+blip_snapshot_box_free (BlipSnapshotBox *box)
+{
+  if (box == NULL)
+    return;
+  blip_snapshot_free (box->latest);
+  blip_snapshot_free (box->fisher);
+  pthread_mutex_destroy (&box->lock);
+  g_free (box);
+}
+
+void
+blip_snapshot_box_request (BlipSnapshotBox *box)
+{
+  g_atomic_int_set (&box->requested, 1);
+}
+
+void
+blip_snapshot_box_observe (BlipTrainer *trainer, const BlipEvent *event, gpointer user_data)
+{
+  BlipSnapshotBox *box = user_data;
+  gboolean always = event->type == BLIP_EVENT_FISHER_READY || event->type == BLIP_EVENT_BITS_UPDATED ||
+                    event->type == BLIP_EVENT_TASK_END || event->type == BLIP_EVENT_RUN_END;
+  if (!g_atomic_int_compare_and_exchange (&box->requested, 1, 0) && !always)
+    return;
+  /* The copy is made on the training thread, outside the lock: readers only
+   * ever wait for a pointer swap. */
+  BlipSnapshot *s = blip_trainer_snapshot (trainer, box->flags);
+  s->event = *event;
+  s->event.message = NULL;
+  gboolean has_fisher = s->n_layers > 0 && s->layers[0].info_gain != NULL;
+  pthread_mutex_lock (&box->lock);
+  BlipSnapshot *old = box->latest, *old_fisher = NULL;
+  box->latest = s;
+  if (has_fisher)
+    {
+      old_fisher = box->fisher;
+      box->fisher = blip_snapshot_ref (s);
+    }
+  box->serial++;
+  pthread_mutex_unlock (&box->lock);
+  blip_snapshot_free (old);
+  blip_snapshot_free (old_fisher);
+}
+
+static BlipSnapshot *
+get_ref (BlipSnapshotBox *box, gboolean fisher)
+{
+  pthread_mutex_lock (&box->lock);
+  BlipSnapshot *s = fisher ? box->fisher : box->latest;
+  if (s != NULL)
+    blip_snapshot_ref (s);
+  pthread_mutex_unlock (&box->lock);
+  return s;
+}
+
+BlipSnapshot *
+blip_snapshot_box_get (BlipSnapshotBox *box)
+{
+  return get_ref (box, FALSE);
+}
+
+BlipSnapshot *
+blip_snapshot_box_get_fisher (BlipSnapshotBox *box)
+{
+  return get_ref (box, TRUE);
+}
+
+guint64
+blip_snapshot_box_get_serial (BlipSnapshotBox *box)
+{
+  pthread_mutex_lock (&box->lock);
+  guint64 serial = box->serial;
+  pthread_mutex_unlock (&box->lock);
+  return serial;
 }

@@ -40,6 +40,7 @@ typedef struct {
 typedef struct {
   char              *experiment;
   char              *approach;
+  BlipEvent          event;      /* the event it was taken at (message NULL), or type -1 */
   int                task;
   int                n_tasks;
   double             lr;
@@ -48,10 +49,37 @@ typedef struct {
   double            *acc;        /* n_tasks², NaN where not measured */
   guint              n_history;
   BlipEpochRecord   *history;
+  /* private */
+  gint               ref_count;
 } BlipSnapshot;
 
 BlipSnapshot *blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags);
+/* Snapshots are reference counted so a UI can share one between widgets;
+ * blip_snapshot_free drops a reference. Both are thread-safe. */
+BlipSnapshot *blip_snapshot_ref     (BlipSnapshot *snapshot);
 void          blip_snapshot_free    (BlipSnapshot *snapshot);
+
+/* The handoff from a training thread to a UI thread. The box is a trainer
+ * observer: at each event it takes a snapshot if a reader asked for one since
+ * the last (at most one per request, so a UI asking once per frame costs one
+ * copy per frame), and always at FISHER_READY (the only moment the task's
+ * Fisher and information gain exist), BITS_UPDATED and TASK_END. Readers on
+ * any thread get the newest snapshot with a reference; nobody ever reads
+ * memory the trainer is writing. */
+typedef struct _BlipSnapshotBox BlipSnapshotBox;
+
+BlipSnapshotBox *blip_snapshot_box_new      (BlipSnapshotFlags flags);
+void             blip_snapshot_box_free     (BlipSnapshotBox *box);
+/* A BlipObserverFunc; user_data is the box. */
+void             blip_snapshot_box_observe  (BlipTrainer *trainer, const BlipEvent *event, gpointer box);
+/* Ask for a fresh snapshot at the next event. Any thread. */
+void             blip_snapshot_box_request  (BlipSnapshotBox *box);
+/* The newest snapshot (a new reference, or NULL), and the newest taken at
+ * FISHER_READY, which carries F_t and the IG. Any thread. */
+BlipSnapshot    *blip_snapshot_box_get      (BlipSnapshotBox *box);
+BlipSnapshot    *blip_snapshot_box_get_fisher (BlipSnapshotBox *box);
+/* Increases each time a snapshot is stored. */
+guint64          blip_snapshot_box_get_serial (BlipSnapshotBox *box);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BlipSnapshot, blip_snapshot_free)
 

@@ -260,6 +260,10 @@ gboolean
 blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **error)
 {
   BlipNetwork *net = tr->net;
+  BlipConfig stored;
+  if (!blip_checkpoint_read_config (f, &stored, error))
+    return FALSE;
+  blip_config_clear (&stored);
   int phase = 0, task = 0, tasks_done = 0, epoch = 0, batch = 0, n_batches = 0, patience = 0, stop_task = 0;
   double lr = 0, best_loss = 0, epoch_loss_sum = 0, elapsed = 0;
   if (!meta_int (f, "phase", PHASE_RUN_BEGIN, PHASE_DONE, &phase, error) ||
@@ -286,17 +290,18 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
     return invalid (error, f, "learning rate %g is not positive", lr);
 
   const char *rng = blip_safetensors_get_metadata (f, "rng");
-  guint64 s[4];
-  char *end = (char *) rng;
-  for (int i = 0; rng != NULL && i < 4; i++)
+  guint64 s[4] = { 0 };
+  g_auto(GStrv) words = rng ? g_strsplit (rng, " ", -1) : NULL;
+  gboolean rng_ok = words != NULL && g_strv_length (words) == 4;
+  for (int i = 0; rng_ok && i < 4; i++)
     {
+      char *end = NULL;
       errno = 0;
-      s[i] = g_ascii_strtoull (end, &end, 16);
-      if (errno != 0)
-        rng = NULL;
+      s[i] = g_ascii_strtoull (words[i], &end, 16);
+      rng_ok = errno == 0 && end != words[i] && *end == '\0' && g_ascii_isxdigit (words[i][0]);
     }
-  if (rng == NULL || *end != '\0' || (s[0] | s[1] | s[2] | s[3]) == 0)
-    return invalid (error, f, "metadata “rng” is missing or malformed");
+  if (!rng_ok || (s[0] | s[1] | s[2] | s[3]) == 0)
+    return invalid (error, f, "metadata “rng” is missing or malformed (expected four hexadecimal words)");
 
   for (int i = 0; i < net->n_layers; i++)
     if (!read_layer (f, &net->layers[i], error))
@@ -417,10 +422,18 @@ blip_checkpoint_name (guint64 seq)
   return g_strdup_printf ("checkpoint-%08" G_GUINT64_FORMAT ".safetensors", seq);
 }
 
+static guint64
+sequence_of (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  return g_ascii_strtoull (base + strlen ("checkpoint-"), NULL, 10);
+}
+
 static gint
 compare_desc (gconstpointer a, gconstpointer b)
 {
-  return -g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+  guint64 x = sequence_of (*(const char * const *) a), y = sequence_of (*(const char * const *) b);
+  return x < y ? 1 : x > y ? -1 : 0;
 }
 
 GPtrArray *
@@ -435,7 +448,6 @@ blip_checkpoint_list (const char *dir)
     if (g_str_has_prefix (name, "checkpoint-") && g_str_has_suffix (name, ".safetensors"))
       g_ptr_array_add (list, g_build_filename (dir, name, NULL));
   g_dir_close (d);
-  /* Zero-padded sequence numbers: the newest sorts last. */
   g_ptr_array_sort (list, compare_desc);
   return list;
 }

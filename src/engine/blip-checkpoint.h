@@ -36,7 +36,8 @@ gboolean     blip_trainer_save_checkpoint (BlipTrainer *trainer, const char *pat
 gboolean     blip_checkpoint_read_config  (BlipSafetensors *file, BlipConfig *config, GError **error);
 
 /* Restores a trainer made from the checkpoint's configuration to the saved
- * state. Shapes must match; float tensors must be finite. It also sets
+ * state (format and version are checked first). On failure the trainer may
+ * be partly overwritten and should be freed. Shapes must match; float tensors must be finite. It also sets
  * OpenBLAS to the thread count the run used, since the GEMM partition
  * changes rounding and a resumed run must continue bit for bit. */
 gboolean     blip_trainer_load_checkpoint (BlipTrainer *trainer, BlipSafetensors *file, GError **error);

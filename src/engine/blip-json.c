@@ -88,7 +88,7 @@ parse_string (Reader *r)
           continue;
         }
       if (r->end - r->p < 2)
-        break;
+        return fail (r, "unterminated string"), g_string_free (s, TRUE), NULL;
       char e = r->p[1];
       r->p += 2;
       switch (e)

@@ -90,6 +90,7 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
     tr->fisher_seconds[t] = NAN;
   tr->nan_stop = g_new0 (gboolean, tr->n_tasks);
   tr->phase = PHASE_RUN_BEGIN;
+  tr->lr = config->lr;
   tr->next_observer_id = 1;
   return tr;
 }

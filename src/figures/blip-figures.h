@@ -1,0 +1,122 @@
+/* blip-figures.h — every view of a run, drawn with cairo from snapshots.
+ *
+ * The app's widgets and `blip run --figures DIR` call these same functions, so
+ * a figure in a paper, a lecture slide and the live window are one drawing.
+ * Nothing here touches the trainer: figures read BlipSnapshot copies (and a
+ * BlipRunHistory of per-task copies) only, so they can draw on any thread.
+ * Colours come from colour-blind-safe palettes (Okabe–Ito for tasks, a
+ * perceptually uniform sequential map for heatmaps), with a high-contrast
+ * variant.
+ */
+#pragma once
+
+#include <cairo.h>
+#include <glib.h>
+#include "blip-snapshot.h"
+
+G_BEGIN_DECLS
+
+#define BLIP_FIGURE_ERROR (blip_figure_error_quark ())
+GQuark blip_figure_error_quark (void);
+
+typedef enum {
+  BLIP_FIGURE_ERROR_FORMAT,   /* unknown file extension */
+  BLIP_FIGURE_ERROR_WRITE,    /* cairo could not write the file */
+} BlipFigureError;
+
+/* ---- Palettes ---------------------------------------------------------- */
+
+/* Colour of task t (Okabe–Ito, cycling), as sRGB in [0, 1]. */
+void  blip_palette_task       (int task, double rgb[3]);
+/* Sequential map for v in [0, 1] (dark blue → yellow), readable in grey too. */
+void  blip_palette_sequential (double v, gboolean high_contrast, double rgb[3]);
+
+/* ---- Per-task history of a run ----------------------------------------- */
+
+/* What each finished task left behind, per quantized layer: the frozen bits,
+ * the information gain and the values after consolidation. Filled by an
+ * observer from BITS_UPDATED / FISHER_READY snapshots (blip_run_history_add). */
+typedef struct _BlipRunHistory BlipRunHistory;
+
+BlipRunHistory *blip_run_history_new   (void);
+void            blip_run_history_free  (BlipRunHistory *history);
+/* Records a snapshot: FISHER_READY ones give the task's IG, BITS_UPDATED ones
+ * its bits and values. Other snapshots are ignored. */
+void            blip_run_history_add   (BlipRunHistory *history, const BlipSnapshot *snapshot);
+int             blip_run_history_n_tasks (const BlipRunHistory *history);
+/* Bits of parameter index of layer after task t (0 if unknown). */
+int             blip_run_history_bits  (const BlipRunHistory *history, int task, int layer, gsize index);
+float           blip_run_history_value (const BlipRunHistory *history, int task, int layer, gsize index);
+float           blip_run_history_info_gain (const BlipRunHistory *history, int task, int layer, gsize index);
+/* A trainer observer that snapshots at FISHER_READY and BITS_UPDATED into the
+ * history (user_data). For the CLI; the app feeds it from its snapshot box. */
+void            blip_run_history_observe (BlipTrainer *trainer, const BlipEvent *event, gpointer history);
+
+/* ---- Views ------------------------------------------------------------- */
+
+typedef enum {
+  BLIP_MAP_BITS,        /* frozen bits, 0..max_bit */
+  BLIP_MAP_INFO_GAIN,   /* the last task's IG (needs a FISHER_READY snapshot) */
+  BLIP_MAP_FISHER,      /* accumulated Fisher, log scale */
+} BlipMapQuantity;
+
+typedef struct {
+  BlipMapQuantity quantity;
+  gboolean        global_scale;   /* one colour range over all layers, else per layer */
+  double          zoom;           /* 1: the whole layer fits; 2: half of it, … */
+  double          center_x;       /* the cell at the view's centre, in [0, 1] of the layer */
+  double          center_y;
+  gboolean        legend;
+  gboolean        high_contrast;
+} BlipMapView;
+
+void   blip_map_view_init (BlipMapView *view);
+
+/* Layer map (the paper's Figure 2): one cell per parameter, weights as a
+ * rows×cols grid (output unit × input), biases as a last column. */
+void   blip_figure_layer_map      (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
+                                   int layer, const BlipMapView *view);
+/* The parameter under (x, y) of such a map, or -1. */
+gssize blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *snapshot, int layer,
+                                   const BlipMapView *view, double x, double y);
+
+/* One parameter (the paper's Figure 1): its max_bit-bit code, frozen bits
+ * coloured by the task that froze them, free bits grey; its value, anchor and
+ * allowed interval on a number line; its history across tasks. history may be
+ * NULL (then frozen bits take the current task's colour). */
+void   blip_figure_parameter      (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
+                                   const BlipRunHistory *history, int layer, gsize index,
+                                   gboolean high_contrast);
+
+/* Information gain: a histogram of the last task's IG and bits added for a
+ * layer (from a FISHER_READY snapshot, may be NULL), and used capacity per
+ * layer across tasks. */
+void   blip_figure_info_gain      (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
+                                   const BlipSnapshot *fisher_snapshot, const BlipRunHistory *history,
+                                   int layer, gboolean high_contrast);
+
+/* Accuracy matrix A[i][j] as a heatmap that fills in as tasks finish, with
+ * ACC and both BWTs. */
+void   blip_figure_acc_matrix     (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
+                                   gboolean high_contrast);
+
+/* Loss, accuracy and learning rate per epoch, with task boundaries. */
+void   blip_figure_curves         (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
+                                   gboolean high_contrast);
+
+/* ---- Files ------------------------------------------------------------- */
+
+typedef void (*BlipFigureDrawFunc) (cairo_t *cr, int width, int height, gpointer user_data);
+
+/* Draws into a PNG, SVG or PDF file chosen by path's extension. */
+gboolean blip_figure_export (const char *path, int width, int height, BlipFigureDrawFunc draw,
+                             gpointer user_data, GError **error);
+
+/* Every figure of a finished (or interrupted) run into dir: layer maps of
+ * bits, IG and Fisher, the first parameter with frozen bits, the IG view, the
+ * accuracy matrix and the curves, each as PNG, SVG and PDF. */
+gboolean blip_figures_write_all (const char *dir, const BlipSnapshot *snapshot,
+                                 const BlipSnapshot *fisher_snapshot, const BlipRunHistory *history,
+                                 GError **error);
+
+G_END_DECLS

@@ -103,6 +103,7 @@ static const ArgSpec specs[] = {
   { "--threads", T_INT, NONE, 0, 256, "N", "BLAS threads (0: OpenBLAS default)" },
   { "--checkpoint-every", T_INT, NONE, 0, 1000000, "N", "also save a checkpoint every N epochs (always after each task)" },
   { "--resume", T_STR, NONE, 0, 0, "DIR", "continue the run in DIR from its newest valid checkpoint" },
+  { "--figures", T_STR, NONE, 0, 0, "DIR", "draw every view (layer maps, bits, IG, accuracy matrix, curves) as PNG, SVG and PDF into DIR" },
 };
 
 static const ArgSpec *
@@ -152,6 +153,8 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
         g_free (o->download_url), o->download_url = g_strdup (value);
       else if (strcmp (spec->flag, "--resume") == 0)
         g_free (o->resume), o->resume = g_strdup (value);
+      else if (strcmp (spec->flag, "--figures") == 0)
+        g_free (o->figures), o->figures = g_strdup (value);
       else if (strcmp (spec->flag, "--threads") == 0 || strcmp (spec->flag, "--checkpoint-every") == 0)
         {
           gint64 v;
@@ -317,5 +320,6 @@ blip_run_options_clear (BlipRunOptions *o)
   g_clear_pointer (&o->output, g_free);
   g_clear_pointer (&o->download_url, g_free);
   g_clear_pointer (&o->resume, g_free);
+  g_clear_pointer (&o->figures, g_free);
   g_clear_pointer (&o->config_flag, g_free);
 }

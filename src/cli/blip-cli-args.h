@@ -24,6 +24,7 @@ typedef struct {
   int        threads;       /* 0: OpenBLAS default */
   int        checkpoint_every;  /* also checkpoint every N epochs (0: only after each task) */
   char      *resume;        /* --resume DIR */
+  char      *figures;       /* --figures DIR */
   char      *config_flag;   /* the first flag given that changes the configuration, if any */
 } BlipRunOptions;
 

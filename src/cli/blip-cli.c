@@ -4,6 +4,7 @@
 #include "blip-cli-args.h"
 #include "blip-progress.h"
 #include "blip-bench.h"
+#include "blip-figures.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -115,6 +116,46 @@ print_summary (BlipTrainer *tr, double wall_seconds)
   printf ("Time                         %8.1f s (training %.1f s)\n", wall_seconds,
           blip_trainer_get_elapsed (tr));
   printf ("Peak memory                  %8.1f MiB\n", peak_rss_mib ());
+}
+
+/* What --figures needs from the run: per-task history and the newest
+ * snapshot that carries the information gain. */
+typedef struct {
+  BlipRunHistory *history;
+  BlipSnapshot   *fisher;
+} FigureRecorder;
+
+static void
+record_figures (BlipTrainer *tr, const BlipEvent *ev, gpointer user_data)
+{
+  FigureRecorder *r = user_data;
+  if (ev->type != BLIP_EVENT_FISHER_READY && ev->type != BLIP_EVENT_BITS_UPDATED)
+    return;
+  BlipSnapshot *s = blip_trainer_snapshot (tr, BLIP_SNAPSHOT_ALL);
+  s->event = *ev;
+  s->event.message = NULL;
+  blip_run_history_add (r->history, s);
+  if (ev->type == BLIP_EVENT_FISHER_READY)
+    {
+      blip_snapshot_free (r->fisher);
+      r->fisher = s;
+    }
+  else
+    blip_snapshot_free (s);
+}
+
+static gboolean
+write_figures (BlipTrainer *tr, FigureRecorder *r, const char *dir)
+{
+  g_autoptr(BlipSnapshot) s = blip_trainer_snapshot (tr, BLIP_SNAPSHOT_ALL);
+  g_autoptr(GError) error = NULL;
+  if (!blip_figures_write_all (dir, s, r->fisher, r->history, &error))
+    {
+      fprintf (stderr, "blip run: could not write figures: %s\n", error->message);
+      return FALSE;
+    }
+  printf ("Figures written to %s\n", dir);
+  return TRUE;
 }
 
 typedef struct {
@@ -277,6 +318,13 @@ cmd_run (int argc, char **argv)
   BlipProgress *progress = blip_progress_new (stderr, opts.quiet);
   blip_trainer_add_observer (tr, blip_progress_observe, progress, (GDestroyNotify) blip_progress_free);
 
+  FigureRecorder figures = { NULL, NULL };
+  if (opts.figures != NULL)
+    {
+      figures.history = blip_run_history_new ();
+      blip_trainer_add_observer (tr, record_figures, &figures, NULL);
+    }
+
   /* A file-size limit must give EFBIG from write(), not kill the process. */
   signal (SIGXFSZ, SIG_IGN);
   running_trainer = tr;
@@ -323,6 +371,9 @@ cmd_run (int argc, char **argv)
   else
     printf ("Results written to %s/results.json and acc_matrix.csv\n", output);
 
+  if (opts.figures != NULL && !write_figures (tr, &figures, opts.figures))
+    rc = 1;
+
   if (rc == 0 && status == BLIP_STATUS_PAUSED)
     {
       fprintf (stderr, "blip run: interrupted; the run is saved in %s.\n"
@@ -335,6 +386,8 @@ cmd_run (int argc, char **argv)
       rc = 1;
     }
   blip_trainer_free (tr);
+  blip_run_history_free (figures.history);
+  blip_snapshot_free (figures.fisher);
   blip_run_options_clear (&opts);
   return rc;
 }

@@ -1,0 +1,261 @@
+/* blip-figures-map.c — the layer map (the paper's Figure 2): one cell per
+ * parameter, coloured by frozen bits, information gain or Fisher.
+ *
+ * The map is painted into a pixel buffer, one pixel per parameter, through a
+ * 256-entry colour table, then scaled onto the target with nearest-neighbour
+ * filtering: a 784×1200 layer is one pass over 942,000 bytes plus one cairo
+ * paint, well inside a frame. */
+#include "blip-figures-private.h"
+
+#include <math.h>
+#include <string.h>
+
+#define LEGEND_WIDTH 70
+#define TITLE_HEIGHT 28
+
+void
+blip_map_view_init (BlipMapView *view)
+{
+  *view = (BlipMapView) {
+    .quantity = BLIP_MAP_BITS,
+    .global_scale = FALSE,
+    .zoom = 1.0,
+    .center_x = 0.5,
+    .center_y = 0.5,
+    .legend = TRUE,
+    .high_contrast = FALSE,
+  };
+}
+
+/* The grid: weights [rows × cols] and the biases as one more column. */
+static void
+grid_size (const BlipLayerSnapshot *l, int *gw, int *gh)
+{
+  *gw = l->cols + 1;
+  *gh = l->rows;
+}
+
+static gsize
+grid_index (const BlipLayerSnapshot *l, int x, int y)
+{
+  return x < l->cols ? (gsize) y * l->cols + x : l->n_weight + y;
+}
+
+static double
+raw_value (const BlipLayerSnapshot *l, BlipMapQuantity q, gsize i)
+{
+  switch (q)
+    {
+    case BLIP_MAP_BITS:
+      return l->bits ? l->bits[i] : 0;
+    case BLIP_MAP_INFO_GAIN:
+      return l->info_gain ? l->info_gain[i] : NAN;
+    case BLIP_MAP_FISHER:
+      return l->fisher_old && l->fisher_old[i] > 0 ? log10 (l->fisher_old[i]) : NAN;
+    }
+  return NAN;
+}
+
+static gboolean
+has_quantity (const BlipLayerSnapshot *l, BlipMapQuantity q)
+{
+  return q == BLIP_MAP_BITS ? l->bits != NULL : q == BLIP_MAP_INFO_GAIN ? l->info_gain != NULL
+                                                                         : l->fisher_old != NULL;
+}
+
+/* Colour range of a layer, or of all layers with global_scale. Bits use
+ * [0, max_bit] globally, so "fully frozen" is always the top colour. */
+static void
+value_range (const BlipSnapshot *s, int layer, const BlipMapView *view, double *lo, double *hi)
+{
+  if (view->quantity == BLIP_MAP_BITS && view->global_scale)
+    {
+      *lo = 0;
+      *hi = s->layers[layer].max_bit;
+      return;
+    }
+  *lo = INFINITY;
+  *hi = -INFINITY;
+  for (int l = 0; l < s->n_layers; l++)
+    {
+      if (!view->global_scale && l != layer)
+        continue;
+      const BlipLayerSnapshot *ls = &s->layers[l];
+      if (!has_quantity (ls, view->quantity))
+        continue;
+      for (gsize i = 0; i < ls->n; i++)
+        {
+          double v = raw_value (ls, view->quantity, i);
+          if (isfinite (v))
+            {
+              *lo = MIN (*lo, v);
+              *hi = MAX (*hi, v);
+            }
+        }
+    }
+  if (view->quantity == BLIP_MAP_BITS)
+    {
+      /* Per layer: from 0 to the most bits any parameter of it holds, at least 1. */
+      *lo = 0;
+      *hi = MAX (*hi, 1);
+    }
+  if (!isfinite (*lo) || !isfinite (*hi) || *hi <= *lo)
+    {
+      *lo = isfinite (*lo) ? *lo : 0;
+      *hi = *lo + 1;
+    }
+}
+
+/* Map area inside the figure. */
+static void
+map_area (int width, int height, const BlipMapView *view, double *x, double *y, double *w, double *h)
+{
+  *x = 4;
+  *y = TITLE_HEIGHT;
+  *w = MAX (1, width - 8 - (view->legend ? LEGEND_WIDTH : 0));
+  *h = MAX (1, height - TITLE_HEIGHT - 4);
+}
+
+/* The visible part of the grid: [gx0, gx0+gvw) × [gy0, gy0+gvh) in cells. */
+static void
+visible_cells (const BlipLayerSnapshot *l, const BlipMapView *view, double *gx0, double *gy0,
+               double *gvw, double *gvh)
+{
+  int gw, gh;
+  grid_size (l, &gw, &gh);
+  double zoom = MAX (1.0, view->zoom);
+  *gvw = gw / zoom;
+  *gvh = gh / zoom;
+  *gx0 = CLAMP (view->center_x * gw - *gvw / 2, 0, gw - *gvw);
+  *gy0 = CLAMP (view->center_y * gh - *gvh / 2, 0, gh - *gvh);
+}
+
+static const char *
+quantity_name (BlipMapQuantity q)
+{
+  return q == BLIP_MAP_BITS ? "frozen bits" : q == BLIP_MAP_INFO_GAIN ? "information gain (bits)"
+                                                                        : "log10 accumulated Fisher";
+}
+
+void
+blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s, int layer,
+                       const BlipMapView *view)
+{
+  if (s == NULL || layer < 0 || layer >= s->n_layers)
+    {
+      figure_message (cr, width, height, "No layer to show yet");
+      return;
+    }
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  if (!l->quantized || !has_quantity (l, view->quantity))
+    {
+      figure_message (cr, width, height, view->quantity == BLIP_MAP_INFO_GAIN
+                      ? "Information gain appears when a task ends"
+                      : "This layer carries no BLIP state");
+      return;
+    }
+  figure_background (cr, width, height);
+
+  double lo, hi;
+  value_range (s, layer, view, &lo, &hi);
+  guint32 lut[256];
+  for (int i = 0; i < 256; i++)
+    {
+      double rgb[3];
+      blip_palette_sequential (i / 255.0, view->high_contrast, rgb);
+      lut[i] = 0xff000000u | ((guint32) (rgb[0] * 255) << 16) | ((guint32) (rgb[1] * 255) << 8) |
+               (guint32) (rgb[2] * 255);
+    }
+
+  int gw, gh;
+  grid_size (l, &gw, &gh);
+  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, gw, gh);
+  cairo_surface_flush (img);
+  guint8 *data = cairo_image_surface_get_data (img);
+  int stride = cairo_image_surface_get_stride (img);
+  double scale = 255.0 / (hi - lo);
+  for (int y = 0; y < gh; y++)
+    {
+      guint32 *row = (guint32 *) (data + (gsize) y * stride);
+      if (view->quantity == BLIP_MAP_BITS)
+        {
+          /* The hot case, kept branch-free: bits are small integers. */
+          const guint8 *b = l->bits + (gsize) y * l->cols;
+          for (int x = 0; x < l->cols; x++)
+            {
+              int k = (int) ((b[x] - lo) * scale + 0.5);
+              row[x] = lut[CLAMP (k, 0, 255)];
+            }
+          int k = (int) ((l->bits[l->n_weight + y] - lo) * scale + 0.5);
+          row[l->cols] = lut[CLAMP (k, 0, 255)];
+          continue;
+        }
+      for (int x = 0; x < gw; x++)
+        {
+          double v = raw_value (l, view->quantity, grid_index (l, x, y));
+          int k = isfinite (v) ? (int) ((v - lo) * scale + 0.5) : 0;
+          row[x] = lut[CLAMP (k, 0, 255)];
+        }
+    }
+  cairo_surface_mark_dirty (img);
+
+  double mx, my, mw, mh, gx0, gy0, gvw, gvh;
+  map_area (width, height, view, &mx, &my, &mw, &mh);
+  visible_cells (l, view, &gx0, &gy0, &gvw, &gvh);
+  cairo_save (cr);
+  cairo_rectangle (cr, mx, my, mw, mh);
+  cairo_clip (cr);
+  cairo_translate (cr, mx, my);
+  cairo_scale (cr, mw / gvw, mh / gvh);
+  cairo_translate (cr, -gx0, -gy0);
+  cairo_set_source_surface (cr, img, 0, 0);
+  cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  cairo_surface_destroy (img);
+
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  char zoom[32] = "";
+  if (view->zoom > 1)
+    g_snprintf (zoom, sizeof zoom, ", zoom %.1f×", view->zoom);
+  figure_textf (cr, mx, 19, 15, ALIGN_LEFT, TRUE, "%s — %s (%d × %d + bias)%s", l->name,
+                quantity_name (view->quantity), l->rows, l->cols, zoom);
+
+  if (view->legend)
+    {
+      double lx = width - LEGEND_WIDTH + 10, ly = my + 14, lh = mh - 28;
+      for (int i = 0; i < 64; i++)
+        {
+          double rgb[3];
+          blip_palette_sequential (1.0 - i / 63.0, view->high_contrast, rgb);
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+          cairo_rectangle (cr, lx, ly + lh * i / 64.0, 16, lh / 64.0 + 1);
+          cairo_fill (cr);
+        }
+      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+      figure_textf (cr, lx + 20, ly + 10, 11, ALIGN_LEFT, FALSE, "%.3g", hi);
+      figure_textf (cr, lx + 20, ly + lh, 11, ALIGN_LEFT, FALSE, "%.3g", lo);
+      figure_text (cr, lx, ly - 4, 10, ALIGN_LEFT, FALSE, view->global_scale ? "global" : "layer");
+    }
+}
+
+gssize
+blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *s, int layer, const BlipMapView *view,
+                            double x, double y)
+{
+  if (s == NULL || layer < 0 || layer >= s->n_layers)
+    return -1;
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  double mx, my, mw, mh, gx0, gy0, gvw, gvh;
+  map_area (width, height, view, &mx, &my, &mw, &mh);
+  if (x < mx || y < my || x >= mx + mw || y >= my + mh)
+    return -1;
+  visible_cells (l, view, &gx0, &gy0, &gvw, &gvh);
+  int gx = (int) floor (gx0 + (x - mx) / mw * gvw);
+  int gy = (int) floor (gy0 + (y - my) / mh * gvh);
+  int gw, gh;
+  grid_size (l, &gw, &gh);
+  if (gx < 0 || gy < 0 || gx >= gw || gy >= gh)
+    return -1;
+  return (gssize) grid_index (l, gx, gy);
+}

@@ -86,9 +86,11 @@ draw_bar (BlipProgress *p, BlipTrainer *tr, const BlipEvent *ev)
   bar[width] = '\0';
   char eta[32];
   format_duration (eta, sizeof eta, eta_seconds (p, tr, ev));
-  fprintf (p->stream, "\r\033[Ktask %d/%d  epoch %3d/%d [%s] loss %.4f  acc %5.1f%%  lr %.1e  ETA %s",
-           ev->task + 1, ev->n_tasks, ev->epoch + 1, c->nepochs, bar, ev->loss,
-           100.0 * p->last_train_acc, ev->lr, eta);
+  char acc[16] = "  -- ";
+  if (!isnan (p->last_train_acc))
+    g_snprintf (acc, sizeof acc, "%5.1f%%", 100.0 * p->last_train_acc);
+  fprintf (p->stream, "\r\033[Ktask %d/%d  epoch %3d/%d [%s] loss %.4f  acc %s  lr %.1e  ETA %s",
+           ev->task + 1, ev->n_tasks, ev->epoch + 1, c->nepochs, bar, ev->loss, acc, ev->lr, eta);
   fflush (p->stream);
   p->bar_visible = TRUE;
 }
@@ -104,6 +106,7 @@ blip_progress_observe (BlipTrainer *tr, const BlipEvent *ev, gpointer user_data)
       break;
     case BLIP_EVENT_TASK_START:
       clear_bar (p);
+      p->last_train_acc = NAN;   /* a new task has no accuracy yet */
       if (!p->quiet)
         fprintf (p->stream, "Task %d/%d: %s (%d training samples)\n", ev->task + 1, ev->n_tasks,
                  blip_trainer_get_experiment (tr)->tasks[ev->task].name,

@@ -136,3 +136,14 @@ blip_test_write_fake_mnist (const char *dir, const char *subdir, int n_train, in
   fake_split (sub, "t10k", n_test, rand);
   g_rand_free (rand);
 }
+
+GBytes *
+blip_test_read_file (const char *path)
+{
+  char *contents = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+  g_file_get_contents (path, &contents, &len, &error);
+  g_assert_no_error (error);
+  return g_bytes_new_take (contents, len);
+}

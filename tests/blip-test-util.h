@@ -16,6 +16,9 @@ char    *blip_test_real_data_dir (const char *relative_file);
 char    *blip_test_mkdtemp       (void);
 void     blip_test_rmtree        (const char *path);
 
+/* The whole file, asserting it can be read. */
+GBytes  *blip_test_read_file (const char *path);
+
 /* Writes an IDX image file (magic 2051) or label file (magic 2049), gzip
  * compressed when path ends in ".gz". */
 void     blip_test_write_idx_images (const char *path, const guint8 *pixels,

@@ -130,17 +130,6 @@ reference_json (const ConfigCase *cc)
   return reference[i];
 }
 
-static GBytes *
-file_bytes (const char *path)
-{
-  char *contents = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-  g_file_get_contents (path, &contents, &len, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (contents, len);
-}
-
 static void
 save (BlipTrainer *tr, const char *path)
 {
@@ -325,8 +314,8 @@ test_resume (gconstpointer data)
 
   /* Everything saved was restored: the restored trainer saves the same bytes. */
   save (b, path2);
-  g_autoptr(GBytes) bytes1 = file_bytes (path);
-  g_autoptr(GBytes) bytes2 = file_bytes (path2);
+  g_autoptr(GBytes) bytes1 = blip_test_read_file (path);
+  g_autoptr(GBytes) bytes2 = blip_test_read_file (path2);
   g_assert_true (g_bytes_equal (bytes1, bytes2));
 
   run_to_end (a);
@@ -442,7 +431,7 @@ test_file_layout (void)
   step_expect (tr, BLIP_STEP_BATCH, BLIP_STATUS_READY);
   save (tr, path);
 
-  g_autoptr(GBytes) bytes = file_bytes (path);
+  g_autoptr(GBytes) bytes = blip_test_read_file (path);
   g_assert_cmpuint ((8 + header_length (bytes)) % 8, ==, 0);
   g_autoptr(BlipJson) h = header_json (bytes);
   const gint64 w[2] = { NDIM, SYN_DIM }, b[1] = { NDIM }, hw[2] = { 2, NDIM }, hb[1] = { 2 };
@@ -714,7 +703,7 @@ test_bad (gconstpointer data)
   g_assert_true (load_path (good, &c, &error));
   g_assert_no_error (error);
 
-  g_autoptr(GBytes) orig = file_bytes (good);
+  g_autoptr(GBytes) orig = blip_test_read_file (good);
   GBytes *edited = NULL;
   gsize size = g_bytes_get_size (orig);
   g_autofree guint8 *buf = g_memdup2 (g_bytes_get_data (orig, NULL), size);
@@ -943,7 +932,7 @@ test_resume_folder (void)
 
   /* The newest truncated: skipped, naming it; the mid-epoch one loads. */
   {
-    g_autoptr(GBytes) b3 = file_bytes (p3);
+    g_autoptr(GBytes) b3 = blip_test_read_file (p3);
     g_autoptr(GError) error = NULL;
     g_file_set_contents (p3, g_bytes_get_data (b3, NULL), g_bytes_get_size (b3) / 2, &error);
     g_assert_no_error (error);
@@ -964,7 +953,7 @@ test_resume_folder (void)
 
   /* The next one of another format version: the oldest loads. */
   {
-    g_autoptr(GBytes) b2 = file_bytes (p2);
+    g_autoptr(GBytes) b2 = blip_test_read_file (p2);
     g_autoptr(GBytes) v2 = set_metadata (b2, "format_version", "99");
     g_autoptr(GError) error = NULL;
     g_file_set_contents (p2, g_bytes_get_data (v2, NULL), g_bytes_get_size (v2), &error);

@@ -100,17 +100,6 @@ write_valid (const char *dir)
   return path;
 }
 
-static GBytes *
-read_bytes (const char *path)
-{
-  char *contents = NULL;
-  gsize len = 0;
-  g_autoptr(GError) error = NULL;
-  g_file_get_contents (path, &contents, &len, &error);
-  g_assert_no_error (error);
-  return g_bytes_new_take (contents, len);
-}
-
 static void
 check_all (BlipSafetensors *f)
 {
@@ -158,7 +147,7 @@ test_round_trip (void)
   check_all (f);
 
   /* The same bytes parsed from memory. */
-  g_autoptr(GBytes) bytes = read_bytes (path);
+  g_autoptr(GBytes) bytes = blip_test_read_file (path);
   g_autoptr(BlipSafetensors) m = blip_safetensors_parse (bytes, "in-memory", &error);
   g_assert_no_error (error);
   g_assert_cmpstr (blip_safetensors_get_path (m), ==, "in-memory");
@@ -169,7 +158,7 @@ test_round_trip (void)
   BlipSafetensorsWriter *w = make_writer ();
   g_assert_true (blip_safetensors_writer_write (w, path2, &error));
   blip_safetensors_writer_free (w);
-  g_autoptr(GBytes) bytes2 = read_bytes (path2);
+  g_autoptr(GBytes) bytes2 = blip_test_read_file (path2);
   g_assert_true (g_bytes_equal (bytes, bytes2));
   GStatBuf st;
   g_assert_cmpint (g_stat (path2, &st), ==, 0);
@@ -229,7 +218,7 @@ test_layout (void)
 {
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *path = write_valid (dir);
-  g_autoptr(GBytes) bytes = read_bytes (path);
+  g_autoptr(GBytes) bytes = blip_test_read_file (path);
   gsize size;
   const guint8 *p = g_bytes_get_data (bytes, &size);
   g_assert_cmpuint (size, >=, 8);
@@ -447,7 +436,7 @@ test_corrupt (gconstpointer data)
   const CorruptCase *cc = data;
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *valid = write_valid (dir);
-  g_autoptr(GBytes) orig = read_bytes (valid);
+  g_autoptr(GBytes) orig = blip_test_read_file (valid);
   gsize size;
   const guint8 *p = g_bytes_get_data (orig, &size);
   g_autofree guint8 *buf = g_memdup2 (p, size);
@@ -492,7 +481,7 @@ test_corrupt (gconstpointer data)
     g_error ("%s: the message “%s” does not name %s", cc->name, error->message, path);
 
   /* The same bytes from memory give the same error, naming the given name. */
-  g_autoptr(GBytes) bytes = read_bytes (path);
+  g_autoptr(GBytes) bytes = blip_test_read_file (path);
   g_autoptr(GError) error2 = NULL;
   g_autoptr(BlipSafetensors) m = blip_safetensors_parse (bytes, "memory-image", &error2);
   g_assert_null (m);
@@ -679,7 +668,7 @@ test_fsize_limit (void)
 {
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *path = write_valid (dir);
-  g_autoptr(GBytes) before = read_bytes (path);
+  g_autoptr(GBytes) before = blip_test_read_file (path);
   g_assert_cmpuint (g_bytes_get_size (before), <, 1000);
   g_autofree char *entries_before = joined_entries (dir);
 
@@ -719,7 +708,7 @@ test_fsize_limit (void)
     g_error ("the write under RLIMIT_FSIZE %s (child exit %d)",
              code == CHILD_SUCCEEDED ? "reported success" : "failed in an unexpected way", code);
 
-  g_autoptr(GBytes) after = read_bytes (path);
+  g_autoptr(GBytes) after = blip_test_read_file (path);
   g_assert_true (g_bytes_equal (before, after));
   g_autofree char *entries_after = joined_entries (dir);
   g_assert_cmpstr (entries_after, ==, entries_before);

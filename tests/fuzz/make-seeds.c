@@ -4,24 +4,9 @@
  * Usage: fuzz-make-seeds CORPUS_DIR (the folder holding checkpoint/ and
  * safetensors/). */
 #include "blip.h"
+#include "fuzz-tiny-trainer.h"
 
 #include <stdio.h>
-
-static BlipTrainer *
-tiny_trainer (void)
-{
-  BlipConfig c;
-  blip_config_init_defaults (&c);
-  c.ndim = 8;
-  c.nepochs = 2;
-  c.fisher_batches = 2;
-  c.fisher_sbatch = 10;
-  BlipExperiment *e = blip_experiment_new_synthetic (2, 2, 16, 40, 20, 0);
-  BlipStrategy *s = blip_strategy_new ("blip", NULL);
-  BlipTrainer *tr = blip_trainer_new (&c, e, s, NULL);
-  blip_config_clear (&c);
-  return tr;
-}
 
 static void
 save (BlipTrainer *tr, const char *dir, const char *sub, const char *name)
@@ -43,7 +28,7 @@ main (int argc, char **argv)
       fprintf (stderr, "usage: %s CORPUS_DIR\n", argv[0]);
       return 2;
     }
-  BlipTrainer *tr = tiny_trainer ();
+  BlipTrainer *tr = fuzz_tiny_trainer ();
   save (tr, argv[1], "checkpoint", "start.safetensors");
   blip_trainer_step (tr, BLIP_STEP_BATCH, NULL);
   save (tr, argv[1], "checkpoint", "mid-epoch.safetensors");

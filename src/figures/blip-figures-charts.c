@@ -427,6 +427,12 @@ blip_figures_write_all (const char *dir, const BlipSnapshot *s, const BlipSnapsh
           if (!write_three (dir, stem, 1000, 800, &job, error))
             return FALSE;
         }
+      job.view.quantity = BLIP_MAP_BITS;
+      job.view.layout = BLIP_MAP_INPUT_IMAGE;
+      g_autofree char *istem_map = g_strdup_printf ("layer-map-%s-bits-per-input", s->layers[l].name);
+      if (!write_three (dir, istem_map, 800, 700, &job, error))
+        return FALSE;
+      job.view.layout = BLIP_MAP_GRID;
       /* The parameter that froze the most bits: the one with the most to show. */
       const BlipLayerSnapshot *ls = &s->layers[l];
       gsize best = 0;

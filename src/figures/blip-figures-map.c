@@ -18,6 +18,7 @@ blip_map_view_init (BlipMapView *view)
 {
   *view = (BlipMapView) {
     .quantity = BLIP_MAP_BITS,
+    .layout = BLIP_MAP_GRID,
     .global_scale = FALSE,
     .zoom = 1.0,
     .center_x = 0.5,
@@ -137,6 +138,69 @@ quantity_name (BlipMapQuantity q)
                                                                         : "log10 accumulated Fisher";
 }
 
+/* Side of the input image, or 0 when the layer's inputs do not form a square. */
+static int
+input_side (const BlipLayerSnapshot *l)
+{
+  int side = (int) lround (sqrt (l->cols));
+  return side * side == l->cols ? side : 0;
+}
+
+/* The input-image layout: per input, the mean of the quantity over the output
+ * units, drawn side × side. */
+static void
+draw_input_image (cairo_t *cr, int width, int height, const BlipSnapshot *s, int layer,
+                  const BlipMapView *view)
+{
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  int side = input_side (l);
+  g_autofree double *mean = g_new0 (double, l->cols);
+  for (int r = 0; r < l->rows; r++)
+    for (int c = 0; c < l->cols; c++)
+      {
+        double v = raw_value (l, view->quantity, (gsize) r * l->cols + c);
+        mean[c] += isfinite (v) ? v / l->rows : 0;
+      }
+  double lo = INFINITY, hi = -INFINITY;
+  for (int c = 0; c < l->cols; c++)
+    lo = MIN (lo, mean[c]), hi = MAX (hi, mean[c]);
+  if (view->quantity == BLIP_MAP_BITS && view->global_scale)
+    lo = 0, hi = l->max_bit;
+  if (!(hi > lo))
+    hi = lo + 1;
+  figure_background (cr, width, height);
+  double mx, my, mw, mh;
+  map_area (width, height, view, &mx, &my, &mw, &mh);
+  double cell = MIN (mw, mh) / side;
+  double ox = mx + (mw - cell * side) / 2, oy = my + (mh - cell * side) / 2;
+  for (int c = 0; c < l->cols; c++)
+    {
+      double rgb[3];
+      blip_palette_sequential ((mean[c] - lo) / (hi - lo), view->high_contrast, rgb);
+      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+      cairo_rectangle (cr, ox + (c % side) * cell, oy + (c / side) * cell, cell + 0.5, cell + 0.5);
+      cairo_fill (cr);
+    }
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  figure_textf (cr, mx, 19, 15, ALIGN_LEFT, TRUE, "%s — mean %s per input (%d × %d)", l->name,
+                quantity_name (view->quantity), side, side);
+  if (view->legend)
+    {
+      double lx = width - LEGEND_WIDTH + 10, ly = my + 14, lh = mh - 28;
+      for (int i = 0; i < 64; i++)
+        {
+          double rgb[3];
+          blip_palette_sequential (1.0 - i / 63.0, view->high_contrast, rgb);
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+          cairo_rectangle (cr, lx, ly + lh * i / 64.0, 16, lh / 64.0 + 1);
+          cairo_fill (cr);
+        }
+      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+      figure_textf (cr, lx + 20, ly + 10, 11, ALIGN_LEFT, FALSE, "%.3g", hi);
+      figure_textf (cr, lx + 20, ly + lh, 11, ALIGN_LEFT, FALSE, "%.3g", lo);
+    }
+}
+
 void
 blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s, int layer,
                        const BlipMapView *view)
@@ -152,6 +216,11 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
       figure_message (cr, width, height, view->quantity == BLIP_MAP_INFO_GAIN
                       ? "Information gain appears when a task ends"
                       : "This layer carries no BLIP state");
+      return;
+    }
+  if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0)
+    {
+      draw_input_image (cr, width, height, s, layer, view);
       return;
     }
   figure_background (cr, width, height);
@@ -246,6 +315,8 @@ blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *s, int la
   if (s == NULL || layer < 0 || layer >= s->n_layers)
     return -1;
   const BlipLayerSnapshot *l = &s->layers[layer];
+  if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0)
+    return -1;
   double mx, my, mw, mh, gx0, gy0, gvw, gvh;
   map_area (width, height, view, &mx, &my, &mw, &mh);
   if (x < mx || y < my || x >= mx + mw || y >= my + mh)

@@ -60,8 +60,15 @@ typedef enum {
   BLIP_MAP_FISHER,      /* accumulated Fisher, log scale */
 } BlipMapQuantity;
 
+typedef enum {
+  BLIP_MAP_GRID,          /* one cell per parameter: output units × inputs, biases last */
+  BLIP_MAP_INPUT_IMAGE,   /* per input, the mean over output units, as a square image
+                           * (e.g. 28 × 28 for MNIST's first layer): which inputs matter */
+} BlipMapLayout;
+
 typedef struct {
   BlipMapQuantity quantity;
+  BlipMapLayout   layout;
   gboolean        global_scale;   /* one colour range over all layers, else per layer */
   double          zoom;           /* 1: the whole layer fits; 2: half of it, … */
   double          center_x;       /* the cell at the view's centre, in [0, 1] of the layer */
@@ -76,7 +83,8 @@ void   blip_map_view_init (BlipMapView *view);
  * rows×cols grid (output unit × input), biases as a last column. */
 void   blip_figure_layer_map      (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
                                    int layer, const BlipMapView *view);
-/* The parameter under (x, y) of such a map, or -1. */
+/* The parameter under (x, y) of such a map, or -1 (always -1 in the
+ * input-image layout, where a cell stands for a whole column). */
 gssize blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *snapshot, int layer,
                                    const BlipMapView *view, double x, double y);
 

@@ -5,14 +5,14 @@
 
 #include <math.h>
 
-/* The parameter's max_bit-bit code in offset binary: w ∈ [−bound, bound)
- * maps to an integer in [0, 2^max_bit), most significant bit first. This is
- * the representation whose leading bits BLIP freezes. */
+/* The parameter's code: |w|/bound ∈ [0, 1) written as a binary fraction with
+ * max_bit digits, most significant first (the sign is shown apart). Freezing
+ * b bits keeps the first b digits: a later task may only move w inside
+ * anchor ± bound·2^-b. */
 static guint32
-offset_code (float w, float bound, int max_bit)
+magnitude_code (float w, float bound, int max_bit)
 {
-  double u = ((double) w / bound + 1.0) / 2.0;
-  double k = floor (u * ldexp (1.0, max_bit));
+  double k = floor (fabs ((double) w) / bound * ldexp (1.0, max_bit));
   double top = ldexp (1.0, max_bit) - 1;
   return (guint32) CLAMP (k, 0, top);
 }
@@ -62,7 +62,7 @@ blip_figure_parameter (cairo_t *cr, int width, int height, const BlipSnapshot *s
                 "value %.6f   anchor %.6f   %d of %d bits frozen", value, anchor, bits, max_bit);
 
   /* The code, one cell per bit. */
-  guint32 code = offset_code (value, bound, max_bit);
+  guint32 code = magnitude_code (value, bound, max_bit);
   double cell = MIN ((width - 24.0) / max_bit, height / 6.0);
   double x0 = (width - cell * max_bit) / 2, y0 = 2 * font + 34;
   for (int p = 0; p < max_bit; p++)
@@ -82,7 +82,8 @@ blip_figure_parameter (cairo_t *cr, int width, int height, const BlipSnapshot *s
                     task >= 0, "%d", bit);
     }
   cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
-  figure_text (cr, x0, y0 + cell + font, font * 0.8, ALIGN_LEFT, FALSE, "most significant");
+  figure_textf (cr, x0, y0 + cell + font, font * 0.8, ALIGN_LEFT, FALSE,
+                "sign %s · |w|/bound in binary, most significant digit first", value < 0 ? "−" : "+");
   figure_text (cr, x0 + cell * max_bit, y0 + cell + font, font * 0.8, ALIGN_RIGHT, FALSE, "least significant");
 
   /* Number line over [−bound, bound] with the allowed interval. */

@@ -1,0 +1,836 @@
+/* test-studio.c — blip-studio's widgets and runner, on a real display (under
+ * xvfb-run in the suite; skipped with a reason when there is none).
+ *
+ * Views are rendered offscreen from snapshots built by hand (BlipSnapshot is
+ * a plain struct) and checked pixel by pixel; the runner is stepped on a
+ * small fake MNIST; and the whole window trains one task of a classroom run
+ * and must show it in the accuracy matrix, save and reopen the session, and
+ * survive a malformed session file and a missing data set with a dialog. */
+#include <gtk/gtk.h>
+#include <math.h>
+
+#include "blip.h"
+#include "blip-figures.h"
+#include "blip-runner.h"
+#include "blip-window.h"
+#include "blip-bits-view.h"
+#include "blip-layer-map-view.h"
+#include "blip-acc-matrix-view.h"
+#include "blip-info-gain-view.h"
+#include "blip-curves-view.h"
+#include "blip-studio-application.h"
+#include "blip-test-util.h"
+
+/* ---- Helpers -------------------------------------------------------------------- */
+
+typedef gboolean (*Condition) (gpointer data);
+
+/* Runs the main loop until cond holds or seconds pass. */
+static gboolean
+wait_until (Condition cond, gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+widget_shown (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+/* A snapshot with one quantized layer of rows × cols weights (+ rows biases),
+ * every parameter holding `bits` frozen bits. */
+static BlipSnapshot *
+snapshot_new (int rows, int cols, int max_bit, guint8 bits)
+{
+  BlipSnapshot *s = g_new0 (BlipSnapshot, 1);
+  s->ref_count = 1;
+  s->experiment = g_strdup ("test");
+  s->approach = g_strdup ("blip");
+  s->event.type = (BlipEventType) -1;
+  s->task = 0;
+  s->n_tasks = 2;
+  s->lr = 0.01;
+  s->acc = g_new (double, 4);
+  for (int i = 0; i < 4; i++)
+    s->acc[i] = NAN;
+  s->n_layers = 1;
+  s->layers = g_new0 (BlipLayerSnapshot, 1);
+  BlipLayerSnapshot *l = &s->layers[0];
+  l->name = g_strdup ("fc1");
+  l->rows = rows;
+  l->cols = cols;
+  l->n_weight = (gsize) rows * cols;
+  l->n = l->n_weight + rows;
+  l->quantized = TRUE;
+  l->bound_w = 1;
+  l->bound_b = 1;
+  l->max_bit = max_bit;
+  l->capacity = (double) bits / max_bit;
+  l->values = g_new0 (float, l->n);
+  l->anchor = g_new0 (float, l->n);
+  l->bits = g_new (guint8, l->n);
+  memset (l->bits, bits, l->n);
+  l->fisher_old = g_new (float, l->n);
+  for (gsize i = 0; i < l->n; i++)
+    {
+      l->values[i] = 0.3f * sinf ((float) i);
+      l->fisher_old[i] = 1e-3f;
+    }
+  return s;
+}
+
+typedef struct {
+  int     width, height, stride;
+  guint8 *data;   /* cairo ARGB32, premultiplied, native endian */
+} Pixels;
+
+typedef struct {
+  GdkTexture *texture;
+  gboolean    done;
+} Rendered;
+
+static void
+on_rendered (GtkWidget *widget, GdkTexture *texture, const GError *error, gpointer data)
+{
+  Rendered *r = data;
+  g_assert_no_error ((GError *) error);
+  r->texture = g_object_ref (texture);
+  r->done = TRUE;
+}
+
+static gboolean
+rendered (gpointer data)
+{
+  return ((Rendered *) data)->done;
+}
+
+/* The widget as the next frame paints it. */
+static GdkTexture *
+render_texture (GtkWidget *widget)
+{
+  Rendered r = { NULL, FALSE };
+  blip_studio_render_widget (widget, on_rendered, &r);
+  g_assert_true (wait_until (rendered, &r, 30));
+  const char *dir = g_getenv ("BLIP_STUDIO_TEST_SHOTS");
+  if (dir != NULL)
+    {
+      static int count;
+      g_autofree char *path = g_strdup_printf ("%s/%s-%d.png", dir, G_OBJECT_TYPE_NAME (widget), count++);
+      gdk_texture_save_to_png (r.texture, path);
+    }
+  return r.texture;
+}
+
+static Pixels
+render (GtkWidget *widget)
+{
+  GdkTexture *texture = render_texture (widget);
+  Pixels p = { gdk_texture_get_width (texture), gdk_texture_get_height (texture), 0, NULL };
+  p.stride = p.width * 4;
+  p.data = g_malloc ((gsize) p.stride * p.height);
+  gdk_texture_download (texture, p.data, p.stride);
+  g_object_unref (texture);
+  return p;
+}
+
+static void
+pixel (const Pixels *p, int x, int y, int rgb[3])
+{
+  guint32 v = *(const guint32 *) (p->data + (gsize) y * p->stride + 4 * x);
+  rgb[0] = (v >> 16) & 0xff;
+  rgb[1] = (v >> 8) & 0xff;
+  rgb[2] = v & 0xff;
+}
+
+static gboolean
+close_to (const int rgb[3], const double want[3], int tolerance)
+{
+  for (int c = 0; c < 3; c++)
+    if (abs (rgb[c] - (int) lround (want[c] * 255)) > tolerance)
+      return FALSE;
+  return TRUE;
+}
+
+/* Clearly coloured, not white, grey or black text. */
+static gboolean
+saturated (const int rgb[3])
+{
+  return MAX (rgb[0], MAX (rgb[1], rgb[2])) - MIN (rgb[0], MIN (rgb[1], rgb[2])) > 60;
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child, int width, int height)
+{
+  GtkWidget *window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (widget_shown, child, 20));
+  return window;
+}
+
+/* ---- Views from hand-made snapshots ---------------------------------------------- */
+
+/* Runs of the task colour along the row with the most of it: one per frozen bit. */
+static void
+test_bits_view_frozen_cells (void)
+{
+  GtkWidget *view = blip_bits_view_new ();
+  GtkWidget *window = show_in_window (view, 900, 420);
+  BlipSnapshot *s = snapshot_new (4, 6, 20, 0);
+  s->layers[0].bits[9] = 5;
+  blip_bits_view_set_parameter (BLIP_BITS_VIEW (view), 0, 9);
+  blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
+
+  Pixels p = render (view);
+  double task_rgb[3], free_rgb[3] = { 0.93, 0.93, 0.93 };
+  blip_palette_task (0, task_rgb);
+  int best_row = -1, best_count = 0;
+  for (int y = 0; y < p.height; y++)
+    {
+      int count = 0;
+      for (int x = 0; x < p.width; x++)
+        {
+          int rgb[3];
+          pixel (&p, x, y, rgb);
+          count += close_to (rgb, task_rgb, 3);
+        }
+      if (count > best_count)
+        best_count = count, best_row = y;
+    }
+  g_assert_cmpint (best_row, >=, 0);
+  int task_runs = 0, free_runs = 0;
+  gboolean in_task = FALSE, in_free = FALSE;
+  for (int x = 0; x < p.width; x++)
+    {
+      int rgb[3];
+      pixel (&p, x, best_row, rgb);
+      gboolean t = close_to (rgb, task_rgb, 3), f = close_to (rgb, free_rgb, 3);
+      task_runs += t && !in_task;
+      free_runs += f && !in_free;
+      in_task = t;
+      in_free = f;
+    }
+  g_assert_cmpint (task_runs, ==, 5);
+  g_assert_cmpint (free_runs, ==, 15);
+
+  g_free (p.data);
+  blip_snapshot_free (s);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Every cell of a fully frozen layer is the top colour of the map. */
+static void
+test_layer_map_fully_frozen (void)
+{
+  GtkWidget *view = blip_layer_map_view_new ();
+  GtkWidget *window = show_in_window (view, 700, 500);
+  BlipSnapshot *s = snapshot_new (30, 40, 20, 20);
+  blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
+
+  for (int global = 0; global < 2; global++)
+    {
+      blip_layer_map_view_set_global_scale (BLIP_LAYER_MAP_VIEW (view), global);
+      Pixels p = render (view);
+      BlipMapView map;
+      blip_map_view_init (&map);
+      map.global_scale = global;
+      double top[3];
+      blip_palette_sequential (1.0, FALSE, top);
+      int cells = 0, wrong = 0;
+      for (int y = 0; y < p.height; y += 3)
+        for (int x = 0; x < p.width; x += 3)
+          if (blip_figure_layer_map_pick (p.width, p.height, s, 0, &map, x + 0.5, y + 0.5) >= 0)
+            {
+              int rgb[3];
+              pixel (&p, x, y, rgb);
+              cells++;
+              wrong += !close_to (rgb, top, 3);
+            }
+      g_assert_cmpint (cells, >, 10000);
+      g_assert_cmpint (wrong, ==, 0);
+      g_free (p.data);
+    }
+
+  /* The tooltip text names the parameter under the pointer. */
+  g_autofree char *text = blip_layer_map_view_describe_at (BLIP_LAYER_MAP_VIEW (view), 20, 60);
+  g_assert_nonnull (text);
+  g_assert_nonnull (strstr (text, "frozen bits 20 of 20"));
+
+  /* Zooming keeps the parameter under the pointer where it is. */
+  BlipLayerMapView *map_view = BLIP_LAYER_MAP_VIEW (view);
+  double px = 250, py = 300;
+  g_autofree char *before = blip_layer_map_view_describe_at (map_view, px, py);
+  blip_layer_map_view_zoom_at (map_view, 4, px, py);
+  g_autofree char *after = blip_layer_map_view_describe_at (map_view, px, py);
+  g_assert_cmpstr (before, ==, after);
+  g_autofree char *elsewhere = blip_layer_map_view_describe_at (map_view, px + 60, py);
+  g_assert_cmpstr (before, !=, elsewhere);
+  blip_layer_map_view_reset_zoom (map_view);
+
+  blip_snapshot_free (s);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static int
+count_saturated (const Pixels *p)
+{
+  int n = 0;
+  for (int y = 0; y < p->height; y++)
+    for (int x = 0; x < p->width; x++)
+      {
+        int rgb[3];
+        pixel (p, x, y, rgb);
+        n += saturated (rgb);
+      }
+  return n;
+}
+
+/* Empty cells are grey; a measured one is coloured. */
+static void
+test_acc_matrix_cells (void)
+{
+  GtkWidget *view = blip_acc_matrix_view_new ();
+  GtkWidget *window = show_in_window (view, 600, 500);
+  BlipSnapshot *s = snapshot_new (2, 2, 20, 0);
+  blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
+  Pixels p = render (view);
+  g_assert_cmpint (count_saturated (&p), ==, 0);
+  g_free (p.data);
+  blip_snapshot_free (s);
+
+  s = snapshot_new (2, 2, 20, 0);
+  s->acc[0] = 0.97;
+  blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
+  p = render (view);
+  g_assert_cmpint (count_saturated (&p), >, 2000);
+  g_free (p.data);
+  blip_snapshot_free (s);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* The other views draw something for a snapshot with history. */
+static void
+test_other_views_draw (void)
+{
+  BlipSnapshot *s = snapshot_new (8, 8, 20, 3);
+  s->n_history = 3;
+  s->history = g_new0 (BlipEpochRecord, 3);
+  for (int e = 0; e < 3; e++)
+    s->history[e] = (BlipEpochRecord) { 0, e, 1.0 / (e + 1), 0.5 + 0.1 * e, 1.1 / (e + 1), 0.5 + 0.1 * e, 0.01, 1 };
+  GtkWidget *views[] = { blip_curves_view_new (), blip_info_gain_view_new () };
+  for (guint i = 0; i < G_N_ELEMENTS (views); i++)
+    {
+      GtkWidget *window = show_in_window (views[i], 640, 480);
+      blip_figure_view_set_data (BLIP_FIGURE_VIEW (views[i]), s, NULL, NULL);
+      Pixels p = render (views[i]);
+      int non_white = 0;
+      for (int y = 0; y < p.height; y++)
+        for (int x = 0; x < p.width; x++)
+          {
+            int rgb[3];
+            pixel (&p, x, y, rgb);
+            non_white += rgb[0] + rgb[1] + rgb[2] < 600;
+          }
+      g_assert_cmpint (non_white, >, 500);
+      g_free (p.data);
+      gtk_window_destroy (GTK_WINDOW (window));
+    }
+  blip_snapshot_free (s);
+}
+
+/* Any view exports as PNG, SVG or PDF; another extension is refused. */
+static void
+test_views_export (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  BlipSnapshot *s = snapshot_new (6, 6, 20, 4);
+  s->acc[0] = 0.9;
+  GtkWidget *view = g_object_ref_sink (blip_acc_matrix_view_new ());
+  blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
+  const char *formats[][2] = { { "png", "\x89PNG" }, { "svg", "<?xml" }, { "pdf", "%PDF" } };
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("acc.%s", formats[i][0]);
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autoptr(GError) error = NULL;
+      g_assert_true (blip_figure_view_export (BLIP_FIGURE_VIEW (view), path, 800, 600, &error));
+      g_assert_no_error (error);
+      g_autofree char *contents = NULL;
+      g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+      g_assert_true (g_str_has_prefix (contents, formats[i][1]));
+    }
+  g_autofree char *bad = g_build_filename (dir, "acc.bmp", NULL);
+  g_autoptr(GError) error = NULL;
+  g_assert_false (blip_figure_view_export (BLIP_FIGURE_VIEW (view), bad, 800, 600, &error));
+  g_assert_error (error, BLIP_FIGURE_ERROR, BLIP_FIGURE_ERROR_FORMAT);
+  g_object_unref (view);
+  blip_snapshot_free (s);
+  blip_test_rmtree (dir);
+}
+
+/* ---- The runner -------------------------------------------------------------------- */
+
+typedef struct {
+  BlipRunner *runner;
+  int         rests;       /* times the runner came to rest after working */
+  int         rests_before;
+  int         errors;
+  guint       last_error_kind;
+  char       *last_error;
+  char       *saved;
+} RunnerWatch;
+
+static void
+on_error (BlipRunner *runner, guint kind, const char *message, RunnerWatch *w)
+{
+  w->errors++;
+  w->last_error_kind = kind;
+  g_free (w->last_error);
+  w->last_error = g_strdup (message);
+}
+
+static void
+on_saved (BlipRunner *runner, const char *path, RunnerWatch *w)
+{
+  g_free (w->saved);
+  w->saved = g_strdup (path);
+}
+
+static void
+on_state (BlipRunner *runner, GParamSpec *pspec, RunnerWatch *w)
+{
+  w->rests += blip_runner_get_state (runner) == BLIP_RUNNER_READY;
+}
+
+static BlipEventType want_event;
+
+/* The runner came to rest after the command (states arrive in order through
+ * the main loop; the box may be ahead of them) at a snapshot of want_event. */
+static gboolean
+runner_rests_after (gpointer data)
+{
+  RunnerWatch *w = data;
+  if (w->rests <= w->rests_before || blip_runner_get_state (w->runner) != BLIP_RUNNER_READY ||
+      blip_runner_get_playing (w->runner))
+    return FALSE;
+  BlipSnapshotBox *box = blip_runner_get_box (w->runner);
+  g_autoptr(BlipSnapshot) s = box ? blip_snapshot_box_get (box) : NULL;
+  return s != NULL && s->event.type == want_event;
+}
+
+static gboolean
+runner_ready (gpointer data)
+{
+  RunnerWatch *w = data;
+  return blip_runner_get_state (w->runner) == BLIP_RUNNER_READY && blip_runner_get_box (w->runner) != NULL &&
+         !blip_runner_get_playing (w->runner);
+}
+
+static gboolean
+runner_has_error (gpointer data)
+{
+  return ((RunnerWatch *) data)->errors > 0;
+}
+
+static gboolean
+runner_saved (gpointer data)
+{
+  return ((RunnerWatch *) data)->saved != NULL;
+}
+
+static gboolean
+runner_playing (gpointer data)
+{
+  return blip_runner_get_playing (((RunnerWatch *) data)->runner);
+}
+
+static void
+small_config (BlipConfig *c, const char *data_dir)
+{
+  blip_config_init_defaults (c);
+  blip_config_apply_preset (c, "mnist5", NULL);
+  blip_config_apply_speed_preset (c, "classroom", NULL);
+  c->ndim = 32;
+  c->nepochs = 2;
+  c->sbatch = 32;
+  c->fisher_batches = 2;
+  c->fisher_sbatch = 50;
+  c->data_dir = g_strdup (data_dir);
+}
+
+static void
+test_runner_steps_and_sessions (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (dir, "mnist", 600, 200, 5);
+  BlipConfig c;
+  small_config (&c, dir);
+  RunnerWatch w = { .runner = blip_runner_new () };
+  g_signal_connect (w.runner, "error", G_CALLBACK (on_error), &w);
+  g_signal_connect (w.runner, "session-saved", G_CALLBACK (on_saved), &w);
+  g_signal_connect (w.runner, "notify::state", G_CALLBACK (on_state), &w);
+  blip_runner_configure (w.runner, &c);
+  g_assert_true (wait_until (runner_ready, &w, 60));
+  g_assert_cmpint (w.errors, ==, 0);
+
+  want_event = BLIP_EVENT_BATCH_END;
+  w.rests_before = w.rests;
+  blip_runner_step (w.runner, BLIP_STEP_BATCH);
+  g_assert_true (wait_until (runner_rests_after, &w, 60));
+  want_event = BLIP_EVENT_EPOCH_END;
+  w.rests_before = w.rests;
+  blip_runner_step (w.runner, BLIP_STEP_EPOCH);
+  g_assert_true (wait_until (runner_rests_after, &w, 60));
+
+  /* Play, then pause: the runner rests again, in the same run. */
+  guint generation = blip_runner_get_generation (w.runner);
+  blip_runner_set_speed (w.runner, 0.2);
+  blip_runner_play (w.runner);
+  g_assert_true (wait_until (runner_playing, &w, 30));
+  blip_runner_pause (w.runner);
+  g_assert_true (wait_until (runner_ready, &w, 30));
+  blip_runner_set_speed (w.runner, 1);
+
+  /* A task, with its snapshots handed to the history. */
+  want_event = BLIP_EVENT_TASK_END;
+  w.rests_before = w.rests;
+  blip_runner_step (w.runner, BLIP_STEP_TASK);
+  g_assert_true (wait_until (runner_rests_after, &w, 120));
+  blip_runner_sync_history (w.runner);
+  g_assert_cmpint (blip_run_history_n_tasks (blip_runner_get_history (w.runner)), ==, 1);
+  g_assert_cmpint (blip_runner_get_tasks_done (w.runner), ==, 1);
+  g_assert_cmpuint (blip_runner_get_generation (w.runner), ==, generation);
+
+  /* Save, then open a malformed file: an error naming it, and the run stays. */
+  g_autofree char *session = g_build_filename (dir, "s.safetensors", NULL);
+  blip_runner_save_session (w.runner, session);
+  g_assert_true (wait_until (runner_saved, &w, 60));
+  g_assert_cmpstr (w.saved, ==, session);
+  g_autofree char *bad = g_build_filename (dir, "bad.safetensors", NULL);
+  g_assert_true (g_file_set_contents (bad, "this is not a session", -1, NULL));
+  blip_runner_open_session (w.runner, bad, dir);
+  g_assert_true (wait_until (runner_has_error, &w, 60));
+  g_assert_cmpuint (w.last_error_kind, ==, BLIP_RUNNER_ERROR_SESSION_OPEN);
+  g_assert_nonnull (strstr (w.last_error, bad));
+  g_assert_true (wait_until (runner_ready, &w, 30));
+  g_assert_cmpuint (blip_runner_get_generation (w.runner), ==, generation);
+
+  /* The saved session opens as a new run at the same place. */
+  blip_runner_open_session (w.runner, session, dir);
+  g_assert_true (wait_until (runner_ready, &w, 60));
+  while (blip_runner_get_generation (w.runner) == generation)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (blip_runner_get_tasks_done (w.runner), ==, 1);
+
+  /* Reset: a fresh run. */
+  generation = blip_runner_get_generation (w.runner);
+  blip_runner_reset (w.runner);
+  g_assert_true (wait_until (runner_ready, &w, 60));
+  while (blip_runner_get_generation (w.runner) == generation)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (blip_runner_get_tasks_done (w.runner), ==, 0);
+
+  g_object_unref (w.runner);
+  g_free (w.last_error);
+  g_free (w.saved);
+  blip_config_clear (&c);
+  blip_test_rmtree (dir);
+}
+
+/* ---- The window, end to end ----------------------------------------------------------- */
+
+static GtkMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_MESSAGE_DIALOG (w) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_MESSAGE_DIALOG (w);
+    }
+  return NULL;
+}
+
+static gboolean
+dialog_shown (gpointer data)
+{
+  GtkMessageDialog *dialog = find_dialog ();
+  return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
+}
+
+static char *
+dialog_text (GtkMessageDialog *dialog)
+{
+  g_autofree char *primary = NULL, *secondary = NULL;
+  g_object_get (dialog, "text", &primary, "secondary-text", &secondary, NULL);
+  return g_strdup_printf ("%s\n%s", primary, secondary);
+}
+
+static gboolean
+first_task_done (gpointer data)
+{
+  BlipRunner *runner = blip_studio_window_get_runner (data);
+  return blip_runner_get_tasks_done (runner) >= 1 && blip_runner_get_state (runner) == BLIP_RUNNER_READY &&
+         !blip_runner_get_playing (runner);
+}
+
+static gboolean
+window_started (gpointer data)
+{
+  return blip_runner_get_state (blip_studio_window_get_runner (data)) == BLIP_RUNNER_READY;
+}
+
+static void
+test_window_trains_a_task (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (dir, "mnist", 600, 200, 9);
+  BlipStudioWindow *window = g_object_new (BLIP_TYPE_STUDIO_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+  blip_studio_window_set_data_dir (window, dir);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (blip_studio_window_start (window, "mnist5", "blip", "classroom", &error));
+  g_assert_no_error (error);
+  blip_studio_window_set_view (window, "acc-matrix");
+  gtk_window_present (GTK_WINDOW (window));
+  GtkWidget *acc = blip_studio_window_get_view (window, "acc-matrix");
+  g_assert_true (wait_until (widget_shown, acc, 20));
+  g_assert_true (wait_until (window_started, window, 120));
+
+  blip_studio_window_refresh (window);
+  Pixels before = render (acc);
+  g_assert_cmpint (count_saturated (&before), ==, 0);
+  g_free (before.data);
+
+  BlipRunner *runner = blip_studio_window_get_runner (window);
+  blip_runner_set_pause_after_task (runner, 1);
+  blip_studio_window_play (window);
+  g_assert_true (wait_until (first_task_done, window, 300));
+  blip_studio_window_refresh (window);
+  Pixels after = render (acc);
+  /* One cell of the matrix is coloured now: A[0][0]. */
+  g_assert_cmpint (count_saturated (&after), >, 2000);
+  g_free (after.data);
+
+  /* The whole window renders, as --screenshot writes it. */
+  g_autofree char *shot = g_build_filename (dir, "window.png", NULL);
+  GdkTexture *texture = render_texture (GTK_WIDGET (window));
+  g_assert_true (gdk_texture_save_to_png (texture, shot));
+  g_object_unref (texture);
+
+  /* A malformed session file: a dialog naming it, and the run carries on. */
+  guint generation = blip_runner_get_generation (runner);
+  g_autofree char *bad = g_build_filename (dir, "broken.safetensors", NULL);
+  g_assert_true (g_file_set_contents (bad, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));
+  blip_runner_open_session (runner, bad, dir);
+  g_assert_true (wait_until (dialog_shown, NULL, 60));
+  GtkMessageDialog *dialog = find_dialog ();
+  g_autofree char *text = dialog_text (dialog);
+  g_assert_nonnull (strstr (text, bad));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (wait_until (first_task_done, window, 30));
+  g_assert_cmpuint (blip_runner_get_generation (runner), ==, generation);
+  g_assert_cmpint (blip_runner_get_tasks_done (runner), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  blip_test_rmtree (dir);
+}
+
+/* A missing data set: a dialog that names where the app looked and how to get it. */
+static void
+test_window_missing_data (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  BlipStudioWindow *window = g_object_new (BLIP_TYPE_STUDIO_WINDOW, NULL);
+  blip_studio_window_set_data_dir (window, dir);
+  g_assert_true (blip_studio_window_start (window, "mnist5", NULL, NULL, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (dialog_shown, NULL, 60));
+  GtkMessageDialog *dialog = find_dialog ();
+  if (g_getenv ("BLIP_STUDIO_TEST_SHOTS") != NULL)
+    g_free (render (GTK_WIDGET (dialog)).data);
+  g_autofree char *text = dialog_text (dialog);
+  g_assert_nonnull (strstr (text, dir));
+  g_assert_nonnull (strstr (text, "--download"));
+  g_assert_cmpint (blip_runner_get_state (blip_studio_window_get_runner (window)), ==, BLIP_RUNNER_EMPTY);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  blip_test_rmtree (dir);
+}
+
+/* The first widget of type under root, depth first. */
+static GtkWidget *
+find_widget (GtkWidget *root, GType type)
+{
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_widget (child, type);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* Items for action in a menu, its sections and submenus. */
+static int
+menu_count_action (GMenuModel *model, const char *action)
+{
+  int n = 0;
+  for (int i = 0; i < g_menu_model_get_n_items (model); i++)
+    {
+      g_autofree char *name = NULL;
+      if (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_strcmp0 (name, action) == 0)
+        n++;
+      g_autoptr(GMenuLinkIter) links = g_menu_model_iterate_item_links (model, i);
+      GMenuModel *child;
+      while (g_menu_link_iter_get_next (links, NULL, &child))
+        {
+          n += menu_count_action (child, action);
+          g_object_unref (child);
+        }
+    }
+  return n;
+}
+
+static gboolean
+lesson_parameter_shown (gpointer data)
+{
+  BlipBitsView *bits = BLIP_BITS_VIEW (blip_studio_window_get_view (data, "bits"));
+  return window_started (data) && blip_bits_view_get_index (bits) == 406 &&
+         blip_figure_view_get_snapshot (BLIP_FIGURE_VIEW (bits)) != NULL;
+}
+
+/* A shipped lesson opens beside the views: its first step loads its
+ * settings, shows the bits view and points at the parameter it names. */
+static void
+test_window_lesson (void)
+{
+  g_autofree char *lesson = g_test_build_filename (G_TEST_DIST, "..", "lessons", "01-bits-and-quantization.lesson",
+                                                   NULL);
+  if (!g_file_test (lesson, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("lessons/01-bits-and-quantization.lesson is not there");
+      return;
+    }
+  g_autofree char *dir = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (dir, "mnist", 300, 100, 4);
+  BlipStudioWindow *window = g_object_new (BLIP_TYPE_STUDIO_WINDOW, NULL);
+  blip_studio_window_set_data_dir (window, dir);
+  g_assert_true (blip_studio_window_start (window, "mnist5", "sgd", "quick", NULL));
+  g_assert_true (blip_studio_window_open_lesson (window, lesson));
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (lesson_parameter_shown, window, 120));
+  const BlipConfig *config = blip_runner_get_config (blip_studio_window_get_runner (window));
+  g_assert_cmpstr (config->approach, ==, "blip");
+  g_assert_cmpint (config->nepochs, ==, 3);
+  g_assert_true (blip_studio_window_get_view (window, "bits") ==
+                 blip_studio_window_get_view (window, gtk_stack_get_visible_child_name (
+                   GTK_STACK (gtk_widget_get_ancestor (blip_studio_window_get_view (window, "curves"),
+                                                       GTK_TYPE_STACK)))));
+  /* The main menu lists the shipped lessons. */
+  GtkWidget *button = find_widget (gtk_window_get_titlebar (GTK_WINDOW (window)), GTK_TYPE_MENU_BUTTON);
+  g_assert_nonnull (button);
+  GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+  g_assert_nonnull (menu);
+  g_assert_cmpint (menu_count_action (menu, "win.open-lesson-file"), >=, 5);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  blip_test_rmtree (dir);
+}
+
+/* The application: accelerators, the shortcuts window and the About dialog. */
+static gboolean
+ignore_no_session_bus (const char *domain, GLogLevelFlags level, const char *message, gpointer data)
+{
+  /* Under xvfb-run there is no D-Bus session; GTK says so and carries on. */
+  return strstr (message, "session bus") == NULL;
+}
+
+static void
+test_application_actions (void)
+{
+  g_test_log_set_fatal_handler (ignore_no_session_bus, NULL);
+  BlipStudioApplication *app = blip_studio_application_new ();
+  g_autoptr(GError) error = NULL;
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, &error));
+  g_assert_no_error (error);
+  struct { const char *action, *accel; } accels[] = {
+    { "app.quit", "<Control>q" }, { "app.shortcuts", "<Control>question" }, { "win.play-pause", "space" },
+    { "win.open-session", "<Control>o" }, { "win.save-session", "<Control>s" }, { "win.export-view", "<Control>e" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    {
+      g_auto(GStrv) got = gtk_application_get_accels_for_action (GTK_APPLICATION (app), accels[i].action);
+      g_assert_nonnull (got[0]);
+      g_assert_cmpstr (got[0], ==, accels[i].accel);
+    }
+  g_action_group_activate_action (G_ACTION_GROUP (app), "shortcuts", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (app), "about", NULL);
+  GtkWindow *shortcuts = NULL, *about = NULL;
+  GListModel *toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (toplevels, i);
+      if (GTK_IS_SHORTCUTS_WINDOW (w))
+        shortcuts = GTK_WINDOW (w);
+      if (GTK_IS_ABOUT_DIALOG (w))
+        about = GTK_WINDOW (w);
+    }
+  g_assert_nonnull (shortcuts);
+  g_assert_nonnull (about);
+  g_assert_nonnull (strstr (gtk_about_dialog_get_comments (GTK_ABOUT_DIALOG (about)),
+                            "Continual Learning via Bit-Level Information Preserving"));
+  /* Both lay out and draw without warnings (which are fatal here). */
+  g_assert_true (wait_until (widget_shown, shortcuts, 20));
+  g_assert_true (wait_until (widget_shown, about, 20));
+  g_object_unref (render_texture (GTK_WIDGET (shortcuts)));
+  g_object_unref (render_texture (GTK_WIDGET (about)));
+  gtk_window_destroy (shortcuts);
+  gtk_window_destroy (about);
+  g_object_unref (app);
+}
+
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display: neither DISPLAY nor WAYLAND_DISPLAY is set (the suite runs this under xvfb-run)");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_add_func ("/studio/display", test_no_display);
+      return g_test_run ();
+    }
+  gtk_init ();
+  blip_studio_register_resources ();
+  g_test_add_func ("/studio/bits-view/frozen-cells", test_bits_view_frozen_cells);
+  g_test_add_func ("/studio/layer-map/fully-frozen", test_layer_map_fully_frozen);
+  g_test_add_func ("/studio/acc-matrix/cells", test_acc_matrix_cells);
+  g_test_add_func ("/studio/views/draw", test_other_views_draw);
+  g_test_add_func ("/studio/views/export", test_views_export);
+  g_test_add_func ("/studio/runner/steps-and-sessions", test_runner_steps_and_sessions);
+  g_test_add_func ("/studio/window/trains-a-task", test_window_trains_a_task);
+  g_test_add_func ("/studio/window/missing-data", test_window_missing_data);
+  g_test_add_func ("/studio/window/lesson", test_window_lesson);
+  g_test_add_func ("/studio/application/actions", test_application_actions);
+  return g_test_run ();
+}

@@ -82,7 +82,7 @@ blip_figure_info_gain (cairo_t *cr, int width, int height, const BlipSnapshot *s
   int last = n_tasks - 1;
 
   /* Top left: histogram of the last task's IG, in bins of half a bit from −2 to max_bit. */
-  Axes a = { 60, 40, width / 2.0 - 90, height / 2.0 - 80, 0, 1, 0, 1, TRUE };
+  Axes a = { 80, 40, width / 2.0 - 110, height / 2.0 - 80, 0, 1, 0, 1, TRUE };
   const float *ig = fisher && layer < fisher->n_layers ? fisher->layers[layer].info_gain : NULL;
   int ig_task = fisher ? fisher->task : -1;
   if (ig == NULL && last >= 0)
@@ -133,7 +133,7 @@ blip_figure_info_gain (cairo_t *cr, int width, int height, const BlipSnapshot *s
     }
 
   /* Top right: bits added by the last task. */
-  Axes b = { width / 2.0 + 50, 40, width / 2.0 - 80, height / 2.0 - 80, 0, 1, 0, 1, FALSE };
+  Axes b = { width / 2.0 + 70, 40, width / 2.0 - 100, height / 2.0 - 80, 0, 1, 0, 1, FALSE };
   double added[64] = { 0 };
   int nb = MIN (l->max_bit + 1, 64);
   const guint8 *now = last >= 0 ? run_history_layer_bits (history, last, layer) : NULL;
@@ -158,7 +158,7 @@ blip_figure_info_gain (cairo_t *cr, int width, int height, const BlipSnapshot *s
   draw_bars (cr, &blin, added, nb, rgb);
 
   /* Bottom: used capacity per layer across tasks. */
-  Axes c = { 60, height / 2.0 + 30, width - 100, height / 2.0 - 70, 0, MAX (1, n_tasks), 0, 1, FALSE };
+  Axes c = { 80, height / 2.0 + 30, width - 120, height / 2.0 - 70, 0, MAX (1, n_tasks), 0, 1, FALSE };
   draw_axes (cr, &c, "used capacity per layer after each task", font);
   for (int ly = 0; ly < s->n_layers; ly++)
     {

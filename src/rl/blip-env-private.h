@@ -1,0 +1,73 @@
+/* blip-env-private.h — what an environment implementation provides: the
+ * BlipEnvClass vtable and the BlipEnv header every instance starts with.
+ *
+ * An implementation defines `struct { BlipEnv parent; ...its state... }`, sets
+ * instance_size to its size and fills the vtable. blip-env.c allocates the
+ * instance zeroed, copies the shape from the class, seeds env->rng before each
+ * reset(), applies sticky actions and translates the minimal action index to
+ * the full set before step() sees it, and tracks env->done. Native games keep
+ * their state in small integers inside the instance, so stepping neither
+ * allocates nor touches the heap.
+ */
+#pragma once
+
+#include "blip-env.h"
+#include "blip-rng.h"
+
+G_BEGIN_DECLS
+
+typedef struct _BlipEnvClass BlipEnvClass;
+
+struct _BlipEnvClass {
+  const char *name;
+  gsize       instance_size;
+  int         n_channels, height, width;
+  int         n_actions;
+  const guint8 *actions;                 /* [n_actions]: minimal → BlipAction */
+  const char * const *channel_names;     /* [n_channels] */
+  const guint8 (*colours)[3];            /* [n_channels] RGB for rendering */
+
+  /* Optional: open resources (e.g. an ALE ROM); FALSE with error on failure. */
+  gboolean (*init)     (BlipEnv *env, GError **error);
+  /* Start an episode; env->rng has just been seeded. */
+  void     (*reset)    (BlipEnv *env);
+  /* One frame with `action` from the full set; returns the reward and sets
+   * *done (which the caller initialised to FALSE) when the episode ends. */
+  float    (*step)     (BlipEnv *env, int action, gboolean *done);
+  /* Writes out[n_channels, height, width]; the caller zeroed it. */
+  void     (*observe)  (const BlipEnv *env, float *out);
+  /* Optional: lives left; NULL means one life (1 while playing, 0 when done). */
+  int      (*lives)    (const BlipEnv *env);
+  /* Optional: release what init() opened. */
+  void     (*finalize) (BlipEnv *env);
+};
+
+struct _BlipEnv {
+  const BlipEnvClass *klass;
+  int      n_channels, height, width, n_actions;
+  BlipRng  rng;               /* the game's own draws (stream 0 of the seed) */
+  BlipRng  sticky_rng;        /* sticky-action draws only (stream 1) */
+  guint64  sticky_threshold;  /* repeat when a 32-bit draw is below this */
+  float    sticky_prob;
+  int      last_action;       /* full-set action executed at the previous step */
+  gboolean done;
+  guint64  frame;             /* frames stepped in this episode */
+};
+
+/* The MinAtar grid. */
+#define BLIP_GRID 10
+
+/* Marks cell (y, x) of channel c in a C×10×10 observation. */
+#define BLIP_OBS_SET(out, c, y, x) ((out)[((c) * BLIP_GRID + (y)) * BLIP_GRID + (x)] = 1.0f)
+
+/* Marks every cell (y, x) whose bit x is set in `mask`, in channel c. */
+static inline void
+blip_obs_set_row (float *out, int c, int y, guint32 mask)
+{
+  float *row = out + (c * BLIP_GRID + y) * BLIP_GRID;
+  for (int x = 0; x < BLIP_GRID; x++)
+    if (mask & (1u << x))
+      row[x] = 1.0f;
+}
+
+G_END_DECLS

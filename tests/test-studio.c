@@ -5,7 +5,10 @@
  * a plain struct) and checked pixel by pixel; the runner is stepped on a
  * small fake MNIST; and the whole window trains one task of a classroom run
  * and must show it in the accuracy matrix, save and reopen the session, and
- * survive a malformed session file and a missing data set with a dialog. */
+ * survive a malformed session file and a missing data set with a dialog;
+ * Settings… refuses an invalid value and restarts the run with a valid one;
+ * the Compare view trains a second run beside the first and frees it on
+ * reset and on close. */
 #include <gtk/gtk.h>
 #include <math.h>
 
@@ -18,6 +21,8 @@
 #include "blip-acc-matrix-view.h"
 #include "blip-info-gain-view.h"
 #include "blip-curves-view.h"
+#include "blip-compare-view.h"
+#include "blip-settings-popover.h"
 #include "blip-studio-application.h"
 #include "blip-test-util.h"
 
@@ -648,6 +653,166 @@ test_window_trains_a_task (void)
   blip_test_rmtree (dir);
 }
 
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+typedef struct {
+  BlipStudioWindow *window;
+  guint             generation;
+} Restart;
+
+static gboolean
+window_restarted (gpointer data)
+{
+  Restart *r = data;
+  BlipRunner *runner = blip_studio_window_get_runner (r->window);
+  return blip_runner_get_generation (runner) != r->generation && blip_runner_get_state (runner) == BLIP_RUNNER_READY;
+}
+
+/* Settings…: an invalid learning rate is refused with blip_config_validate's
+ * message and the run stays; valid values start the run again with them. */
+static void
+test_window_settings (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (dir, "mnist", 300, 100, 12);
+  BlipConfig c;
+  small_config (&c, dir);
+  BlipStudioWindow *window = g_object_new (BLIP_TYPE_STUDIO_WINDOW, NULL);
+  blip_studio_window_set_data_dir (window, dir);
+  blip_studio_window_start_config (window, &c, "classroom");
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (window_started, window, 120));
+  BlipRunner *runner = blip_studio_window_get_runner (window);
+  Restart restart = { window, blip_runner_get_generation (runner) };
+
+  /* Ctrl+comma's action opens the popover on the run in place. */
+  BlipSettingsPopover *settings = BLIP_SETTINGS_POPOVER (blip_studio_window_get_settings (window));
+  g_action_group_activate_action (G_ACTION_GROUP (window), "settings", NULL);
+  g_assert_true (wait_until (widget_shown, settings, 20));
+  GtkSpinButton *lr = blip_settings_popover_get_spin (settings, "lr");
+  GtkSpinButton *nepochs = blip_settings_popover_get_spin (settings, "nepochs");
+  g_assert_nonnull (lr);
+  g_assert_cmpfloat_with_epsilon (gtk_spin_button_get_value (lr), c.lr, 1e-12);
+  g_assert_cmpfloat (gtk_spin_button_get_value (nepochs), ==, 2);
+  g_assert_null (blip_settings_popover_get_message (settings));
+
+  /* lr = 0: the validation message inline, nothing applied. */
+  gtk_spin_button_set_value (lr, 0);
+  const char *message = blip_settings_popover_get_message (settings);
+  g_assert_nonnull (message);
+  g_assert_nonnull (strstr (message, "--lr must be in (0, 10], got 0"));
+  g_assert_false (blip_settings_popover_apply (settings));
+  g_assert_nonnull (blip_settings_popover_get_message (settings));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (settings)));
+  if (g_getenv ("BLIP_STUDIO_TEST_SHOTS") != NULL)
+    g_object_unref (render_texture (GTK_WIDGET (settings)));
+  wait_until (never, NULL, 0.5);
+  g_assert_cmpuint (blip_runner_get_generation (runner), ==, restart.generation);
+  g_assert_cmpfloat (blip_runner_get_config (runner)->lr, ==, c.lr);
+
+  /* lr = 0.05 and 3 epochs: the run starts again with them; what the
+   * popover does not show (the 32 hidden units) and F_prior stay exact. */
+  gtk_spin_button_set_value (lr, 0.05);
+  gtk_spin_button_set_value (nepochs, 3);
+  g_assert_null (blip_settings_popover_get_message (settings));
+  g_assert_true (blip_settings_popover_apply (settings));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (settings)));
+  g_assert_true (wait_until (window_restarted, &restart, 120));
+  const BlipConfig *applied = blip_runner_get_config (runner);
+  g_assert_cmpfloat (applied->lr, ==, 0.05);
+  g_assert_cmpint (applied->nepochs, ==, 3);
+  g_assert_cmpint (applied->ndim, ==, 32);
+  g_assert_cmpfloat (applied->F_prior, ==, c.F_prior);
+  g_assert_cmpint (blip_runner_get_tasks_done (runner), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  blip_config_clear (&c);
+  blip_test_rmtree (dir);
+}
+
+static gboolean
+both_started (gpointer data)
+{
+  BlipRunner *second = blip_studio_window_get_compare_runner (data);
+  return window_started (data) && second != NULL && blip_runner_get_state (second) == BLIP_RUNNER_READY;
+}
+
+static gboolean
+both_first_task_done (gpointer data)
+{
+  BlipRunner *second = blip_studio_window_get_compare_runner (data);
+  return first_task_done (data) && second != NULL && blip_runner_get_tasks_done (second) >= 1 &&
+         blip_runner_get_state (second) == BLIP_RUNNER_READY && !blip_runner_get_playing (second);
+}
+
+/* Saturated pixels in the top left cell of a side's accuracy matrix area. */
+static int
+side_filled (BlipCompareView *view, BlipCompareSide side)
+{
+  Pixels p = render (GTK_WIDGET (blip_compare_view_get_figure (view, side, "acc-matrix")));
+  int n = count_saturated (&p);
+  g_free (p.data);
+  return n;
+}
+
+/* The Compare view: a second run (fine-tuning) on the same settings, driven
+ * by Play; after one task both matrices have A[0][0]. Reset frees the second
+ * runner and starts a new one; closing the window frees that one. */
+static void
+test_window_compare (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (dir, "mnist", 300, 100, 13);
+  BlipConfig c;
+  small_config (&c, dir);
+  BlipStudioWindow *window = g_object_new (BLIP_TYPE_STUDIO_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1300, 860);
+  blip_studio_window_set_data_dir (window, dir);
+  g_assert_true (blip_studio_window_set_view (window, "compare"));
+  blip_runner_set_pause_after_task (blip_studio_window_get_runner (window), 1);
+  blip_studio_window_start_config (window, &c, "classroom");
+  gtk_window_present (GTK_WINDOW (window));
+  BlipCompareView *view = BLIP_COMPARE_VIEW (blip_studio_window_get_view (window, "compare"));
+  g_assert_true (wait_until (widget_shown, view, 20));
+  g_assert_true (wait_until (both_started, window, 120));
+  BlipRunner *second = blip_studio_window_get_compare_runner (window);
+  g_assert_cmpstr (blip_compare_view_get_approach (view), ==, "sgd");
+  g_assert_cmpstr (blip_runner_get_config (second)->approach, ==, "sgd");
+  g_assert_cmpstr (blip_runner_get_config (blip_studio_window_get_runner (window))->approach, ==, "blip");
+  g_assert_cmpint (blip_runner_get_config (second)->ndim, ==, 32);
+  blip_studio_window_refresh (window);
+  g_assert_cmpint (side_filled (view, BLIP_COMPARE_LEFT), ==, 0);
+  g_assert_cmpint (side_filled (view, BLIP_COMPARE_RIGHT), ==, 0);
+
+  blip_studio_window_play (window);
+  g_assert_true (wait_until (both_first_task_done, window, 300));
+  blip_studio_window_refresh (window);
+  g_assert_cmpint (side_filled (view, BLIP_COMPARE_LEFT), >, 800);
+  g_assert_cmpint (side_filled (view, BLIP_COMPARE_RIGHT), >, 800);
+  if (g_getenv ("BLIP_STUDIO_TEST_SHOTS") != NULL)
+    g_object_unref (render_texture (GTK_WIDGET (window)));
+
+  /* Reset: the second runner is freed and a fresh one starts. */
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+  g_action_group_activate_action (G_ACTION_GROUP (window), "reset", NULL);
+  g_assert_null (second);
+  second = blip_studio_window_get_compare_runner (window);
+  g_assert_nonnull (second);
+  g_assert_cmpint (blip_runner_get_tasks_done (second), ==, 0);
+  g_assert_true (wait_until (both_started, window, 120));
+
+  /* Closing the window stops and frees it. */
+  g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_assert_null (second);
+  blip_config_clear (&c);
+  blip_test_rmtree (dir);
+}
+
 /* A missing data set: a dialog that names where the app looked and how to get it. */
 static void
 test_window_missing_data (void)
@@ -670,15 +835,16 @@ test_window_missing_data (void)
   blip_test_rmtree (dir);
 }
 
-/* The first widget of type under root, depth first. */
+/* The main menu's button under root: the menu button with a menu model
+ * (Settings… is a menu button too, with a popover of its own). */
 static GtkWidget *
-find_widget (GtkWidget *root, GType type)
+find_main_menu_button (GtkWidget *root)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type))
+  if (GTK_IS_MENU_BUTTON (root) && gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (root)) != NULL)
     return root;
   for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_widget (child, type);
+      GtkWidget *found = find_main_menu_button (child);
       if (found != NULL)
         return found;
     }
@@ -743,7 +909,7 @@ test_window_lesson (void)
                    GTK_STACK (gtk_widget_get_ancestor (blip_studio_window_get_view (window, "curves"),
                                                        GTK_TYPE_STACK)))));
   /* The main menu lists the shipped lessons. */
-  GtkWidget *button = find_widget (gtk_window_get_titlebar (GTK_WINDOW (window)), GTK_TYPE_MENU_BUTTON);
+  GtkWidget *button = find_main_menu_button (gtk_window_get_titlebar (GTK_WINDOW (window)));
   g_assert_nonnull (button);
   GMenuModel *menu = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
   g_assert_nonnull (menu);
@@ -772,6 +938,7 @@ test_application_actions (void)
   struct { const char *action, *accel; } accels[] = {
     { "app.quit", "<Control>q" }, { "app.shortcuts", "<Control>question" }, { "win.play-pause", "space" },
     { "win.open-session", "<Control>o" }, { "win.save-session", "<Control>s" }, { "win.export-view", "<Control>e" },
+    { "win.settings", "<Control>comma" }, { "win.show-view::compare", "<Alt>6" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     {
@@ -830,6 +997,8 @@ main (int argc, char **argv)
   g_test_add_func ("/studio/runner/steps-and-sessions", test_runner_steps_and_sessions);
   g_test_add_func ("/studio/window/trains-a-task", test_window_trains_a_task);
   g_test_add_func ("/studio/window/missing-data", test_window_missing_data);
+  g_test_add_func ("/studio/window/settings", test_window_settings);
+  g_test_add_func ("/studio/window/compare", test_window_compare);
   g_test_add_func ("/studio/window/lesson", test_window_lesson);
   g_test_add_func ("/studio/application/actions", test_application_actions);
   return g_test_run ();

@@ -26,7 +26,7 @@ G_DEFINE_FINAL_TYPE (BlipLayerMapView, blip_layer_map_view, BLIP_TYPE_FIGURE_VIE
 enum { PROP_0, PROP_LAYER, PROP_QUANTITY, PROP_GLOBAL_SCALE, PROP_ZOOM, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-enum { SIGNAL_PARAMETER_SELECTED, SIGNAL_PARAMETER_ACTIVATED, N_SIGNALS };
+enum { SIGNAL_PARAMETER_SELECTED, SIGNAL_PARAMETER_ACTIVATED, SIGNAL_DRAWN, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 /* The snapshot to draw: IG exists only in the FISHER_READY snapshot. */
@@ -62,12 +62,8 @@ map_geometry (BlipLayerMapView *self, const BlipLayerSnapshot *l, double *mx, do
 }
 
 static void
-blip_layer_map_view_draw (BlipFigureView *view, cairo_t *cr, int width, int height)
+draw_selection (BlipLayerMapView *self, cairo_t *cr)
 {
-  BlipLayerMapView *self = BLIP_LAYER_MAP_VIEW (view);
-  self->map.high_contrast = blip_figure_view_get_high_contrast (view);
-  blip_figure_layer_map (cr, width, height, map_snapshot (self), self->layer, &self->map);
-
   const BlipLayerSnapshot *l = current_layer (self);
   if (l == NULL || self->selected < 0 || (gsize) self->selected >= l->n || !l->quantized)
     return;
@@ -90,6 +86,18 @@ blip_layer_map_view_draw (BlipFigureView *view, cairo_t *cr, int width, int heig
   cairo_set_source_rgb (cr, 0, 0, 0);
   cairo_rectangle (cr, cx - r, cy - r, 2 * r, 2 * r);
   cairo_stroke (cr);
+}
+
+static void
+blip_layer_map_view_draw (BlipFigureView *view, cairo_t *cr, int width, int height)
+{
+  BlipLayerMapView *self = BLIP_LAYER_MAP_VIEW (view);
+  gint64 start = g_get_monotonic_time ();
+  self->map.high_contrast = blip_figure_view_get_high_contrast (view);
+  blip_figure_layer_map (cr, width, height, map_snapshot (self), self->layer, &self->map);
+  draw_selection (self, cr);
+  if (current_layer (self) != NULL)
+    g_signal_emit (self, signals[SIGNAL_DRAWN], 0, g_get_monotonic_time () - start);
 }
 
 static gssize
@@ -374,6 +382,10 @@ blip_layer_map_view_class_init (BlipLayerMapViewClass *klass)
   signals[SIGNAL_PARAMETER_ACTIVATED] = g_signal_new ("parameter-activated", G_TYPE_FROM_CLASS (klass),
                                                       G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                                                       G_TYPE_INT, G_TYPE_UINT64);
+  /* (gint64 duration_us): the map of a layer was drawn, in that time (for
+   * --measure-stalls). */
+  signals[SIGNAL_DRAWN] = g_signal_new ("drawn", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 1, G_TYPE_INT64);
 }
 
 static void

@@ -252,6 +252,12 @@ blip_runner_set_pause_after_task (BlipRunner *self, int tasks)
   g_atomic_int_set (&self->shared->pause_after, MAX (tasks, 0));
 }
 
+int
+blip_runner_get_pause_after_task (BlipRunner *self)
+{
+  return g_atomic_int_get (&self->shared->pause_after);
+}
+
 BlipRunnerState blip_runner_get_state (BlipRunner *self) { return self->state; }
 gboolean blip_runner_get_playing (BlipRunner *self) { return self->playing; }
 int blip_runner_get_tasks_done (BlipRunner *self) { return self->tasks_done; }

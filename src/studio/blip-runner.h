@@ -57,6 +57,7 @@ void              blip_runner_set_speed          (BlipRunner *self, double speed
 double            blip_runner_get_speed          (BlipRunner *self);
 /* Stop playing when this many tasks are finished (0: never). */
 void              blip_runner_set_pause_after_task (BlipRunner *self, int tasks);
+int               blip_runner_get_pause_after_task (BlipRunner *self);
 
 BlipRunnerState   blip_runner_get_state          (BlipRunner *self);
 gboolean          blip_runner_get_playing        (BlipRunner *self);

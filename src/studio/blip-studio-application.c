@@ -1,7 +1,8 @@
 /* blip-studio-application.c — BlipStudioApplication: parses the command line
  * (--data-dir, --experiment, --approach, --preset, --autoplay, --view,
  * --lesson, --large-text, --high-contrast, --screenshot,
- * --screenshot-after-task), opens the window, and
+ * --screenshot-after-task, --measure-stalls, --measure-seconds), opens the
+ * window, and
  * owns the app actions (quit, about, shortcuts) and the accelerators. */
 #include "blip-studio-application.h"
 
@@ -19,6 +20,8 @@ struct _BlipStudioApplication {
   char          *lesson;
   char          *screenshot;
   int            screenshot_after;
+  double         measure_seconds;
+  gboolean       measure_stalls;
   gboolean       autoplay;
   gboolean       large_text;
   gboolean       high_contrast;
@@ -46,13 +49,18 @@ static const GOptionEntry options[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL, "Speed preset: paper, quick or classroom (default)", "NAME" },
   { "autoplay", 0, 0, G_OPTION_ARG_NONE, NULL, "Start training at once", NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves", "NAME" },
+    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare", "NAME" },
   { "lesson", 'l', 0, G_OPTION_ARG_FILENAME, NULL, "Open a lesson file", "FILE" },
   { "large-text", 0, 0, G_OPTION_ARG_NONE, NULL, "Larger text everywhere, for projectors", NULL },
   { "high-contrast", 0, 0, G_OPTION_ARG_NONE, NULL, "Figures in high contrast, for washed-out projectors", NULL },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     "Write the window to FILE (PNG) when --screenshot-after-task tasks are done, then quit", "FILE" },
-  { "screenshot-after-task", 0, 0, G_OPTION_ARG_INT, NULL, "Tasks to train before --screenshot (default 1)", "N" },
+  { "screenshot-after-task", 0, 0, G_OPTION_ARG_INT, NULL,
+    "Tasks to train before --screenshot or the end of --measure-stalls (default 1)", "N" },
+  { "measure-stalls", 0, 0, G_OPTION_ARG_NONE, NULL,
+    "Measure main-loop stalls and layer-map draw times while training, print them and quit", NULL },
+  { "measure-seconds", 0, 0, G_OPTION_ARG_DOUBLE, NULL,
+    "End --measure-stalls after S seconds (else after --screenshot-after-task tasks)", "S" },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, "Print the version and exit", NULL },
   { NULL }
 };
@@ -98,6 +106,8 @@ blip_studio_application_handle_local_options (GApplication *app, GVariantDict *d
   g_variant_dict_lookup (dict, "lesson", "^ay", &self->lesson);
   g_variant_dict_lookup (dict, "screenshot", "^ay", &self->screenshot);
   g_variant_dict_lookup (dict, "screenshot-after-task", "i", &self->screenshot_after);
+  g_variant_dict_lookup (dict, "measure-seconds", "d", &self->measure_seconds);
+  self->measure_stalls = g_variant_dict_contains (dict, "measure-stalls");
   self->autoplay = g_variant_dict_contains (dict, "autoplay");
   self->large_text = g_variant_dict_contains (dict, "large-text");
   self->high_contrast = g_variant_dict_contains (dict, "high-contrast");
@@ -106,9 +116,14 @@ blip_studio_application_handle_local_options (GApplication *app, GVariantDict *d
       g_printerr ("blip-studio: --screenshot-after-task must be at least 1, got %d\n", self->screenshot_after);
       return 2;
     }
-  if (self->screenshot_after > 0 && self->screenshot == NULL)
+  if (self->screenshot_after > 0 && self->screenshot == NULL && !self->measure_stalls)
     {
-      g_printerr ("blip-studio: --screenshot-after-task needs --screenshot FILE\n");
+      g_printerr ("blip-studio: --screenshot-after-task needs --screenshot FILE or --measure-stalls\n");
+      return 2;
+    }
+  if (self->measure_seconds < 0 || (self->measure_seconds > 0 && !self->measure_stalls))
+    {
+      g_printerr ("blip-studio: --measure-seconds needs --measure-stalls and a positive number of seconds\n");
       return 2;
     }
   return -1;
@@ -128,8 +143,8 @@ blip_studio_application_activate (GApplication *app)
   blip_studio_window_set_data_dir (window, self->data_dir);
   g_autoptr(GError) error = NULL;
   if (self->view != NULL && !blip_studio_window_set_view (window, self->view))
-    g_printerr ("blip-studio: --view: unknown view “%s” (expected bits, layer-map, info-gain, acc-matrix or "
-                "curves)\n", self->view);
+    g_printerr ("blip-studio: --view: unknown view “%s” (expected bits, layer-map, info-gain, acc-matrix, "
+                "curves or compare)\n", self->view);
   if (self->screenshot != NULL)
     {
       blip_studio_window_screenshot_after_task (window, MAX (self->screenshot_after, 1), self->screenshot);
@@ -148,6 +163,13 @@ blip_studio_application_activate (GApplication *app)
     g_action_group_change_action_state (G_ACTION_GROUP (window), "high-contrast", g_variant_new_boolean (TRUE));
   if (self->lesson != NULL)
     blip_studio_window_open_lesson (window, self->lesson);
+  if (self->measure_stalls)
+    {
+      /* Tasks, else seconds, else one task. */
+      int tasks = self->screenshot_after > 0 || self->measure_seconds <= 0 ? MAX (self->screenshot_after, 1) : 0;
+      blip_studio_window_measure_stalls (window, tasks, self->measure_seconds);
+      self->autoplay = TRUE;
+    }
   if (self->autoplay)
     blip_studio_window_play (window);
   gtk_window_present (GTK_WINDOW (window));
@@ -236,6 +258,8 @@ blip_studio_application_startup (GApplication *app)
     { "win.show-view::info-gain", { "<Alt>3", NULL } },
     { "win.show-view::acc-matrix", { "<Alt>4", NULL } },
     { "win.show-view::curves", { "<Alt>5", NULL } },
+    { "win.show-view::compare", { "<Alt>6", NULL } },
+    { "win.settings", { "<Control>comma", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     gtk_application_set_accels_for_action (GTK_APPLICATION (app), accels[i].action, accels[i].accels);

@@ -111,11 +111,14 @@ export_chosen (BlipStudioWindow *self, GFile *file, GtkFileFilter *filter)
       path = with_ext;
     }
   BlipFigureView *view = blip_studio_window_get_visible_view (self);
-  int width = gtk_widget_get_width (GTK_WIDGET (view)), height = gtk_widget_get_height (GTK_WIDGET (view));
+  GtkWidget *shown = view ? GTK_WIDGET (view) : GTK_WIDGET (self->compare_view);
+  int width = gtk_widget_get_width (shown), height = gtk_widget_get_height (shown);
   if (width < 100 || height < 100)
     width = 1200, height = 800;
   g_autoptr(GError) error = NULL;
-  if (!blip_figure_view_export (view, path, width, height, &error))
+  gboolean written = view ? blip_figure_view_export (view, path, width, height, &error)
+                          : blip_compare_view_export (self->compare_view, path, width, height, &error);
+  if (!written)
     blip_studio_window_show_error (self, "The figure could not be exported", error->message);
   else
     {
@@ -237,6 +240,10 @@ blip_studio_window_check_screenshot (BlipStudioWindow *self, int tasks_done)
   BlipSnapshotBox *box = blip_runner_get_box (self->runner);
   g_autoptr(BlipSnapshot) s = box ? blip_snapshot_box_get (box) : NULL;
   int n_tasks = s ? s->n_tasks : self->screenshot_after;
+  /* With the Compare view running, both runs must be there. */
+  int compare_done = blip_studio_window_compare_tasks_done (self);
+  if (compare_done >= 0)
+    tasks_done = MIN (tasks_done, compare_done);
   if (tasks_done < MIN (self->screenshot_after, n_tasks))
     return;
   /* Let the pause reach the status line and one frame be drawn first. */
@@ -250,6 +257,8 @@ blip_studio_window_screenshot_after_task (BlipStudioWindow *self, int tasks, con
   self->screenshot_path = g_strdup (path);
   self->screenshot_after = MAX (tasks, 1);
   blip_runner_set_pause_after_task (self->runner, self->screenshot_after);
+  if (self->compare_runner != NULL)
+    blip_runner_set_pause_after_task (self->compare_runner, self->screenshot_after);
 }
 
 void

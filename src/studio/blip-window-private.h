@@ -11,6 +11,9 @@
 #include "blip-info-gain-view.h"
 #include "blip-acc-matrix-view.h"
 #include "blip-curves-view.h"
+#include "blip-compare-view.h"
+#include "blip-settings-popover.h"
+#include "blip-stall-meter.h"
 
 G_BEGIN_DECLS
 
@@ -47,6 +50,9 @@ struct _BlipStudioWindow {
   GtkLabel          *status_label;
   GtkLabel          *message_label;
   GtkMenuButton     *menu_button;
+  GtkMenuButton     *settings_button;
+  BlipSettingsPopover *settings_popover;
+  BlipCompareView   *compare_view;
 
   BlipRunner        *runner;
   char              *data_dir;
@@ -71,6 +77,18 @@ struct _BlipStudioWindow {
   char              *screenshot_path;
   int                screenshot_after;
   guint              screenshot_timeout;
+
+  /* blip-window-compare.c */
+  BlipRunner        *compare_runner;     /* the Compare view's second run, or NULL */
+  gboolean           compare_shown;      /* the view was shown once (that starts it) */
+  guint64            compare_serial;
+  guint              compare_generation;
+  gint64             compare_last_request_us;
+
+  /* blip-window-measure.c */
+  BlipStallMeter    *stall_meter;
+  int                measure_tasks;
+  guint              measure_timeout;
 
   /* blip-window-lesson.c */
   GtkWidget         *lesson_panel;
@@ -98,6 +116,27 @@ void blip_studio_window_action_save_session (GSimpleAction *action, GVariant *pa
 void blip_studio_window_action_export_view  (GSimpleAction *action, GVariant *param, gpointer self);
 void blip_studio_window_check_screenshot    (BlipStudioWindow *self, int tasks_done);
 void blip_studio_window_files_dispose       (BlipStudioWindow *self);
+
+/* blip-window-compare.c */
+void     blip_studio_window_compare_init       (BlipStudioWindow *self);
+void     blip_studio_window_compare_dispose    (BlipStudioWindow *self);
+/* The window's run was (re)started: start the second run over with its configuration. */
+void     blip_studio_window_compare_restart    (BlipStudioWindow *self);
+/* A run came in that the window did not start (a session): follow it. */
+void     blip_studio_window_compare_follow     (BlipStudioWindow *self);
+void     blip_studio_window_compare_play       (BlipStudioWindow *self);
+void     blip_studio_window_compare_pause      (BlipStudioWindow *self);
+void     blip_studio_window_compare_step       (BlipStudioWindow *self, BlipStepUnit unit);
+/* Tasks the second run finished, -1 when there is none. */
+int      blip_studio_window_compare_tasks_done (BlipStudioWindow *self);
+gboolean blip_studio_window_compare_tick       (BlipStudioWindow *self, gint64 frame_time);
+void     blip_studio_window_compare_refresh    (BlipStudioWindow *self);
+void     blip_studio_window_compare_show_left  (BlipStudioWindow *self, BlipSnapshot *s);
+
+/* blip-window-measure.c */
+/* A task ended: end the measurement when it has seen enough. */
+void     blip_studio_window_measure_check      (BlipStudioWindow *self);
+void     blip_studio_window_measure_dispose    (BlipStudioWindow *self);
 
 /* blip-window-lesson.c */
 void blip_studio_window_action_open_lesson  (GSimpleAction *action, GVariant *param, gpointer self);

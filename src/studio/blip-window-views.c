@@ -1,6 +1,7 @@
 /* blip-window-views.c — the window's views: the frame-clock tick that hands
- * them the newest snapshot, the layer and parameter choices they share, the
- * layer map's toolbar, and the status line. */
+ * them the newest snapshot (the Compare view's second run included), the
+ * layer and parameter choices they share, the layer map's toolbar, and the
+ * status line. */
 #include "blip-window-private.h"
 
 #define SNAPSHOT_INTERVAL_US (G_USEC_PER_SEC / 20)   /* at most 20 snapshots a second */
@@ -26,13 +27,17 @@ blip_studio_window_get_view (BlipStudioWindow *self, const char *name)
   for (guint i = 0; i < G_N_ELEMENTS (view_names); i++)
     if (g_strcmp0 (view_names[i], name) == 0)
       return GTK_WIDGET (blip_studio_window_view_at (self, i));
+  /* Not a figure of its own: two runs' figures side by side. */
+  if (g_strcmp0 (name, "compare") == 0)
+    return GTK_WIDGET (self->compare_view);
   return NULL;
 }
 
 BlipFigureView *
 blip_studio_window_get_visible_view (BlipStudioWindow *self)
 {
-  return BLIP_FIGURE_VIEW (blip_studio_window_get_view (self, gtk_stack_get_visible_child_name (self->stack)));
+  GtkWidget *view = blip_studio_window_get_view (self, gtk_stack_get_visible_child_name (self->stack));
+  return BLIP_IS_FIGURE_VIEW (view) ? BLIP_FIGURE_VIEW (view) : NULL;
 }
 
 gboolean
@@ -175,6 +180,8 @@ blip_studio_window_refresh (BlipStudioWindow *self)
   const BlipRunHistory *history = blip_runner_get_history (self->runner);
   for (int i = 0; blip_studio_window_view_at (self, i) != NULL; i++)
     blip_figure_view_set_data (blip_studio_window_view_at (self, i), s, f, history);
+  blip_studio_window_compare_show_left (self, s);
+  blip_studio_window_compare_refresh (self);
   update_layers (self, s);
 
   int layer = blip_studio_window_current_layer (self);
@@ -207,13 +214,14 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
       self->last_request_us = now;
     }
   gboolean history_changed = blip_runner_sync_history (self->runner);
+  gboolean compare_busy = blip_studio_window_compare_tick (self, now);
   if (history_changed || blip_runner_get_generation (self->runner) != self->generation ||
       (box != NULL && blip_snapshot_box_get_serial (box) != self->serial))
     {
       blip_studio_window_refresh (self);
       self->idle_ticks = 0;
     }
-  else if (++self->idle_ticks > IDLE_TICKS_BEFORE_STOP && !blip_runner_get_playing (self->runner) &&
+  else if (++self->idle_ticks > IDLE_TICKS_BEFORE_STOP && !compare_busy && !blip_runner_get_playing (self->runner) &&
            blip_runner_get_state (self->runner) != BLIP_RUNNER_RUNNING &&
            blip_runner_get_state (self->runner) != BLIP_RUNNER_LOADING)
     {

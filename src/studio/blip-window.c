@@ -1,8 +1,10 @@
 /* blip-window.c — the main window: the header bar's experiment, approach
- * and preset choices start runs on a BlipRunner, the window's actions play,
- * pause and step it, and its signals end in the status line or a dialog.
- * The views and the frame clock are in blip-window-views.c, files in
- * blip-window-files.c, lessons in blip-window-lesson.c. */
+ * and preset choices and the Settings… popover start runs on a BlipRunner,
+ * the window's actions play, pause and step it (and the Compare view's second
+ * run with it), and its signals end in the status line or a dialog. The
+ * views and the frame clock are in blip-window-views.c, files in
+ * blip-window-files.c, the second run in blip-window-compare.c,
+ * --measure-stalls in blip-window-measure.c, lessons in blip-window-lesson.c. */
 #include "blip-window-private.h"
 
 #include "blip-datadir.h"
@@ -78,23 +80,55 @@ config_from_controls (BlipStudioWindow *self, BlipConfig *config)
   config->data_dir = g_strdup (self->data_dir);
 }
 
+static const char *
+current_preset (BlipStudioWindow *self)
+{
+  return preset_names[MIN (gtk_drop_down_get_selected (self->preset_dropdown), G_N_ELEMENTS (preset_names) - 1)];
+}
+
+/* Starts config as the new run, and the Compare view's second run with it. */
+static void
+start_run (BlipStudioWindow *self, const BlipConfig *config)
+{
+  self->parameter_chosen = FALSE;
+  self->auto_chosen_tasks = 0;
+  blip_runner_configure (self->runner, config);
+  blip_studio_window_compare_restart (self);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->settings_popover)))
+    blip_settings_popover_set_config (self->settings_popover, config, current_preset (self));
+  blip_studio_window_wake (self);
+}
+
 static void
 start_from_controls (BlipStudioWindow *self)
 {
   BlipConfig config;
   config_from_controls (self, &config);
-  self->parameter_chosen = FALSE;
-  self->auto_chosen_tasks = 0;
-  blip_runner_configure (self->runner, &config);
+  start_run (self, &config);
   blip_config_clear (&config);
-  blip_studio_window_wake (self);
 }
 
 static void
 on_choice_changed (GtkDropDown *dropdown, GParamSpec *pspec, BlipStudioWindow *self)
 {
-  if (!self->updating && self->started)
-    start_from_controls (self);
+  if (self->updating || !self->started)
+    return;
+  const BlipConfig *current = blip_runner_get_config (self->runner);
+  const char *approach = selected_name (self->approach_dropdown, self->approach_names,
+                                        g_strv_length (self->approach_names));
+  if (dropdown == self->approach_dropdown && current != NULL && approach != NULL)
+    {
+      /* Another approach keeps the settings of the run in place; another
+       * experiment or preset starts from its preset values. */
+      BlipConfig config;
+      blip_config_copy (&config, current);
+      g_free (config.approach);
+      config.approach = g_strdup (approach);
+      start_run (self, &config);
+      blip_config_clear (&config);
+      return;
+    }
+  start_from_controls (self);
 }
 
 gboolean
@@ -153,11 +187,8 @@ blip_studio_window_start_config (BlipStudioWindow *self, const BlipConfig *confi
     gtk_drop_down_set_selected (self->preset_dropdown, p);
   self->updating--;
   self->started = TRUE;
-  self->parameter_chosen = FALSE;
-  self->auto_chosen_tasks = 0;
-  blip_runner_configure (self->runner, &copy);
+  start_run (self, &copy);
   blip_config_clear (&copy);
-  blip_studio_window_wake (self);
 }
 
 void
@@ -177,7 +208,14 @@ void
 blip_studio_window_play (BlipStudioWindow *self)
 {
   blip_runner_play (self->runner);
+  blip_studio_window_compare_play (self);
   blip_studio_window_wake (self);
+}
+
+GtkWidget *
+blip_studio_window_get_settings (BlipStudioWindow *self)
+{
+  return GTK_WIDGET (self->settings_popover);
 }
 
 /* ---- Actions ----------------------------------------------------------------------- */
@@ -222,6 +260,7 @@ on_runner_state (BlipRunner *runner, GParamSpec *pspec, BlipStudioWindow *self)
   BlipSnapshotBox *box = blip_runner_get_box (runner);
   g_autoptr(BlipSnapshot) s = box ? blip_snapshot_box_get (box) : NULL;
   blip_studio_window_update_status (self, s);
+  blip_studio_window_compare_show_left (self, s);
 }
 
 static void
@@ -235,6 +274,7 @@ action_pause (GSimpleAction *action, GVariant *param, gpointer data)
 {
   BlipStudioWindow *self = data;
   blip_runner_pause (self->runner);
+  blip_studio_window_compare_pause (self);
   blip_studio_window_wake (self);
 }
 
@@ -252,6 +292,7 @@ static void
 step (BlipStudioWindow *self, BlipStepUnit unit)
 {
   blip_runner_step (self->runner, unit);
+  blip_studio_window_compare_step (self, unit);
   blip_studio_window_wake (self);
 }
 
@@ -266,6 +307,8 @@ action_reset (GSimpleAction *action, GVariant *param, gpointer data)
   self->parameter_chosen = FALSE;
   self->auto_chosen_tasks = 0;
   blip_runner_reset (self->runner);
+  /* The second run is stopped, freed and started again from scratch too. */
+  blip_studio_window_compare_restart (self);
   blip_studio_window_wake (self);
 }
 
@@ -276,6 +319,7 @@ action_high_contrast (GSimpleAction *action, GVariant *value, gpointer data)
   g_simple_action_set_state (action, value);
   for (int i = 0; blip_studio_window_view_at (self, i) != NULL; i++)
     blip_figure_view_set_high_contrast (blip_studio_window_view_at (self, i), g_variant_get_boolean (value));
+  blip_compare_view_set_high_contrast (self->compare_view, g_variant_get_boolean (value));
 }
 
 static void
@@ -294,6 +338,13 @@ action_show_view (GSimpleAction *action, GVariant *param, gpointer self)
   blip_studio_window_set_view (self, g_variant_get_string (param, NULL));
 }
 
+static void
+action_settings (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  BlipStudioWindow *self = data;
+  gtk_menu_button_popup (self->settings_button);
+}
+
 static const GActionEntry win_actions[] = {
   { .name = "play", .activate = action_play },
   { .name = "pause", .activate = action_pause },
@@ -303,6 +354,7 @@ static const GActionEntry win_actions[] = {
   { .name = "step-task", .activate = action_step_task },
   { .name = "reset", .activate = action_reset },
   { .name = "show-view", .activate = action_show_view, .parameter_type = "s" },
+  { .name = "settings", .activate = action_settings },
   { .name = "open-session", .activate = blip_studio_window_action_open_session },
   { .name = "save-session", .activate = blip_studio_window_action_save_session },
   { .name = "export-view", .activate = blip_studio_window_action_export_view },
@@ -328,8 +380,11 @@ on_runner_session_changed (BlipRunner *runner, BlipStudioWindow *self)
       if (a != GTK_INVALID_LIST_POSITION)
         gtk_drop_down_set_selected (self->approach_dropdown, a);
       self->updating--;
+      if (!gtk_widget_get_visible (GTK_WIDGET (self->settings_popover)))
+        blip_settings_popover_set_config (self->settings_popover, config, current_preset (self));
     }
   g_clear_pointer (&self->layer_signature, g_free);
+  blip_studio_window_compare_follow (self);
   blip_studio_window_refresh (self);
   blip_studio_window_wake (self);
 }
@@ -384,6 +439,7 @@ on_runner_task_ended (BlipRunner *runner, int tasks_done, BlipStudioWindow *self
 {
   blip_studio_window_refresh (self);
   blip_studio_window_check_screenshot (self, tasks_done);
+  blip_studio_window_measure_check (self);
 }
 
 void
@@ -403,6 +459,30 @@ static void
 on_speed_changed (GtkAdjustment *adjustment, BlipStudioWindow *self)
 {
   blip_runner_set_speed (self->runner, gtk_adjustment_get_value (adjustment));
+  if (self->compare_runner != NULL)
+    blip_runner_set_speed (self->compare_runner, gtk_adjustment_get_value (adjustment));
+}
+
+static void
+on_settings_shown (GtkWidget *popover, BlipStudioWindow *self)
+{
+  /* Always the settings of the run in place (or of the header bar's choice). */
+  BlipConfig config;
+  const BlipConfig *current = blip_runner_get_config (self->runner);
+  if (current != NULL)
+    blip_config_copy (&config, current);
+  else
+    config_from_controls (self, &config);
+  blip_settings_popover_set_config (self->settings_popover, &config, current_preset (self));
+  blip_config_clear (&config);
+}
+
+static void
+on_settings_applied (BlipSettingsPopover *popover, const BlipConfig *config, BlipStudioWindow *self)
+{
+  self->started = TRUE;
+  start_run (self, config);
+  gtk_label_set_text (self->message_label, "New settings applied: the run started again");
 }
 
 static void
@@ -414,6 +494,11 @@ blip_studio_window_dispose (GObject *object)
   /* Views drop their snapshots and the borrowed history before the runner goes. */
   for (int i = 0; self->bits_view && blip_studio_window_view_at (self, i) != NULL; i++)
     blip_figure_view_set_data (blip_studio_window_view_at (self, i), NULL, NULL, NULL);
+  blip_studio_window_measure_dispose (self);
+  /* The second run stops (its thread joined) before the widgets go. */
+  blip_studio_window_compare_dispose (self);
+  if (self->settings_popover != NULL)
+    g_signal_handlers_disconnect_by_data (self->settings_popover, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), BLIP_TYPE_STUDIO_WINDOW);
   g_clear_object (&self->runner);
   blip_studio_window_files_dispose (self);
@@ -446,6 +531,8 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   g_type_ensure (BLIP_TYPE_INFO_GAIN_VIEW);
   g_type_ensure (BLIP_TYPE_ACC_MATRIX_VIEW);
   g_type_ensure (BLIP_TYPE_CURVES_VIEW);
+  g_type_ensure (BLIP_TYPE_COMPARE_VIEW);
+  g_type_ensure (BLIP_TYPE_SETTINGS_POPOVER);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/blipstudio/Studio/ui/blip-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, BlipStudioWindow, name)
@@ -456,6 +543,7 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   BIND (show_fisher_toggle); BIND (scale_layer_toggle); BIND (scale_global_toggle); BIND (zoom_reset_button);
   BIND (bits_view); BIND (map_view); BIND (ig_view); BIND (acc_view); BIND (curves_view);
   BIND (lesson_revealer); BIND (spinner); BIND (status_label); BIND (message_label); BIND (menu_button);
+  BIND (settings_button); BIND (settings_popover); BIND (compare_view);
 #undef BIND
 }
 
@@ -482,7 +570,11 @@ blip_studio_window_init (BlipStudioWindow *self)
   blip_studio_window_views_init (self);
   g_signal_connect (self->speed_adjustment, "value-changed", G_CALLBACK (on_speed_changed), self);
 
+  g_signal_connect (self->settings_popover, "show", G_CALLBACK (on_settings_shown), self);
+  g_signal_connect (self->settings_popover, "apply", G_CALLBACK (on_settings_applied), self);
+
   gtk_stack_set_visible_child_name (self->stack, "layer-map");
+  blip_studio_window_compare_init (self);
   update_actions (self);
   blip_studio_window_lesson_init (self);
 }

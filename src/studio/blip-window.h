@@ -1,4 +1,4 @@
-/* blip-window.h — the main window of blip-studio: run controls, the five
+/* blip-window.h — the main window of blip-studio: run controls, the six
  * views, the lesson panel and the status line, fed from a BlipRunner. */
 #pragma once
 
@@ -23,10 +23,15 @@ gboolean    blip_studio_window_start              (BlipStudioWindow *self, const
 void        blip_studio_window_start_config       (BlipStudioWindow *self, const BlipConfig *config,
                                                    const char *preset);
 void        blip_studio_window_play               (BlipStudioWindow *self);
-/* "bits", "layer-map", "info-gain", "acc-matrix" or "curves". */
+/* "bits", "layer-map", "info-gain", "acc-matrix", "curves" or "compare". */
 gboolean    blip_studio_window_set_view           (BlipStudioWindow *self, const char *name);
 GtkWidget  *blip_studio_window_get_view           (BlipStudioWindow *self, const char *name);
 BlipRunner *blip_studio_window_get_runner         (BlipStudioWindow *self);
+/* The Compare view's second run (NULL until that view was shown, or when
+ * its switch is off). */
+BlipRunner *blip_studio_window_get_compare_runner (BlipStudioWindow *self);
+/* The Settings… popover (Ctrl+comma). */
+GtkWidget  *blip_studio_window_get_settings       (BlipStudioWindow *self);
 /* Shows parameter index of the layer named layer_name in the bits view. */
 gboolean    blip_studio_window_select_parameter   (BlipStudioWindow *self, const char *layer_name, guint64 index);
 
@@ -39,6 +44,12 @@ void        blip_studio_render_widget             (GtkWidget *widget, BlipStudio
 /* When the run has finished `tasks` tasks: pause, write the window to path
  * as PNG, and close the window. */
 void        blip_studio_window_screenshot_after_task (BlipStudioWindow *self, int tasks, const char *path);
+
+/* --measure-stalls: while the run trains, measure the main loop's stalls
+ * (BlipStallMeter) and the layer map's drawing; after `tasks` tasks (0:
+ * never) or `seconds` (0: never), print the two report lines and close the
+ * window. */
+void        blip_studio_window_measure_stalls     (BlipStudioWindow *self, int tasks, double seconds);
 
 /* Opens a lesson in the side panel; errors are shown in a dialog. */
 gboolean    blip_studio_window_open_lesson        (BlipStudioWindow *self, const char *path);

@@ -247,7 +247,9 @@ blip_config_from_json (BlipConfig *c, const char *json, gsize length, GError **e
             }
           break;
         case F_INT:
-          ok = v->type == BLIP_JSON_NUMBER && v->number == (int) v->number;
+          /* Range first: converting an out-of-range double to int is undefined. */
+          ok = v->type == BLIP_JSON_NUMBER && v->number >= G_MININT && v->number <= G_MAXINT
+               && v->number == (double) (int) v->number;
           if (ok)
             *(int *) p = (int) v->number;
           break;

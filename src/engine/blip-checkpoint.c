@@ -40,13 +40,32 @@ meta_double (BlipSafetensorsWriter *w, const char *key, double v)
     blip_safetensors_writer_add_metadata (w, key, g_ascii_formatd (buf, sizeof buf, "%.17g", v));
 }
 
+/* The weight tensor's shape as PyTorch has it: [out, in] for a linear layer,
+ * [C_out, C_in, kh, kw] for a convolution. Returns the rank. */
+static int
+weight_shape (const BlipLayer *l, gint64 shape[4])
+{
+  if (l->kind == BLIP_LAYER_CONV2D)
+    {
+      shape[0] = l->geom.C_out;
+      shape[1] = l->geom.C_in;
+      shape[2] = l->geom.kh;
+      shape[3] = l->geom.kw;
+      return 4;
+    }
+  shape[0] = l->out_dim;
+  shape[1] = l->in_dim;
+  return 2;
+}
+
 static void
 add_layer (BlipSafetensorsWriter *w, const BlipLayer *l)
 {
-  gint64 wshape[2] = { l->out_dim, l->in_dim }, bshape[1] = { l->out_dim };
+  gint64 wshape[4], bshape[1] = { l->out_dim };
+  int wrank = weight_shape (l, wshape);
   g_autofree char *wn = g_strdup_printf ("%s.weight", l->name);
   g_autofree char *bn = g_strdup_printf ("%s.bias", l->name);
-  blip_safetensors_writer_add (w, wn, BLIP_DTYPE_F32, wshape, 2, l->weight);
+  blip_safetensors_writer_add (w, wn, BLIP_DTYPE_F32, wshape, wrank, l->weight);
   blip_safetensors_writer_add (w, bn, BLIP_DTYPE_F32, bshape, 1, l->bias);
   const BlipQuantState *q = l->quant;
   if (q == NULL)
@@ -59,7 +78,7 @@ add_layer (BlipSafetensorsWriter *w, const BlipLayer *l)
       BlipDtype dt = k == 0 ? BLIP_DTYPE_U8 : BLIP_DTYPE_F32;
       const guint8 *base = k == 0 ? q->bits : (const guint8 *) (k == 1 ? q->anchor : q->fisher_old);
       gsize elem = k == 0 ? 1 : sizeof (float);
-      blip_safetensors_writer_add (w, wk, dt, wshape, 2, base);
+      blip_safetensors_writer_add (w, wk, dt, wshape, wrank, base);
       blip_safetensors_writer_add (w, bk, dt, bshape, 1, base + q->n_weight * elem);
     }
 }
@@ -81,6 +100,9 @@ blip_trainer_save_checkpoint (BlipTrainer *tr, const char *path, GError **error)
   meta_printf (w, "rng", "%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x %016"
                G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x",
                tr->rng.s[0], tr->rng.s[1], tr->rng.s[2], tr->rng.s[3]);
+  meta_printf (w, "dropout_rng", "%016" G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x %016"
+               G_GINT64_MODIFIER "x %016" G_GINT64_MODIFIER "x",
+               tr->net->dropout_rng.s[0], tr->net->dropout_rng.s[1], tr->net->dropout_rng.s[2], tr->net->dropout_rng.s[3]);
   /* Results are bit-identical only for the same BLAS thread count (the GEMM
    * partition changes rounding), so the count travels with the checkpoint. */
   meta_printf (w, "blas_threads", "%d", openblas_get_num_threads ());
@@ -223,10 +245,11 @@ blip_checkpoint_read_config (BlipSafetensors *f, BlipConfig *config, GError **er
 static gboolean
 read_layer (BlipSafetensors *f, BlipLayer *l, GError **error)
 {
-  gint64 wshape[2] = { l->out_dim, l->in_dim }, bshape[1] = { l->out_dim };
+  gint64 wshape[4], bshape[1] = { l->out_dim };
+  int wrank = weight_shape (l, wshape);
   g_autofree char *wn = g_strdup_printf ("%s.weight", l->name);
   g_autofree char *bn = g_strdup_printf ("%s.bias", l->name);
-  if (!blip_safetensors_read (f, wn, BLIP_DTYPE_F32, wshape, 2, l->weight, TRUE, error) ||
+  if (!blip_safetensors_read (f, wn, BLIP_DTYPE_F32, wshape, wrank, l->weight, TRUE, error) ||
       !blip_safetensors_read (f, bn, BLIP_DTYPE_F32, bshape, 1, l->bias, TRUE, error))
     return FALSE;
   BlipQuantState *q = l->quant;
@@ -240,7 +263,7 @@ read_layer (BlipSafetensors *f, BlipLayer *l, GError **error)
       BlipDtype dt = k == 0 ? BLIP_DTYPE_U8 : BLIP_DTYPE_F32;
       guint8 *base = k == 0 ? q->bits : (guint8 *) (k == 1 ? q->anchor : q->fisher_old);
       gsize elem = k == 0 ? 1 : sizeof (float);
-      if (!blip_safetensors_read (f, wk, dt, wshape, 2, base, TRUE, error) ||
+      if (!blip_safetensors_read (f, wk, dt, wshape, wrank, base, TRUE, error) ||
           !blip_safetensors_read (f, bk, dt, bshape, 1, base + q->n_weight * elem, TRUE, error))
         return FALSE;
     }
@@ -254,6 +277,22 @@ read_layer (BlipSafetensors *f, BlipLayer *l, GError **error)
                         G_GSIZE_FORMAT, l->name, i);
     }
   return TRUE;
+}
+
+/* Four hexadecimal words, not all zero (xoshiro's one forbidden state). */
+static gboolean
+parse_rng (const char *text, guint64 s[4])
+{
+  g_auto(GStrv) words = text ? g_strsplit (text, " ", -1) : NULL;
+  gboolean ok = words != NULL && g_strv_length (words) == 4;
+  for (int i = 0; ok && i < 4; i++)
+    {
+      char *end = NULL;
+      errno = 0;
+      s[i] = g_ascii_strtoull (words[i], &end, 16);
+      ok = errno == 0 && end != words[i] && *end == '\0' && g_ascii_isxdigit (words[i][0]);
+    }
+  return ok && (s[0] | s[1] | s[2] | s[3]) != 0;
 }
 
 gboolean
@@ -289,19 +328,18 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   if (!(lr > 0))
     return invalid (error, f, "learning rate %g is not positive", lr);
 
-  const char *rng = blip_safetensors_get_metadata (f, "rng");
-  guint64 s[4] = { 0 };
-  g_auto(GStrv) words = rng ? g_strsplit (rng, " ", -1) : NULL;
-  gboolean rng_ok = words != NULL && g_strv_length (words) == 4;
-  for (int i = 0; rng_ok && i < 4; i++)
-    {
-      char *end = NULL;
-      errno = 0;
-      s[i] = g_ascii_strtoull (words[i], &end, 16);
-      rng_ok = errno == 0 && end != words[i] && *end == '\0' && g_ascii_isxdigit (words[i][0]);
-    }
-  if (!rng_ok || (s[0] | s[1] | s[2] | s[3]) == 0)
+  guint64 s[4], ds[4];
+  if (!parse_rng (blip_safetensors_get_metadata (f, "rng"), s))
     return invalid (error, f, "metadata “rng” is missing or malformed (expected four hexadecimal words)");
+  /* Checkpoints of networks without dropout may lack the dropout stream. */
+  const char *dropout_rng = blip_safetensors_get_metadata (f, "dropout_rng");
+  gboolean has_dropout = FALSE;
+  for (int i = 0; i < net->n_ops; i++)
+    has_dropout |= net->ops[i].kind == BLIP_OP_DROPOUT;
+  if (dropout_rng == NULL && !has_dropout)
+    memcpy (ds, net->dropout_rng.s, sizeof ds);
+  else if (!parse_rng (dropout_rng, ds))
+    return invalid (error, f, "metadata “dropout_rng” is missing or malformed (expected four hexadecimal words)");
 
   for (int i = 0; i < net->n_layers; i++)
     if (!read_layer (f, &net->layers[i], error))
@@ -372,6 +410,7 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   if (meta_int (f, "blas_threads", 1, 4096, &threads, NULL) && threads != openblas_get_num_threads ())
     openblas_set_num_threads (threads);
   memcpy (tr->rng.s, s, sizeof s);
+  memcpy (net->dropout_rng.s, ds, sizeof ds);
   tr->phase = phase;
   tr->task = task;
   tr->tasks_done = tasks_done;

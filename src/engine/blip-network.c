@@ -1,21 +1,16 @@
-/* blip-network.c — feature layers + task heads over one parameter arena. */
+/* blip-network.c — building a network: the parameter arena, the op chain and
+ * its buffers, initialisation, and BLIP bookkeeping over the layers. The
+ * passes (forward, backward, Fisher) are in blip-network-pass.c. */
 #include "blip-network.h"
-#include "blip-layers.h"
 
 #include <math.h>
 #include <string.h>
 
-static void
-init_linear (BlipLayer *layer, const char *name, int in_dim, int out_dim, gboolean relu)
-{
-  layer->kind = BLIP_LAYER_LINEAR;
-  layer->name = g_strdup (name);
-  layer->in_dim = in_dim;
-  layer->out_dim = out_dim;
-  layer->relu = relu;
-  layer->n_weight = (gsize) in_dim * out_dim;
-  layer->n_bias = out_dim;
-}
+G_DEFINE_QUARK (blip-network-error-quark, blip_network_error)
+
+/* Stream of the initialisation seed that dropout draws from, so masks never
+ * shift the weights a seed gives. */
+#define DROPOUT_STREAM 17
 
 static gsize
 place (BlipNetwork *net, BlipLayer *layer, gsize offset)
@@ -28,59 +23,228 @@ place (BlipNetwork *net, BlipLayer *layer, gsize offset)
   return offset + layer->n_weight + layer->n_bias;
 }
 
-BlipNetwork *
-blip_network_new_mlp (int input_dim, const int *hidden, int n_hidden,
-                      const int *head_classes, int n_heads,
-                      gboolean quantized, int max_bit, double F_prior,
-                      BlipRng *rng, int max_batch)
+/* Python's round(): halves go to the even neighbour. */
+static int
+py_round (double x)
 {
-  g_return_val_if_fail (input_dim > 0 && n_hidden > 0 && n_heads > 0 && max_batch > 0, NULL);
+  return (int) nearbyint (x);
+}
+
+int
+blip_network_alexnet_spec (int C, int H, int W, double mul, int fc_width,
+                           BlipOpSpec *spec, GError **error)
+{
+  if (H != W || H < 16 || C < 1 || mul <= 0.0 || fc_width < 1)
+    {
+      g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                   "AlexNet needs square inputs of at least 16×16 pixels, a positive --mul and "
+                   "FC width; got %d×%d×%d, mul %g, width %d", C, H, W, mul, fc_width);
+      return 0;
+    }
+  int k[3] = { H / 8, H / 10, 2 };
+  int ch[3] = { py_round (64 * mul), py_round (128 * mul), py_round (256 * mul) };
+  int n = 0;
+  for (int i = 0; i < 3; i++)
+    {
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D,
+                                 .out = MAX (ch[i], 1), .k = k[i], .stride = 1, .relu = TRUE };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_DROPOUT, .p = 0.2f };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_MAXPOOL, .k = 2 };
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_LINEAR,
+                                 .out = fc_width, .relu = TRUE };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_DROPOUT, .p = 0.2f };
+    }
+  return n;
+}
+
+/* Walks spec from [C, H, W], filling ops (when not NULL) with output shapes and
+ * layers (when not NULL) with kinds, sizes and geometry. Returns FALSE with
+ * error when a step does not fit its input. */
+static gboolean
+walk_spec (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
+           BlipOp *ops, BlipLayer *layers, int *n_layers_out, GError **error)
+{
+  int n_layers = 0, n_conv = 0, n_fc = 0;
+  for (int i = 0; i < n_spec; i++)
+    {
+      const BlipOpSpec *s = &spec[i];
+      BlipOp op = { .kind = s->kind, .layer = -1 };
+      switch (s->kind)
+        {
+        case BLIP_OP_LAYER:
+          {
+            BlipLayer l = { .kind = s->layer_kind, .relu = s->relu };
+            if (s->layer_kind == BLIP_LAYER_CONV2D)
+              {
+                int stride = s->stride > 0 ? s->stride : 1;
+                if (!blip_conv_geom_init (&l.geom, C, H, W, s->out, s->k, s->k, stride, s->pad))
+                  {
+                    g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                                 "conv%d: a %d×%d kernel (stride %d, padding %d) does not fit its "
+                                 "%d×%d×%d input", n_conv + 1, s->k, s->k, stride, s->pad, C, H, W);
+                    return FALSE;
+                  }
+                l.in_dim = blip_conv_fan_in (&l.geom);
+                l.out_dim = s->out;
+                l.name = g_strdup_printf ("conv%d", ++n_conv);
+                C = s->out;
+                H = l.geom.H_out;
+                W = l.geom.W_out;
+              }
+            else
+              {
+                l.in_dim = C * H * W;
+                l.out_dim = s->out;
+                l.name = g_strdup_printf ("fc%d", ++n_fc);
+                C = s->out;
+                H = W = 1;
+              }
+            if (s->out < 1)
+              {
+                g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                             "%s: needs at least one output, got %d", l.name, s->out);
+                g_free (l.name);
+                return FALSE;
+              }
+            l.n_weight = (gsize) l.in_dim * l.out_dim;
+            l.n_bias = l.out_dim;
+            op.layer = n_layers;
+            if (layers != NULL)
+              layers[n_layers] = l;
+            else
+              g_free (l.name);
+            n_layers++;
+            break;
+          }
+        case BLIP_OP_MAXPOOL:
+          if (s->k < 1 || H < s->k || W < s->k)
+            {
+              g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                           "a %d×%d max pooling does not fit its %d×%d×%d input", s->k, s->k, C, H, W);
+              return FALSE;
+            }
+          op.k = s->k;
+          H /= s->k;
+          W /= s->k;
+          break;
+        case BLIP_OP_DROPOUT:
+          if (!(s->p >= 0.0f && s->p < 1.0f) || i == 0)
+            {
+              g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                           "dropout needs a probability in [0, 1) and a layer before it, got p = %g",
+                           s->p);
+              return FALSE;
+            }
+          op.p = s->p;
+          break;
+        }
+      op.C = C;
+      op.H = H;
+      op.W = W;
+      op.width = (gsize) C * H * W;
+      if (ops != NULL)
+        ops[i] = op;
+    }
+  *n_layers_out = n_layers;
+  return TRUE;
+}
+
+gsize
+blip_network_activation_bytes (int C, int H, int W, const BlipOpSpec *spec, int n_spec)
+{
+  g_autofree BlipOp *ops = g_new0 (BlipOp, MAX (n_spec, 1));
+  int n_layers;
+  if (!walk_spec (C, H, W, spec, n_spec, ops, NULL, &n_layers, NULL))
+    return 0;
+  gsize bytes = 0;
+  for (int i = 0; i < n_spec; i++)
+    {
+      /* act + dact; pooling adds its argmax, dropout its mask and shares act. */
+      if (ops[i].kind == BLIP_OP_DROPOUT)
+        bytes += ops[i].width * sizeof (float);
+      else
+        bytes += ops[i].width * (2 * sizeof (float) + (ops[i].kind == BLIP_OP_MAXPOOL ? sizeof (gint32) : 0));
+    }
+  return bytes;
+}
+
+static void
+init_feature_layer (BlipLayer *l, BlipRng *rng)
+{
+  double std = sqrt (1.0 / l->in_dim);
+  float bound = blip_quant_bound_for_fan_in (l->in_dim);
+  for (gsize k = 0; k < l->n_weight; k++)
+    {
+      float w = (float) (std * blip_rng_normal (rng));
+      l->weight[k] = CLAMP (w, -bound, bound);
+    }
+}
+
+BlipNetwork *
+blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
+                  const int *head_classes, int n_heads,
+                  gboolean quantized, int max_bit, double F_prior,
+                  BlipRng *rng, int max_batch, GError **error)
+{
+  g_return_val_if_fail (C > 0 && H > 0 && W > 0 && n_spec > 0 && n_heads > 0 && max_batch > 0, NULL);
 
   BlipNetwork *net = g_new0 (BlipNetwork, 1);
-  net->input_dim = input_dim;
-  net->n_layers = n_hidden;
-  net->layers = g_new0 (BlipLayer, n_hidden);
+  net->in_c = C;
+  net->in_h = H;
+  net->in_w = W;
+  net->input_dim = C * H * W;
+  net->n_ops = n_spec;
+  net->ops = g_new0 (BlipOp, n_spec);
+  net->layers = g_new0 (BlipLayer, n_spec);
   net->n_heads = n_heads;
   net->heads = g_new0 (BlipLayer, n_heads);
   net->max_batch = max_batch;
-
-  int in_dim = input_dim;
-  for (int i = 0; i < n_hidden; i++)
+  if (!walk_spec (C, H, W, spec, n_spec, net->ops, net->layers, &net->n_layers, error))
     {
-      g_autofree char *name = g_strdup_printf ("fc%d", i + 1);
-      init_linear (&net->layers[i], name, in_dim, hidden[i], TRUE);
-      net->n_params += net->layers[i].n_weight + net->layers[i].n_bias;
-      in_dim = hidden[i];
+      blip_network_free (net);
+      return NULL;
     }
+  if (net->n_layers == 0 || spec[0].kind != BLIP_OP_LAYER)
+    {
+      g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                   "a network starts with a layer that has parameters");
+      blip_network_free (net);
+      return NULL;
+    }
+  net->feat_dim = (int) net->ops[n_spec - 1].width;
+
+  for (int i = 0; i < net->n_layers; i++)
+    net->n_params += net->layers[i].n_weight + net->layers[i].n_bias;
   net->n_feature_params = net->n_params;
-  int feat_dim = in_dim;
   for (int t = 0; t < n_heads; t++)
     {
-      g_autofree char *name = g_strdup_printf ("head%d", t);
-      init_linear (&net->heads[t], name, feat_dim, head_classes[t], FALSE);
-      net->n_params += net->heads[t].n_weight + net->heads[t].n_bias;
+      BlipLayer *h = &net->heads[t];
+      h->kind = BLIP_LAYER_LINEAR;
+      h->name = g_strdup_printf ("head%d", t);
+      h->in_dim = net->feat_dim;
+      h->out_dim = head_classes[t];
+      h->n_weight = (gsize) h->in_dim * h->out_dim;
+      h->n_bias = h->out_dim;
+      net->n_params += h->n_weight + h->n_bias;
       net->max_classes = MAX (net->max_classes, head_classes[t]);
     }
 
   net->params = g_new0 (float, net->n_params);
   net->grads = g_new0 (float, net->n_params);
   gsize offset = 0;
-  for (int i = 0; i < n_hidden; i++)
+  for (int i = 0; i < net->n_layers; i++)
     offset = place (net, &net->layers[i], offset);
   for (int t = 0; t < n_heads; t++)
     offset = place (net, &net->heads[t], offset);
 
   /* Initialisation, in a fixed order so a seed always gives the same network. */
-  for (int i = 0; i < n_hidden; i++)
+  for (int i = 0; i < net->n_layers; i++)
     {
       BlipLayer *l = &net->layers[i];
-      double std = sqrt (1.0 / l->in_dim);
-      float bound = blip_quant_bound_for_fan_in (l->in_dim);
-      for (gsize k = 0; k < l->n_weight; k++)
-        {
-          float w = (float) (std * blip_rng_normal (rng));
-          l->weight[k] = CLAMP (w, -bound, bound);
-        }
+      init_feature_layer (l, rng);
       if (quantized)
         l->quant = blip_quant_state_new (l->n_weight, l->n_bias, l->in_dim, max_bit, F_prior);
     }
@@ -91,22 +255,66 @@ blip_network_new_mlp (int input_dim, const int *hidden, int n_hidden,
       for (gsize k = 0; k < h->n_weight + h->n_bias; k++)
         h->weight[k] = (2.0f * blip_rng_uniform (rng) - 1.0f) * b;
     }
+  blip_rng_seed_stream (&net->dropout_rng, blip_rng_next (rng), DROPOUT_STREAM);
 
-  net->acts = g_new0 (float *, n_hidden);
-  net->dacts = g_new0 (float *, n_hidden);
-  int widest = input_dim;
-  for (int i = 0; i < n_hidden; i++)
+  /* Buffers. Dropout works in place on its input's buffers. */
+  gsize widest_in = net->input_dim, col = 0, conv_grad = 0;
+  for (int i = 0; i < n_spec; i++)
     {
-      net->acts[i] = g_new0 (float, (gsize) max_batch * hidden[i]);
-      net->dacts[i] = g_new0 (float, (gsize) max_batch * hidden[i]);
-      widest = MAX (widest, hidden[i]);
+      BlipOp *op = &net->ops[i];
+      gsize n = (gsize) max_batch * op->width;
+      if (op->kind == BLIP_OP_DROPOUT)
+        {
+          op->act = net->ops[i - 1].act;
+          op->dact = net->ops[i - 1].dact;
+          op->mask = g_new0 (float, n);
+          continue;
+        }
+      op->act = g_new0 (float, n);
+      op->dact = g_new0 (float, n);
+      if (op->kind == BLIP_OP_MAXPOOL)
+        op->argmax = g_new0 (gint32, n);
+      if (op->kind == BLIP_OP_LAYER)
+        {
+          const BlipLayer *l = &net->layers[op->layer];
+          if (l->kind == BLIP_LAYER_CONV2D)
+            {
+              col = MAX (col, blip_conv_col_size (&l->geom));
+              conv_grad = MAX (conv_grad, l->n_weight);
+            }
+          else
+            widest_in = MAX (widest_in, (gsize) l->in_dim);
+        }
     }
+  gsize widest_out = net->max_classes;
+  for (int i = 0; i < net->n_layers; i++)
+    if (net->layers[i].kind == BLIP_LAYER_LINEAR)
+      widest_out = MAX (widest_out, (gsize) net->layers[i].out_dim);
   gsize nlog = (gsize) max_batch * net->max_classes;
   net->logits = g_new0 (float, nlog);
   net->probs = g_new0 (float, nlog);
   net->dlogits = g_new0 (float, nlog);
-  net->scratch_a = g_new0 (float, (gsize) max_batch * widest);
-  net->scratch_b = g_new0 (float, (gsize) max_batch * widest);
+  net->scratch_a = g_new0 (float, MAX ((gsize) max_batch * widest_in, col));
+  net->scratch_b = g_new0 (float, MAX ((gsize) max_batch * widest_out, conv_grad));
+  return net;
+}
+
+BlipNetwork *
+blip_network_new_mlp (int input_dim, const int *hidden, int n_hidden,
+                      const int *head_classes, int n_heads,
+                      gboolean quantized, int max_bit, double F_prior,
+                      BlipRng *rng, int max_batch)
+{
+  g_return_val_if_fail (input_dim > 0 && n_hidden > 0, NULL);
+  g_autofree BlipOpSpec *spec = g_new0 (BlipOpSpec, n_hidden);
+  for (int i = 0; i < n_hidden; i++)
+    spec[i] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_LINEAR,
+                             .out = hidden[i], .relu = TRUE };
+  g_autoptr(GError) error = NULL;
+  BlipNetwork *net = blip_network_new (input_dim, 1, 1, spec, n_hidden, head_classes, n_heads,
+                                       quantized, max_bit, F_prior, rng, max_batch, &error);
+  if (net == NULL)
+    g_critical ("blip_network_new_mlp: %s", error->message);
   return net;
 }
 
@@ -119,15 +327,23 @@ blip_network_free (BlipNetwork *net)
     {
       g_free (net->layers[i].name);
       blip_quant_state_free (net->layers[i].quant);
-      g_free (net->acts[i]);
-      g_free (net->dacts[i]);
+    }
+  for (int i = 0; i < net->n_ops; i++)
+    {
+      BlipOp *op = &net->ops[i];
+      if (op->kind != BLIP_OP_DROPOUT)
+        {
+          g_free (op->act);
+          g_free (op->dact);
+        }
+      g_free (op->argmax);
+      g_free (op->mask);
     }
   for (int t = 0; t < net->n_heads; t++)
     g_free (net->heads[t].name);
   g_free (net->layers);
+  g_free (net->ops);
   g_free (net->heads);
-  g_free (net->acts);
-  g_free (net->dacts);
   g_free (net->params);
   g_free (net->grads);
   g_free (net->logits);
@@ -139,111 +355,10 @@ blip_network_free (BlipNetwork *net)
   g_free (net);
 }
 
-/* The weights the forward pass multiplies by: the continuous ones, or their
- * max_bit quantization when training with the straight-through estimator. */
-static inline const float *
-forward_weight (const BlipNetwork *net, const BlipLayer *l)
-{
-  if (net->forward_params != NULL && l->quant != NULL)
-    return net->forward_params + l->offset;
-  return l->weight;
-}
-
-static inline const float *
-forward_bias (const BlipNetwork *net, const BlipLayer *l)
-{
-  return forward_weight (net, l) + l->n_weight;
-}
-
-const float *
-blip_network_forward (BlipNetwork *net, const float *x, int B, int head)
-{
-  g_return_val_if_fail (B <= net->max_batch && head >= 0 && head < net->n_heads, NULL);
-  const float *in = x;
-  for (int i = 0; i < net->n_layers; i++)
-    {
-      BlipLayer *l = &net->layers[i];
-      /* in[B,I] → acts[i][B,O]; bias and ReLU fused into one pass */
-      blip_linear_forward (in, forward_weight (net, l), l->relu ? NULL : forward_bias (net, l),
-                           net->acts[i], B, l->in_dim, l->out_dim);
-      if (l->relu)
-        blip_bias_relu_forward (net->acts[i], forward_bias (net, l), B, l->out_dim);
-      in = net->acts[i];
-    }
-  BlipLayer *h = &net->heads[head];
-  blip_linear_forward (in, h->weight, h->bias, net->logits, B, h->in_dim, h->out_dim);
-  return net->logits;
-}
-
-double
-blip_network_loss (BlipNetwork *net, const gint32 *labels, int B, int head, int *correct)
-{
-  return blip_softmax_xent_forward (net->logits, labels, net->probs, B,
-                                    net->heads[head].out_dim, correct);
-}
-
 void
-blip_network_loss_backward (BlipNetwork *net, const gint32 *labels, int B, int head, float scale)
+blip_network_set_training (BlipNetwork *net, gboolean training)
 {
-  blip_softmax_xent_backward (net->probs, labels, net->dlogits, B, net->heads[head].out_dim, scale);
-}
-
-/* Index of the lowest feature layer that needs a gradient; layers below a
- * frozen prefix need no backward pass at all. */
-static int
-lowest_trainable (const BlipNetwork *net)
-{
-  for (int i = 0; i < net->n_layers; i++)
-    if (!net->layers[i].frozen)
-      return i;
-  return net->n_layers;
-}
-
-void
-blip_network_backward (BlipNetwork *net, const float *x, int B, int head)
-{
-  int L = net->n_layers;
-  int lowest = lowest_trainable (net);
-  BlipLayer *h = &net->heads[head];
-  const float *feat = L > 0 ? net->acts[L - 1] : x;
-  /* head: dlogits[B,C] → dW_head, db_head, dacts[L-1][B,F] */
-  blip_linear_backward (feat, h->weight, net->dlogits, h->grad_weight, h->grad_bias,
-                        lowest < L ? net->dacts[L - 1] : NULL, B, h->in_dim, h->out_dim, FALSE);
-  for (int i = L - 1; i >= lowest; i--)
-    {
-      BlipLayer *l = &net->layers[i];
-      gsize n = (gsize) B * l->out_dim;
-      if (l->relu)
-        blip_relu_backward (net->acts[i], net->dacts[i], n);
-      const float *in = i > 0 ? net->acts[i - 1] : x;
-      float *din = i > lowest ? net->dacts[i - 1] : NULL;
-      blip_linear_backward (in, forward_weight (net, l), net->dacts[i],
-                            l->frozen ? NULL : l->grad_weight, l->frozen ? NULL : l->grad_bias,
-                            din, B, l->in_dim, l->out_dim, FALSE);
-    }
-}
-
-void
-blip_network_fisher_backward (BlipNetwork *net, const float *x, int B, int head,
-                              float scale, float *fisher)
-{
-  int L = net->n_layers;
-  BlipLayer *h = &net->heads[head];
-  const float *feat = L > 0 ? net->acts[L - 1] : x;
-  blip_linear_backward (feat, h->weight, net->dlogits, NULL, NULL,
-                        L > 0 ? net->dacts[L - 1] : NULL, B, h->in_dim, h->out_dim, FALSE);
-  for (int i = L - 1; i >= 0; i--)
-    {
-      BlipLayer *l = &net->layers[i];
-      if (l->relu)
-        blip_relu_backward (net->acts[i], net->dacts[i], (gsize) B * l->out_dim);
-      const float *in = i > 0 ? net->acts[i - 1] : x;
-      blip_linear_fisher (in, net->dacts[i], fisher + l->offset, fisher + l->offset + l->n_weight,
-                          B, l->in_dim, l->out_dim, scale, net->scratch_a, net->scratch_b);
-      if (i > 0)
-        blip_linear_backward (in, forward_weight (net, l), net->dacts[i], NULL, NULL,
-                              net->dacts[i - 1], B, l->in_dim, l->out_dim, FALSE);
-    }
+  net->training = training;
 }
 
 void

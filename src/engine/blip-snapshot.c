@@ -33,6 +33,12 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
       ls->name = g_strdup (l->name);
       ls->rows = l->out_dim;
       ls->cols = l->in_dim;
+      if (l->kind == BLIP_LAYER_CONV2D)
+        {
+          ls->kernel_channels = l->geom.C_in;
+          ls->kernel_h = l->geom.kh;
+          ls->kernel_w = l->geom.kw;
+        }
       ls->n_weight = l->n_weight;
       ls->n = l->n_weight + l->n_bias;
       ls->quantized = q != NULL;

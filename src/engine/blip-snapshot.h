@@ -22,6 +22,12 @@ typedef struct {
   char    *name;
   int      rows;          /* output units */
   int      cols;          /* inputs per unit; weights are [rows × cols] */
+  /* Convolutions: cols = kernel_channels·kernel_h·kernel_w, and row r is the
+   * kernel of output channel r, [kernel_channels, kernel_h, kernel_w]. All
+   * three are 0 for a linear layer. */
+  int      kernel_channels;
+  int      kernel_h;
+  int      kernel_w;
   gsize    n_weight;
   gsize    n;             /* weights then biases */
   gboolean quantized;

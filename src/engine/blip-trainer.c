@@ -43,7 +43,12 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   tr->observers = g_array_new (FALSE, TRUE, sizeof (Observer));
   tr->history = g_array_new (FALSE, TRUE, sizeof (BlipEpochRecord));
   tr->n_tasks = experiment->n_tasks;
-  tr->max_batch = MAX (MAX (config->sbatch, config->fisher_sbatch), EVAL_BATCH);
+  /* Evaluation batches are large for an MLP (fewer, bigger GEMMs); a conv
+   * net's activations are ~100× wider, so it evaluates in training-size batches. */
+  gboolean conv = g_str_equal (config->arch, "alexnet");
+  tr->max_batch = MAX (config->sbatch, config->fisher_sbatch);
+  if (!conv)
+    tr->max_batch = MAX (tr->max_batch, EVAL_BATCH);
 
   /* The network's initialisation has its own stream, so data order or Fisher
    * sampling never changes the starting weights of a seed. */
@@ -54,11 +59,31 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   int *classes = g_new (int, tr->n_tasks);
   for (int t = 0; t < tr->n_tasks; t++)
     classes[t] = experiment->tasks[t].ncla;
-  int hidden[1] = { config->ndim };
-  tr->net = blip_network_new_mlp (experiment->input_dim, hidden, 1, classes, tr->n_tasks,
-                                  strategy->klass->quantized, config->max_bit, config->F_prior,
-                                  &init_rng, tr->max_batch);
+  BlipOpSpec spec[16];
+  int n_spec;
+  int C = experiment->channels, H = experiment->height, W = experiment->width;
+  if (conv)
+    n_spec = blip_network_alexnet_spec (C, H, W, config->mul, config->ndim, spec, error);
+  else
+    {
+      /* The MLP sees the image as one flat vector. */
+      C = experiment->input_dim;
+      H = W = 1;
+      spec[0] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_LINEAR,
+                               .out = config->ndim, .relu = TRUE };
+      n_spec = 1;
+    }
+  if (n_spec > 0)
+    tr->net = blip_network_new (C, H, W, spec, n_spec, classes, tr->n_tasks,
+                                strategy->klass->quantized, config->max_bit, config->F_prior,
+                                &init_rng, tr->max_batch, error);
   g_free (classes);
+  if (tr->net == NULL)
+    {
+      g_prefix_error (error, "%s on %s: ", config->arch, experiment->name);
+      blip_trainer_free (tr);
+      return NULL;
+    }
   if (config->ste && strategy->klass->quantized)
     blip_network_set_quantized_forward (tr->net, TRUE);
 
@@ -328,10 +353,12 @@ train_batch (BlipTrainer *tr)
   int B = MIN (tr->config.sbatch, train->n - start);
 
   blip_split_gather (train, tr->order + start, B, tr->x, tr->y);
+  blip_network_set_training (net, TRUE);
   blip_network_forward (net, tr->x, B, tr->task);
   double loss = blip_network_loss (net, tr->y, B, tr->task, NULL) / B;
   blip_network_loss_backward (net, tr->y, B, tr->task, 1.0f / B);
   blip_network_backward (net, tr->x, B, tr->task);
+  blip_network_set_training (net, FALSE);
   if (tr->strategy->klass->penalty)
     loss += tr->strategy->klass->penalty (tr->strategy, net, net->grads);
 

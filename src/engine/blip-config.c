@@ -23,6 +23,7 @@ blip_config_init_defaults (BlipConfig *config)
     .lr_patience = 5,
     .lr_factor = 3.0,
     .lr_min = 1e-4,
+    .arch = g_strdup ("mlp"),
     .ndim = 1200,
     .mul = 1.0,
     .max_bit = 20,
@@ -45,6 +46,7 @@ blip_config_copy (BlipConfig *dest, const BlipConfig *src)
   *dest = *src;
   dest->experiment = g_strdup (src->experiment);
   dest->approach = g_strdup (src->approach);
+  dest->arch = g_strdup (src->arch);
   dest->data_dir = g_strdup (src->data_dir);
 }
 
@@ -53,6 +55,7 @@ blip_config_clear (BlipConfig *config)
 {
   g_clear_pointer (&config->experiment, g_free);
   g_clear_pointer (&config->approach, g_free);
+  g_clear_pointer (&config->arch, g_free);
   g_clear_pointer (&config->data_dir, g_free);
 }
 
@@ -62,14 +65,22 @@ typedef struct {
   int sbatch;
   int nepochs;
   double F_prior;
-  int ndim;
+  const char *arch;
+  int ndim;       /* MLP hidden width, or AlexNet's FC width */
+  double mul;
 } Preset;
 
-/* The reference's README commands for the MLP benchmarks. */
+/* The reference's README commands (run_mnist.sh, run_cifar_alt.sh,
+ * run_mixture.sh). q_alexnet.py keeps the FC layers at 2048 for CIFAR and
+ * scales them by --mul for mixture5: round(2048 · 0.8) = 1638. */
 static const Preset presets[] = {
-  { "mnist5",  0.01, 64, 200, 1e-15, 1200 },
-  { "pmnist",  0.01, 64, 200, 1e-15, 1200 },
-  { "fmnist5", 0.01, 64, 200, 1e-15, 1200 },
+  { "mnist5",    0.01, 64, 200, 1e-15, "mlp",     1200, 1.0 },
+  { "pmnist",    0.01, 64, 200, 1e-15, "mlp",     1200, 1.0 },
+  { "fmnist5",   0.01, 64, 200, 1e-15, "mlp",     1200, 1.0 },
+  { "cifar",     0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0 },
+  { "cifar10-5", 0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0 },
+  { "mixture5",  0.05, 32, 200, 5e-17, "alexnet", 1638, 0.8 },
+  { "folder",    0.05, 32, 200, 5e-16, "alexnet", 2048, 1.0 },
 };
 
 gboolean
@@ -85,12 +96,15 @@ blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **e
       config->nepochs = p->nepochs;
       config->F_prior = p->F_prior;
       config->ndim = p->ndim;
+      config->mul = p->mul;
+      g_free (config->arch);
+      config->arch = g_strdup (p->arch);
       g_free (config->experiment);
       config->experiment = g_strdup (experiment);
       return TRUE;
     }
   g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
-               "unknown experiment “%s” (expected one of: mnist5, pmnist, fmnist5)", experiment);
+               "unknown experiment “%s” (expected one of: mnist5, pmnist, fmnist5, cifar, cifar10-5, mixture5, folder)", experiment);
   return FALSE;
 }
 
@@ -135,6 +149,8 @@ blip_config_validate (const BlipConfig *c, GError **error)
   CHECK (c->lr_patience >= 1, "--lr-patience must be at least 1, got %d", c->lr_patience);
   CHECK (isfinite (c->lr_factor) && c->lr_factor > 1, "--lr-factor must be above 1, got %g", c->lr_factor);
   CHECK (isfinite (c->lr_min) && c->lr_min >= 0, "--lr-min must be ≥ 0, got %g", c->lr_min);
+  CHECK (c->arch != NULL && (g_str_equal (c->arch, "mlp") || g_str_equal (c->arch, "alexnet")),
+         "--arch must be mlp or alexnet, got “%s”", c->arch ? c->arch : "(null)");
   CHECK (c->ndim >= 1 && c->ndim <= 65536, "--ndim must be in [1, 65536], got %d", c->ndim);
   CHECK (isfinite (c->mul) && c->mul > 0 && c->mul <= 16, "--mul must be in (0, 16], got %g", c->mul);
   CHECK (c->max_bit >= 1 && c->max_bit <= 24,
@@ -179,6 +195,7 @@ static const Field fields[] = {
   FIELD (lr_patience, F_INT),
   FIELD (lr_factor, F_DOUBLE),
   FIELD (lr_min, F_DOUBLE),
+  FIELD (arch, F_STRING),
   FIELD (ndim, F_INT),
   FIELD (mul, F_DOUBLE),
   FIELD (max_bit, F_INT),

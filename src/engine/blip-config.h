@@ -35,7 +35,8 @@ typedef struct {
   double   lr_min;          /* stop the task when lr falls below this */
 
   /* Network */
-  int      ndim;            /* hidden width of the MLP */
+  char    *arch;            /* "mlp" (MNIST family) or "alexnet" (the reference's q_alexnet.py) */
+  int      ndim;            /* hidden width of the MLP, or AlexNet's FC width */
   double   mul;             /* width multiplier (convolutional networks) */
 
   /* BLIP */

@@ -252,6 +252,15 @@ cmd_run (int argc, char **argv)
     {
       const BlipExperimentInfo *info = blip_experiment_info (c->experiment);
       g_autofree char *dir = blip_data_dir_resolve (c->data_dir);
+      if (blip_dataset_lookup (info->dataset) == NULL)
+        {
+          /* CIFAR and image folders have no download table. */
+          fprintf (stderr, "blip run: --download: there is no download for %s (data set %s); "
+                   "put its files in place as the error without --download describes\n",
+                   c->experiment, info->dataset);
+          blip_run_options_clear (&opts);
+          return EXIT_USAGE;
+        }
       fprintf (stderr, "Downloading %s into %s\n", info->dataset, dir);
       if (!blip_dataset_download (blip_dataset_lookup (info->dataset), dir, opts.download_url,
                                   print_download_progress, NULL, &error))

@@ -1,6 +1,8 @@
 /* blip-experiment.c — MNIST-5, P-MNIST and Fashion-MNIST-5 as task sequences,
- * following the reference's data loaders (mnist5.py, pmnist.py). */
+ * following the reference's data loaders (mnist5.py, pmnist.py), and the
+ * registry of every experiment (the image ones are in blip-experiment-cifar.c). */
 #include "blip-experiment.h"
+#include "blip-experiment-private.h"
 #include "blip-datadir.h"
 #include "blip-idx.h"
 #include "blip-rng.h"
@@ -12,7 +14,7 @@ G_DEFINE_QUARK (blip-experiment-error-quark, blip_experiment_error)
 /* Streams of the data RNG, so that changing one use never shifts another. */
 enum { STREAM_VALID_SPLIT = 101 };
 
-typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED } Kind;
+typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED, KIND_IMAGES } Kind;
 
 typedef struct {
   BlipExperimentInfo info;
@@ -29,6 +31,13 @@ static const ExperimentDef experiments[] = {
   /* Fashion-MNIST's own statistics on the unpadded 28×28 images. */
   { { "fmnist5", "Fashion-MNIST-5: five tasks of two clothing classes", "fashion-mnist", 5 },
     KIND_SPLIT_PAIRS, "fmnist", 0.2860f, 0.3530f },
+  /* Opened by blip_experiment_open_images; the table only names them. */
+  { { "cifar", "CIFAR-10/100: 5 tasks of 2 CIFAR-10 classes and 5 of 20 CIFAR-100 classes, "
+      "in a seeded order", "cifar-10+cifar-100", 10 }, KIND_IMAGES, "cifar", 0, 1 },
+  { { "cifar10-5", "CIFAR-10-5: five tasks of two CIFAR-10 classes", "cifar-10", 5 },
+    KIND_IMAGES, "cifar10", 0, 1 },
+  { { "folder", "Image folders: tasks of the classes listed by --tasks", "folder", 0 },
+    KIND_IMAGES, "folder", 0, 1 },
 };
 
 typedef struct {
@@ -38,6 +47,8 @@ typedef struct {
   guint8        *test_labels;
   float          lut[256];
   int           *perms;        /* n_tasks × dim, P-MNIST only */
+  gpointer       data;         /* what another module's experiment owns */
+  GDestroyNotify data_free;
 } Priv;
 
 const BlipExperimentInfo *
@@ -112,6 +123,8 @@ blip_experiment_free (BlipExperiment *e)
       g_free (p->train_labels);
       g_free (p->test_labels);
       g_free (p->perms);
+      if (p->data_free)
+        p->data_free (p->data);
       g_free (p);
     }
   g_free (e->name);
@@ -145,9 +158,22 @@ split_setup (BlipSplit *s, const BlipIdxImages *images, const int *perm, const f
   s->lut = lut;
 }
 
+BlipExperiment *
+blip_experiment_alloc (const char *name, const char *title, gpointer data, GDestroyNotify data_free)
+{
+  BlipExperiment *e = g_new0 (BlipExperiment, 1);
+  Priv *p = g_new0 (Priv, 1);
+  p->data = data;
+  p->data_free = data_free;
+  e->priv = p;
+  e->name = g_strdup (name);
+  e->title = g_strdup (title);
+  return e;
+}
+
 /* Moves the last `fraction` of a seeded shuffle of train into valid. */
-static void
-carve_validation (BlipTask *task, double fraction, guint64 seed, int t)
+void
+blip_experiment_carve_validation (BlipTask *task, double fraction, guint64 seed, int t)
 {
   BlipSplit *tr = &task->train;
   int n_valid = (int) (tr->n * fraction);
@@ -200,11 +226,17 @@ blip_experiment_open (const BlipConfig *config, GError **error)
   const ExperimentDef *def = lookup (config->experiment);
   if (def == NULL)
     {
+      GString *names = g_string_new (NULL);
+      for (gsize i = 0; i < G_N_ELEMENTS (experiments); i++)
+        g_string_append_printf (names, "%s%s", i ? ", " : "", experiments[i].info.name);
       g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_UNKNOWN,
-                   "unknown experiment “%s” (expected one of: mnist5, pmnist, fmnist5)",
-                   config->experiment ? config->experiment : "(null)");
+                   "unknown experiment “%s” (expected one of: %s)",
+                   config->experiment ? config->experiment : "(null)", names->str);
+      g_string_free (names, TRUE);
       return NULL;
     }
+  if (def->kind == KIND_IMAGES)
+    return blip_experiment_open_images (config, error);
   const BlipDataset *ds = blip_dataset_lookup (def->info.dataset);
   g_assert (ds != NULL);
   g_autofree char *data_dir = blip_data_dir_resolve (config->data_dir);
@@ -287,7 +319,7 @@ blip_experiment_open (const BlipConfig *config, GError **error)
       split_setup (&task->train, p->train_images, perm, p->lut);
       split_setup (&task->test, p->test_images, perm, p->lut);
       if (config->valid_fraction > 0.0)
-        carve_validation (task, config->valid_fraction, config->seed, t);
+        blip_experiment_carve_validation (task, config->valid_fraction, config->seed, t);
       else
         {
           /* The reference validates on a copy of the training set. */
@@ -312,7 +344,23 @@ gather_row (const BlipSplit *s, int i, float *restrict x)
 {
   const guint8 *src = s->pixels + (gsize) s->rows[i] * s->dim;
   const float *lut = s->lut;
-  if (s->perm == NULL)
+  if (s->plane_size > 0)
+    {
+      /* One table per channel plane; the loop over a plane stays as tight as
+       * the single-table one. */
+      for (int k0 = 0, c = 0; k0 < s->dim; k0 += s->plane_size, c++)
+        {
+          const float *t = lut + 256 * c;
+          int end = MIN (k0 + s->plane_size, s->dim);
+          if (s->perm == NULL)
+            for (int k = k0; k < end; k++)
+              x[k] = t[src[k]];
+          else
+            for (int k = k0; k < end; k++)
+              x[k] = t[src[s->perm[k]]];
+        }
+    }
+  else if (s->perm == NULL)
     for (int k = 0; k < s->dim; k++)
       x[k] = lut[src[k]];
   else

@@ -26,7 +26,11 @@ typedef enum {
 typedef struct {
   const guint8 *pixels;   /* shared store, one row of dim bytes per image */
   const int    *perm;     /* output pixel i is input pixel perm[i]; NULL for identity */
-  const float  *lut;      /* 256 entries: the normalised value of each byte */
+  const float  *lut;      /* 256 entries: the normalised value of each byte; with
+                             plane_size, one such table per channel plane */
+  int           plane_size; /* 0: one table for every pixel; else output pixel i
+                               uses lut[256 · (i / plane_size)] (per-channel
+                               normalisation of CHW images) */
   int           dim;
   int           n;
   int          *rows;     /* n row indices into the store */

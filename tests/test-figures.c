@@ -1,7 +1,8 @@
 /* test-figures.c — the cairo views, drawn offscreen from hand-built snapshots
  * and checked pixel by pixel: frozen bits show as coloured cells, a fully
- * frozen layer map is uniformly the top colour, the accuracy matrix fills in,
- * picking finds the parameter under the pointer; plus the run history and
+ * frozen layer map is uniformly the top colour, convolutions show as kernel
+ * tiles (or, when large, per-output-channel means), the accuracy matrix fills
+ * in, picking finds the parameter under the pointer; plus the run history and
  * file export. */
 #include "blip.h"
 #include "blip-figures.h"
@@ -247,6 +248,288 @@ test_layer_map_full (void)
   blip_snapshot_free (d.s);
 }
 
+/* A convolution with cout output channels, cin input channels and k × k
+ * kernels, its weights' bits from bits_of (o, c, y, x), each bias 0. */
+static BlipSnapshot *
+make_conv_snapshot (int cout, int cin, int k, int (*bits_of) (int o, int c, int y, int x))
+{
+  BlipSnapshot *s = make_snapshot (1, 0);
+  BlipLayerSnapshot *l = &s->layers[0];
+  g_free (l->name);
+  g_free (l->values);
+  g_free (l->bits);
+  g_free (l->anchor);
+  g_free (l->fisher_old);
+  l->name = g_strdup ("conv1");
+  l->rows = cout;
+  l->kernel_channels = cin;
+  l->kernel_h = l->kernel_w = k;
+  l->cols = cin * k * k;
+  l->n_weight = (gsize) l->rows * l->cols;
+  l->n = l->n_weight + cout;
+  l->values = g_new0 (float, l->n);
+  l->anchor = g_new0 (float, l->n);
+  l->fisher_old = g_new0 (float, l->n);
+  l->bits = g_new0 (guint8, l->n);
+  for (int o = 0; o < cout; o++)
+    for (int c = 0; c < cin; c++)
+      for (int y = 0; y < k; y++)
+        for (int x = 0; x < k; x++)
+          l->bits[(gsize) o * l->cols + ((gsize) c * k + y) * k + x] = bits_of (o, c, y, x);
+  return s;
+}
+
+/* Five levels over (output, input, row, column), different for neighbours in
+ * every direction and for a kernel and its transpose. */
+static int
+pattern_bits (int o, int c, int y, int x)
+{
+  return (o * 7 + c * 3 + y * 2 + x) % 5 * 5;
+}
+
+/* Whether rgb24 colour c is the palette's colour at v. */
+static gboolean
+is_palette (guint32 c, double v)
+{
+  double rgb[3];
+  blip_palette_sequential (v, FALSE, rgb);
+  return same_colour (c, rgb);
+}
+
+/* 4 × 3 kernels of 3×3 in a small figure: one tile per kernel, output
+ * channels down, input channels across, each cell the colour of its bits
+ * and picked back as its own parameter. */
+static void
+test_conv_kernel_tiles (void)
+{
+  const int W = 500, H = 400;
+  DrawData d = { make_conv_snapshot (4, 3, 3, pattern_bits), NULL, 0, { 0 } };
+  BlipLayerSnapshot *l = &d.s->layers[0];
+  for (int o = 0; o < 4; o++)
+    l->bits[l->n_weight + o] = o % 2 ? 20 : 0;
+  blip_map_view_init (&d.view);
+  d.view.global_scale = TRUE;   /* bits on [0, max_bit]: 20 is the top colour */
+  cairo_surface_t *img = render (draw_map, &d, W, H);
+
+  double r[4], first[4];
+  g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, 0, first));
+  double cell = first[2];
+  g_assert_cmpfloat (cell, >=, 10);   /* this small layer gets large cells */
+  g_assert_cmpfloat (first[3], ==, cell);
+  for (gsize i = 0; i < l->n; i++)
+    {
+      g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, i, r));
+      double cx = r[0] + r[2] / 2, cy = r[1] + r[3] / 2;
+      guint32 c = pixel (img, (int) cx, (int) cy);
+      if (!is_palette (c, l->bits[i] / 20.0))
+        g_error ("parameter %zu (%d bits) at (%.0f, %.0f) is %06x", i, l->bits[i], cx, cy, c);
+      g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, cx, cy), ==, (gssize) i);
+      /* The pick covers the whole cell, not just its centre. */
+      g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, r[0] + 1, r[1] + 1), ==, (gssize) i);
+      g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, r[0] + r[2] - 1, r[1] + r[3] - 1), ==,
+                       (gssize) i);
+    }
+
+  /* The layout: weight (o, c, y, x) is at column c·4 + x, row o·4 + y, in
+   * cells from the first one; the bias of o right of its row, after a gap,
+   * level with the kernels' middle row. */
+  for (int o = 0; o < 4; o++)
+    for (int c = 0; c < 3; c++)
+      for (int y = 0; y < 3; y++)
+        for (int x = 0; x < 3; x++)
+          {
+            gsize i = (gsize) o * l->cols + (c * 3 + y) * 3 + x;
+            g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, i, r));
+            g_assert_cmpfloat (fabs (r[0] - (first[0] + (c * 4 + x) * cell)), <, 0.01);
+            g_assert_cmpfloat (fabs (r[1] - (first[1] + (o * 4 + y) * cell)), <, 0.01);
+          }
+  for (int o = 0; o < 4; o++)
+    {
+      g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, l->n_weight + o, r));
+      g_assert_cmpfloat (fabs (r[0] - (first[0] + 12 * cell)), <, 0.01);
+      g_assert_cmpfloat (fabs (r[1] - (first[1] + (o * 4 + 1) * cell)), <, 0.01);
+    }
+
+  /* Gaps between tiles are white and pick nothing. */
+  double gx = first[0] + 3.5 * cell, gy = first[1] + 1.5 * cell;
+  g_assert_cmphex (pixel (img, (int) gx, (int) gy), ==, 0xffffff);
+  g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, gx, gy), ==, -1);
+  gx = first[0] + 1.5 * cell, gy = first[1] + 3.5 * cell;
+  g_assert_cmphex (pixel (img, (int) gx, (int) gy), ==, 0xffffff);
+  g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, gx, gy), ==, -1);
+  /* Beside a bias, in its column, is empty too. */
+  g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, first[0] + 12.5 * cell,
+                                               first[1] + 0.5 * cell), ==, -1);
+  cairo_surface_destroy (img);
+
+  /* Arrow keys step across the gaps: right from a tile's last column to the
+   * next input channel's first, down from the last row to the next output
+   * channel, right from the last tile's middle row to the bias, up between
+   * biases; at an edge they stay. */
+  gsize w0 = 2;   /* (o 0, c 0, y 0, x 2) */
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, w0, 1, 0), ==, 9);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, 6, 0, 1), ==, l->cols);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, l->cols + 2 * 9 + 5, 1, 0), ==,
+                   l->n_weight + 1);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, l->n_weight + 1, 0, -1), ==, l->n_weight);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, 0, -1, 0), ==, 0);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, 0, 0, -1), ==, 0);
+
+  /* Zooming keeps the parameter under the point still; panning moves it with the drag. */
+  gsize target = (gsize) 2 * l->cols + (1 * 3 + 1) * 3 + 2;
+  g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, target, r));
+  double px = r[0] + r[2] / 2, py = r[1] + r[3] / 2;
+  blip_figure_layer_map_zoom_at (W, H, d.s, 0, &d.view, 2, px, py);
+  g_assert_cmpfloat (d.view.zoom, ==, 2);
+  g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, px, py), ==, (gssize) target);
+  g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, target, r));
+  g_assert_cmpfloat (r[2], ==, 2 * cell);
+  blip_figure_layer_map_pan (W, H, d.s, 0, &d.view, -15, -10);
+  g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, px - 15, py - 10), ==, (gssize) target);
+  img = render (draw_map, &d, W, H);
+  g_assert_true (is_palette (pixel (img, (int) px - 15, (int) py - 10), l->bits[target] / 20.0));
+  cairo_surface_destroy (img);
+  /* Zoom stops where a few cells still fill the view. */
+  blip_figure_layer_map_zoom_at (W, H, d.s, 0, &d.view, 1000, px, py);
+  g_assert_cmpfloat (d.view.zoom, <, 1000);
+  g_assert_cmpfloat (d.view.zoom, >=, 2);
+  blip_snapshot_free (d.s);
+}
+
+/* Output channel 3 has 20 bits at kernel position (0, 0) in half its input
+ * channels; every channel but 5 has all of them at the centre. */
+static int
+overview_bits (int o, int c, int y, int x)
+{
+  if (o == 5)
+    return 0;
+  if (y == 1 && x == 1)
+    return 20;
+  return o == 3 && y == 0 && x == 0 && c % 2 == 0 ? 20 : 0;
+}
+
+static gboolean
+is_top (cairo_surface_t *img, int x, int y)
+{
+  return x >= 0 && y >= 0 && x < cairo_image_surface_get_width (img) && y < cairo_image_surface_get_height (img) &&
+         is_palette (pixel (img, x, y), 1.0);
+}
+
+/* 64 × 32 kernels of 3×3 do not fit 1000 × 800 legibly: one tile per output
+ * channel, each cell the mean over input channels, and no single parameter
+ * to pick. In a larger figure the same layer has one tile per kernel. */
+static void
+test_conv_overview (void)
+{
+  const int W = 1000, H = 800;
+  DrawData d = { make_conv_snapshot (64, 32, 3, overview_bits), NULL, 0, { 0 } };
+  BlipLayerSnapshot *l = &d.s->layers[0];
+  blip_map_view_init (&d.view);
+  d.view.legend = FALSE;   /* the legend's top colour would count as a cell */
+  cairo_surface_t *img = render (draw_map, &d, W, H);
+
+  double r[4];
+  for (gsize i = 0; i < l->n; i += 97)
+    g_assert_false (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, i, r));
+  for (int y = 0; y < H; y += 5)
+    for (int x = 0; x < W; x += 5)
+      g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, x, y), ==, -1);
+
+  /* Top-coloured cells: the centres of the 63 channels with frozen kernels,
+   * in channel order along the rows of tiles. */
+  GArray *corners = g_array_new (FALSE, FALSE, sizeof (int) * 2);
+  int top_pixels = 0;
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      if (is_top (img, x, y))
+        {
+          top_pixels++;
+          if (!is_top (img, x - 1, y) && !is_top (img, x, y - 1))
+            {
+              int xy[2] = { x, y };
+              g_array_append_val (corners, xy);
+            }
+        }
+  g_assert_cmpint (corners->len, ==, 63);
+  int cell = (int) lround (sqrt (top_pixels / 63.0));
+  g_assert_cmpint (cell * cell * 63, ==, top_pixels);   /* square cells, whole pixels */
+  g_assert_cmpint (cell, >=, 8);
+  const int *xy = (const int *) corners->data;
+  /* Channel 3's (0, 0): half its input channels frozen, so half the range of the means. */
+  guint32 half = pixel (img, xy[2 * 3] - cell / 2, xy[2 * 3 + 1] - cell / 2);
+  if (!is_palette (half, 0.5))
+    g_error ("channel 3's mean cell is %06x", half);
+  /* Its (0, 1) has nothing frozen: the bottom colour. */
+  g_assert_true (is_palette (pixel (img, xy[2 * 3] + cell / 2, xy[2 * 3 + 1] - cell / 2), 0.0));
+  /* Channel 5 is missing: channel 6's tile is two tiles right of channel 4's. */
+  g_assert_cmpint (xy[2 * 5 + 1], ==, xy[2 * 4 + 1]);
+  g_assert_cmpint (xy[2 * 5] - xy[2 * 4], ==, 2 * 4 * cell);
+  g_array_unref (corners);
+  cairo_surface_destroy (img);
+
+  /* Tall enough for 256 rows of cells, the map has a tile per kernel again. */
+  const int BW = 1000, BH = 1400;
+  for (gsize i = 0; i < l->n; i += 211)
+    {
+      g_assert_true (blip_figure_layer_map_cell_rect (BW, BH, d.s, 0, &d.view, i, r));
+      g_assert_cmpint (blip_figure_layer_map_pick (BW, BH, d.s, 0, &d.view, r[0] + r[2] / 2, r[1] + r[3] / 2), ==,
+                       (gssize) i);
+    }
+  img = render (draw_map, &d, BW, BH);
+  gsize centre = (gsize) 7 * l->cols + (5 * 3 + 1) * 3 + 1, corner = centre - 4;
+  g_assert_true (blip_figure_layer_map_cell_rect (BW, BH, d.s, 0, &d.view, centre, r));
+  g_assert_true (is_top (img, (int) (r[0] + r[2] / 2), (int) (r[1] + r[3] / 2)));
+  g_assert_true (blip_figure_layer_map_cell_rect (BW, BH, d.s, 0, &d.view, corner, r));
+  g_assert_true (is_palette (pixel (img, (int) (r[0] + r[2] / 2), (int) (r[1] + r[3] / 2)), 0.0));
+  cairo_surface_destroy (img);
+  blip_snapshot_free (d.s);
+}
+
+/* 1×1 kernels are a plain matrix of output × input channels: the linear
+ * grid, biases last. */
+static void
+test_conv_pointwise_is_grid (void)
+{
+  const int W = 500, H = 400;
+  DrawData d = { make_conv_snapshot (ROWS, COLS, 1, pattern_bits), NULL, 0, { 0 } };
+  blip_map_view_init (&d.view);
+  double cx = 4 + (4 + 0.5) * (W - 8.0 - 70) / (COLS + 1), cy = 28 + (2 + 0.5) * (H - 32.0) / ROWS;
+  g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, cx, cy), ==, 2 * COLS + 4);
+  double r[4];
+  g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, 2 * COLS + 4, r));
+  g_assert_cmpfloat (fabs (r[0] + r[2] / 2 - cx), <, 0.01);
+  blip_snapshot_free (d.s);
+}
+
+/* The linear grid's geometry is what it always was: cell_rect, pick, step
+ * and zoom agree with the rows × (cols + 1) grid stretched over the map. */
+static void
+test_linear_geometry (void)
+{
+  const int W = 500, H = 400;
+  DrawData d = { make_snapshot (1, 3), NULL, 0, { 0 } };
+  blip_map_view_init (&d.view);
+  double cw = (W - 8.0 - 70) / (COLS + 1), ch = (H - 32.0) / ROWS;
+  for (gsize i = 0; i < d.s->layers[0].n; i++)
+    {
+      double r[4];
+      int gx = i < ROWS * COLS ? (int) (i % COLS) : COLS, gy = i < ROWS * COLS ? (int) (i / COLS) : (int) i - ROWS * COLS;
+      g_assert_true (blip_figure_layer_map_cell_rect (W, H, d.s, 0, &d.view, i, r));
+      g_assert_cmpfloat (fabs (r[0] - (4 + gx * cw)), <, 1e-9);
+      g_assert_cmpfloat (fabs (r[1] - (28 + gy * ch)), <, 1e-9);
+      g_assert_cmpfloat (fabs (r[2] - cw), <, 1e-9);
+      g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, r[0] + cw / 2, r[1] + ch / 2), ==,
+                       (gssize) i);
+    }
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, COLS - 1, 1, 0), ==, ROWS * COLS);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, 3, 0, 1), ==, COLS + 3);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, 3, 0, -1), ==, 3);
+  /* Zoom is capped at 6 cells across the shorter side: 6 rows here, so none. */
+  blip_figure_layer_map_zoom_at (W, H, d.s, 0, &d.view, 4, 100, 100);
+  g_assert_cmpfloat (d.view.zoom, ==, 1);
+  blip_snapshot_free (d.s);
+}
+
 static void
 test_acc_matrix_fills (void)
 {
@@ -340,6 +623,10 @@ main (int argc, char **argv)
   g_test_add_func ("/figures/parameter/five-frozen-bits", test_parameter_bits);
   g_test_add_func ("/figures/parameter/task-colours", test_parameter_history_colours);
   g_test_add_func ("/figures/layer-map/fully-frozen", test_layer_map_full);
+  g_test_add_func ("/figures/layer-map/linear-geometry", test_linear_geometry);
+  g_test_add_func ("/figures/layer-map/conv-kernel-tiles", test_conv_kernel_tiles);
+  g_test_add_func ("/figures/layer-map/conv-overview", test_conv_overview);
+  g_test_add_func ("/figures/layer-map/conv-pointwise-is-grid", test_conv_pointwise_is_grid);
   g_test_add_func ("/figures/acc-matrix/fills-in", test_acc_matrix_fills);
   g_test_add_func ("/figures/export", test_export);
   return g_test_run ();

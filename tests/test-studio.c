@@ -287,6 +287,71 @@ test_layer_map_fully_frozen (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A convolution's map: the tooltip under a kernel cell names that weight by
+ * output channel, input channel, row and column; the selection ring goes
+ * round the selected kernel cell; zooming keeps the weight under the pointer. */
+static void
+test_layer_map_conv (void)
+{
+  GtkWidget *view = blip_layer_map_view_new ();
+  GtkWidget *window = show_in_window (view, 700, 500);
+  BlipSnapshot *s = snapshot_new (4, 27, 20, 0);
+  BlipLayerSnapshot *l = &s->layers[0];
+  g_free (l->name);
+  l->name = g_strdup ("conv1");
+  l->kernel_channels = 3;
+  l->kernel_h = l->kernel_w = 3;
+  for (gsize i = 0; i < l->n; i++)
+    l->bits[i] = i % 21;
+  blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
+  BlipLayerMapView *map_view = BLIP_LAYER_MAP_VIEW (view);
+  int w = gtk_widget_get_width (view), h = gtk_widget_get_height (view);
+  BlipMapView map;
+  blip_map_view_init (&map);
+
+  /* (output 2, input 1, row 0, column 0) and (output 3, input 2, row 2, column 1) */
+  const gsize picks[] = { 2 * 27 + 9, 3 * 27 + 18 + 6 + 1 };
+  const char *names[] = { "conv1 weight [output channel 2, input channel 1, row 0, column 0]",
+                          "conv1 weight [output channel 3, input channel 2, row 2, column 1]" };
+  double r[4];
+  for (gsize k = 0; k < G_N_ELEMENTS (picks); k++)
+    {
+      g_assert_true (blip_figure_layer_map_cell_rect (w, h, s, 0, &map, picks[k], r));
+      g_autofree char *text = blip_layer_map_view_describe_at (map_view, r[0] + r[2] / 2, r[1] + r[3] / 2);
+      g_assert_nonnull (text);
+      g_assert_nonnull (strstr (text, names[k]));
+      g_autofree char *bits = g_strdup_printf ("frozen bits %d of 20", (int) (picks[k] % 21));
+      g_assert_nonnull (strstr (text, bits));
+    }
+  g_assert_true (blip_figure_layer_map_cell_rect (w, h, s, 0, &map, l->n_weight + 1, r));
+  g_autofree char *bias = blip_layer_map_view_describe_at (map_view, r[0] + r[2] / 2, r[1] + r[3] / 2);
+  g_assert_nonnull (strstr (bias, "conv1 bias [output channel 1]"));
+
+  /* The ring: in the gap left of the selected cell (its tile's first column),
+   * white before, dark after. */
+  g_assert_true (blip_figure_layer_map_cell_rect (w, h, s, 0, &map, picks[0], r));
+  int rx = (int) floor (r[0] + r[2] / 2 - MAX (5.0, r[2] / 2 + 2)), ry = (int) (r[1] + r[3] / 2);
+  int rgb[3];
+  Pixels p = render (view);
+  pixel (&p, rx, ry, rgb);
+  g_assert_cmpint (MIN (rgb[0], MIN (rgb[1], rgb[2])), >, 200);
+  g_free (p.data);
+  blip_layer_map_view_select (map_view, picks[0]);
+  p = render (view);
+  pixel (&p, rx, ry, rgb);
+  g_assert_cmpint (MAX (rgb[0], MAX (rgb[1], rgb[2])), <, 110);
+  g_free (p.data);
+
+  double px = r[0] + r[2] / 2, py = r[1] + r[3] / 2;
+  blip_layer_map_view_zoom_at (map_view, 2, px, py);
+  g_autofree char *after = blip_layer_map_view_describe_at (map_view, px, py);
+  g_assert_nonnull (strstr (after, names[0]));
+  blip_layer_map_view_reset_zoom (map_view);
+
+  blip_snapshot_free (s);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static int
 count_saturated (const Pixels *p)
 {
@@ -991,6 +1056,7 @@ main (int argc, char **argv)
   blip_studio_register_resources ();
   g_test_add_func ("/studio/bits-view/frozen-cells", test_bits_view_frozen_cells);
   g_test_add_func ("/studio/layer-map/fully-frozen", test_layer_map_fully_frozen);
+  g_test_add_func ("/studio/layer-map/conv", test_layer_map_conv);
   g_test_add_func ("/studio/acc-matrix/cells", test_acc_matrix_cells);
   g_test_add_func ("/studio/views/draw", test_other_views_draw);
   g_test_add_func ("/studio/views/export", test_views_export);

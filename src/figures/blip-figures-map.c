@@ -1,5 +1,7 @@
 /* blip-figures-map.c — the layer map (the paper's Figure 2): one cell per
- * parameter, coloured by frozen bits, information gain or Fisher.
+ * parameter, coloured by frozen bits, information gain or Fisher. Linear
+ * layers are drawn here; convolutions as kernel tiles in
+ * blip-figures-kernels.c, which shares the colour scale, area and legend.
  *
  * The map is painted into a pixel buffer, one pixel per parameter, through a
  * 256-entry colour table, then scaled onto the target with nearest-neighbour
@@ -10,8 +12,8 @@
 #include <math.h>
 #include <string.h>
 
-#define LEGEND_WIDTH 70
-#define TITLE_HEIGHT 28
+#define LEGEND_WIDTH MAP_LEGEND_WIDTH
+#define TITLE_HEIGHT MAP_TITLE_HEIGHT
 
 void
 blip_map_view_init (BlipMapView *view)
@@ -42,8 +44,8 @@ grid_index (const BlipLayerSnapshot *l, int x, int y)
   return x < l->cols ? (gsize) y * l->cols + x : l->n_weight + y;
 }
 
-static double
-raw_value (const BlipLayerSnapshot *l, BlipMapQuantity q, gsize i)
+double
+map_raw_value (const BlipLayerSnapshot *l, BlipMapQuantity q, gsize i)
 {
   switch (q)
     {
@@ -57,8 +59,8 @@ raw_value (const BlipLayerSnapshot *l, BlipMapQuantity q, gsize i)
   return NAN;
 }
 
-static gboolean
-has_quantity (const BlipLayerSnapshot *l, BlipMapQuantity q)
+gboolean
+map_has_quantity (const BlipLayerSnapshot *l, BlipMapQuantity q)
 {
   return q == BLIP_MAP_BITS ? l->bits != NULL : q == BLIP_MAP_INFO_GAIN ? l->info_gain != NULL
                                                                          : l->fisher_old != NULL;
@@ -66,8 +68,8 @@ has_quantity (const BlipLayerSnapshot *l, BlipMapQuantity q)
 
 /* Colour range of a layer, or of all layers with global_scale. Bits use
  * [0, max_bit] globally, so "fully frozen" is always the top colour. */
-static void
-value_range (const BlipSnapshot *s, int layer, const BlipMapView *view, double *lo, double *hi)
+void
+map_value_range (const BlipSnapshot *s, int layer, const BlipMapView *view, double *lo, double *hi)
 {
   if (view->quantity == BLIP_MAP_BITS && view->global_scale)
     {
@@ -82,11 +84,11 @@ value_range (const BlipSnapshot *s, int layer, const BlipMapView *view, double *
       if (!view->global_scale && l != layer)
         continue;
       const BlipLayerSnapshot *ls = &s->layers[l];
-      if (!has_quantity (ls, view->quantity))
+      if (!map_has_quantity (ls, view->quantity))
         continue;
       for (gsize i = 0; i < ls->n; i++)
         {
-          double v = raw_value (ls, view->quantity, i);
+          double v = map_raw_value (ls, view->quantity, i);
           if (isfinite (v))
             {
               *lo = MIN (*lo, v);
@@ -108,7 +110,7 @@ value_range (const BlipSnapshot *s, int layer, const BlipMapView *view, double *
 }
 
 /* Map area inside the figure. */
-static void
+void
 map_area (int width, int height, const BlipMapView *view, double *x, double *y, double *w, double *h)
 {
   *x = 4;
@@ -131,8 +133,44 @@ visible_cells (const BlipLayerSnapshot *l, const BlipMapView *view, double *gx0,
   *gy0 = CLAMP (view->center_y * gh - *gvh / 2, 0, gh - *gvh);
 }
 
-static const char *
-quantity_name (BlipMapQuantity q)
+void
+map_colour_table (gboolean high_contrast, guint32 lut[256])
+{
+  for (int i = 0; i < 256; i++)
+    {
+      double rgb[3];
+      blip_palette_sequential (i / 255.0, high_contrast, rgb);
+      lut[i] = 0xff000000u | ((guint32) (rgb[0] * 255) << 16) | ((guint32) (rgb[1] * 255) << 8) |
+               (guint32) (rgb[2] * 255);
+    }
+}
+
+/* The colour bar right of the map, from lo (bottom) to hi; which_scale adds
+ * whether the range is the layer's or all layers'. */
+void
+map_legend (cairo_t *cr, int width, double my, double mh, double lo, double hi, const BlipMapView *view,
+            gboolean which_scale)
+{
+  if (!view->legend)
+    return;
+  double lx = width - LEGEND_WIDTH + 10, ly = my + 14, lh = mh - 28;
+  for (int i = 0; i < 64; i++)
+    {
+      double rgb[3];
+      blip_palette_sequential (1.0 - i / 63.0, view->high_contrast, rgb);
+      cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+      cairo_rectangle (cr, lx, ly + lh * i / 64.0, 16, lh / 64.0 + 1);
+      cairo_fill (cr);
+    }
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  figure_textf (cr, lx + 20, ly + 10, 11, ALIGN_LEFT, FALSE, "%.3g", hi);
+  figure_textf (cr, lx + 20, ly + lh, 11, ALIGN_LEFT, FALSE, "%.3g", lo);
+  if (which_scale)
+    figure_text (cr, lx, ly - 4, 10, ALIGN_LEFT, FALSE, view->global_scale ? "global" : "layer");
+}
+
+const char *
+map_quantity_name (BlipMapQuantity q)
 {
   return q == BLIP_MAP_BITS ? "frozen bits" : q == BLIP_MAP_INFO_GAIN ? "information gain (bits)"
                                                                         : "log10 accumulated Fisher";
@@ -158,7 +196,7 @@ draw_input_image (cairo_t *cr, int width, int height, const BlipSnapshot *s, int
   for (int r = 0; r < l->rows; r++)
     for (int c = 0; c < l->cols; c++)
       {
-        double v = raw_value (l, view->quantity, (gsize) r * l->cols + c);
+        double v = map_raw_value (l, view->quantity, (gsize) r * l->cols + c);
         mean[c] += isfinite (v) ? v / l->rows : 0;
       }
   double lo = INFINITY, hi = -INFINITY;
@@ -183,22 +221,8 @@ draw_input_image (cairo_t *cr, int width, int height, const BlipSnapshot *s, int
     }
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   figure_textf (cr, mx, 19, 15, ALIGN_LEFT, TRUE, "%s — mean %s per input (%d × %d)", l->name,
-                quantity_name (view->quantity), side, side);
-  if (view->legend)
-    {
-      double lx = width - LEGEND_WIDTH + 10, ly = my + 14, lh = mh - 28;
-      for (int i = 0; i < 64; i++)
-        {
-          double rgb[3];
-          blip_palette_sequential (1.0 - i / 63.0, view->high_contrast, rgb);
-          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-          cairo_rectangle (cr, lx, ly + lh * i / 64.0, 16, lh / 64.0 + 1);
-          cairo_fill (cr);
-        }
-      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-      figure_textf (cr, lx + 20, ly + 10, 11, ALIGN_LEFT, FALSE, "%.3g", hi);
-      figure_textf (cr, lx + 20, ly + lh, 11, ALIGN_LEFT, FALSE, "%.3g", lo);
-    }
+                map_quantity_name (view->quantity), side, side);
+  map_legend (cr, width, my, mh, lo, hi, view, FALSE);
 }
 
 void
@@ -211,11 +235,16 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
       return;
     }
   const BlipLayerSnapshot *l = &s->layers[layer];
-  if (!l->quantized || !has_quantity (l, view->quantity))
+  if (!l->quantized || !map_has_quantity (l, view->quantity))
     {
       figure_message (cr, width, height, view->quantity == BLIP_MAP_INFO_GAIN
                       ? "Information gain appears when a task ends"
                       : "This layer carries no BLIP state");
+      return;
+    }
+  if (kernel_map_applies (l))
+    {
+      kernel_map_draw (cr, width, height, s, layer, view);
       return;
     }
   if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0)
@@ -226,15 +255,9 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
   figure_background (cr, width, height);
 
   double lo, hi;
-  value_range (s, layer, view, &lo, &hi);
+  map_value_range (s, layer, view, &lo, &hi);
   guint32 lut[256];
-  for (int i = 0; i < 256; i++)
-    {
-      double rgb[3];
-      blip_palette_sequential (i / 255.0, view->high_contrast, rgb);
-      lut[i] = 0xff000000u | ((guint32) (rgb[0] * 255) << 16) | ((guint32) (rgb[1] * 255) << 8) |
-               (guint32) (rgb[2] * 255);
-    }
+  map_colour_table (view->high_contrast, lut);
 
   int gw, gh;
   grid_size (l, &gw, &gh);
@@ -261,7 +284,7 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
         }
       for (int x = 0; x < gw; x++)
         {
-          double v = raw_value (l, view->quantity, grid_index (l, x, y));
+          double v = map_raw_value (l, view->quantity, grid_index (l, x, y));
           int k = isfinite (v) ? (int) ((v - lo) * scale + 0.5) : 0;
           row[x] = lut[CLAMP (k, 0, 255)];
         }
@@ -288,24 +311,9 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
   if (view->zoom > 1)
     g_snprintf (zoom, sizeof zoom, ", zoom %.1f×", view->zoom);
   figure_textf (cr, mx, 19, 15, ALIGN_LEFT, TRUE, "%s — %s (%d × %d + bias)%s", l->name,
-                quantity_name (view->quantity), l->rows, l->cols, zoom);
+                map_quantity_name (view->quantity), l->rows, l->cols, zoom);
 
-  if (view->legend)
-    {
-      double lx = width - LEGEND_WIDTH + 10, ly = my + 14, lh = mh - 28;
-      for (int i = 0; i < 64; i++)
-        {
-          double rgb[3];
-          blip_palette_sequential (1.0 - i / 63.0, view->high_contrast, rgb);
-          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
-          cairo_rectangle (cr, lx, ly + lh * i / 64.0, 16, lh / 64.0 + 1);
-          cairo_fill (cr);
-        }
-      cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-      figure_textf (cr, lx + 20, ly + 10, 11, ALIGN_LEFT, FALSE, "%.3g", hi);
-      figure_textf (cr, lx + 20, ly + lh, 11, ALIGN_LEFT, FALSE, "%.3g", lo);
-      figure_text (cr, lx, ly - 4, 10, ALIGN_LEFT, FALSE, view->global_scale ? "global" : "layer");
-    }
+  map_legend (cr, width, my, mh, lo, hi, view, TRUE);
 }
 
 gssize
@@ -315,6 +323,8 @@ blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *s, int la
   if (s == NULL || layer < 0 || layer >= s->n_layers)
     return -1;
   const BlipLayerSnapshot *l = &s->layers[layer];
+  if (kernel_map_applies (l))
+    return kernel_map_pick (width, height, s, layer, view, x, y);
   if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0)
     return -1;
   double mx, my, mw, mh, gx0, gy0, gvw, gvh;
@@ -329,4 +339,112 @@ blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *s, int la
   if (gx < 0 || gy < 0 || gx >= gw || gy >= gh)
     return -1;
   return (gssize) grid_index (l, gx, gy);
+}
+
+/* The grid's cell of parameter i: weights by (input, unit), biases in the last column. */
+static void
+grid_cell (const BlipLayerSnapshot *l, gsize i, gssize *gx, gssize *gy)
+{
+  *gx = i < l->n_weight ? (gssize) (i % l->cols) : l->cols;
+  *gy = i < l->n_weight ? (gssize) (i / l->cols) : (gssize) (i - l->n_weight);
+}
+
+/* The layouts other than the grid that these functions know nothing about:
+ * the input image, where no cell is a single parameter. */
+static gboolean
+is_input_image (const BlipLayerSnapshot *l, const BlipMapView *view)
+{
+  return view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0;
+}
+
+gboolean
+blip_figure_layer_map_cell_rect (int width, int height, const BlipSnapshot *s, int layer,
+                                 const BlipMapView *view, gsize index, double rect[4])
+{
+  if (s == NULL || layer < 0 || layer >= s->n_layers || index >= s->layers[layer].n)
+    return FALSE;
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  if (kernel_map_applies (l))
+    return kernel_map_cell_rect (width, height, s, layer, view, index, rect);
+  if (is_input_image (l, view) || l->cols <= 0)
+    return FALSE;
+  double mx, my, mw, mh, gx0, gy0, gvw, gvh;
+  map_area (width, height, view, &mx, &my, &mw, &mh);
+  visible_cells (l, view, &gx0, &gy0, &gvw, &gvh);
+  gssize gx, gy;
+  grid_cell (l, index, &gx, &gy);
+  double cw = mw / gvw, ch = mh / gvh;
+  rect[0] = mx + (gx - gx0) * cw;
+  rect[1] = my + (gy - gy0) * ch;
+  rect[2] = cw;
+  rect[3] = ch;
+  return rect[0] + cw >= mx && rect[1] + ch >= my && rect[0] <= mx + mw && rect[1] <= my + mh;
+}
+
+void
+blip_figure_layer_map_zoom_at (int width, int height, const BlipSnapshot *s, int layer, BlipMapView *view,
+                               double zoom, double x, double y)
+{
+  if (s == NULL || layer < 0 || layer >= s->n_layers)
+    return;
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  if (kernel_map_applies (l))
+    {
+      kernel_map_zoom_at (width, height, s, layer, view, zoom, x, y);
+      return;
+    }
+  /* At most 6 cells across the shorter side: closer than that shows nothing more. */
+  double max_zoom = MAX (1.0, MIN (l->cols + 1, l->rows) / 6.0);
+  zoom = CLAMP (zoom, 1.0, max_zoom);
+  double mx, my, mw, mh, gx0, gy0, gvw, gvh;
+  map_area (width, height, view, &mx, &my, &mw, &mh);
+  visible_cells (l, view, &gx0, &gy0, &gvw, &gvh);
+  /* Keep the cell under (x, y) where it is. */
+  double fx = CLAMP ((x - mx) / mw, 0, 1), fy = CLAMP ((y - my) / mh, 0, 1);
+  double gx = gx0 + fx * gvw, gy = gy0 + fy * gvh;
+  int gw, gh;
+  grid_size (l, &gw, &gh);
+  double nvw = gw / zoom, nvh = gh / zoom;
+  view->zoom = zoom;
+  view->center_x = CLAMP ((gx - fx * nvw + nvw / 2) / gw, 0, 1);
+  view->center_y = CLAMP ((gy - fy * nvh + nvh / 2) / gh, 0, 1);
+}
+
+void
+blip_figure_layer_map_pan (int width, int height, const BlipSnapshot *s, int layer, BlipMapView *view,
+                           double dx, double dy)
+{
+  if (s == NULL || layer < 0 || layer >= s->n_layers)
+    return;
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  if (kernel_map_applies (l))
+    {
+      kernel_map_pan (width, height, s, layer, view, dx, dy);
+      return;
+    }
+  double mx, my, mw, mh;
+  map_area (width, height, view, &mx, &my, &mw, &mh);
+  /* The visible part spans 1/zoom of the layer; keep the centre where the
+   * figure can actually put it. */
+  double zoom = MAX (1.0, view->zoom), half = 0.5 / zoom;
+  view->center_x = CLAMP (view->center_x - dx / mw / zoom, half, 1 - half);
+  view->center_y = CLAMP (view->center_y - dy / mh / zoom, half, 1 - half);
+}
+
+gssize
+blip_figure_layer_map_step (int width, int height, const BlipSnapshot *s, int layer, const BlipMapView *view,
+                            gsize index, int dx, int dy)
+{
+  if (s == NULL || layer < 0 || layer >= s->n_layers || index >= s->layers[layer].n)
+    return -1;
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  if (kernel_map_applies (l))
+    return kernel_map_step (width, height, s, layer, view, index, dx, dy);
+  if (is_input_image (l, view) || l->cols <= 0)
+    return -1;
+  gssize gx, gy;
+  grid_cell (l, index, &gx, &gy);
+  gx = CLAMP (gx + dx, 0, l->cols);
+  gy = CLAMP (gy + dy, 0, l->rows - 1);
+  return gx < l->cols ? gy * l->cols + gx : (gssize) l->n_weight + gy;
 }

@@ -60,6 +60,12 @@ typedef enum {
   BLIP_MAP_FISHER,      /* accumulated Fisher, log scale */
 } BlipMapQuantity;
 
+/* Convolutions (kernel_h·kernel_w > 1) ignore the layout and are always drawn
+ * as kernel tiles: one kernel_h × kernel_w tile per (output channel, input
+ * channel), output channels as rows, input channels as columns, each output
+ * channel's bias right of its row; when that many tiles would not be legible
+ * in the figure (cells under 4 pixels at zoom 1, e.g. 256 × 512 kernels), one
+ * tile per output channel instead, its kernel averaged over input channels. */
 typedef enum {
   BLIP_MAP_GRID,          /* one cell per parameter: output units × inputs, biases last */
   BLIP_MAP_INPUT_IMAGE,   /* per input, the mean over output units, as a square image
@@ -80,13 +86,35 @@ typedef struct {
 void   blip_map_view_init (BlipMapView *view);
 
 /* Layer map (the paper's Figure 2): one cell per parameter, weights as a
- * rows×cols grid (output unit × input), biases as a last column. */
+ * rows×cols grid (output unit × input), biases as a last column; kernel
+ * tiles for convolutions (see BlipMapLayout). */
 void   blip_figure_layer_map      (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
                                    int layer, const BlipMapView *view);
 /* The parameter under (x, y) of such a map, or -1 (always -1 in the
- * input-image layout, where a cell stands for a whole column). */
+ * input-image layout, where a cell stands for a whole column, and in the
+ * per-output-channel tiles of a large convolution, where a cell stands for
+ * all its input channels). */
 gssize blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *snapshot, int layer,
                                    const BlipMapView *view, double x, double y);
+/* The cell of parameter index on such a map as { x, y, width, height }; FALSE
+ * when the parameter has no cell of its own (the cases where pick gives -1)
+ * or its cell lies outside the visible part. */
+gboolean blip_figure_layer_map_cell_rect (int width, int height, const BlipSnapshot *snapshot, int layer,
+                                          const BlipMapView *view, gsize index, double rect[4]);
+/* Sets view->zoom to zoom, clamped to what the layer allows (1: all of it),
+ * and moves the centre so that the point (x, y) of the figure stays over the
+ * same cell. */
+void   blip_figure_layer_map_zoom_at (int width, int height, const BlipSnapshot *snapshot, int layer,
+                                      BlipMapView *view, double zoom, double x, double y);
+/* Moves the visible part of a zoomed map so its content follows a drag of
+ * (dx, dy) pixels. */
+void   blip_figure_layer_map_pan  (int width, int height, const BlipSnapshot *snapshot, int layer,
+                                   BlipMapView *view, double dx, double dy);
+/* The parameter next to index on the map, dx cells right and dy down
+ * (skipping the gaps between kernel tiles); index itself at an edge, -1 where
+ * the layout has no per-parameter cells. For arrow keys. */
+gssize blip_figure_layer_map_step (int width, int height, const BlipSnapshot *snapshot, int layer,
+                                   const BlipMapView *view, gsize index, int dx, int dy);
 
 /* One parameter (the paper's Figure 1): its max_bit-bit code, frozen bits
  * coloured by the task that froze them, free bits grey; its value, anchor and

@@ -1,16 +1,11 @@
 /* blip-layer-map-view.c — blip_figure_layer_map with zoom, pan, a tooltip per
- * parameter (blip_figure_layer_map_pick) and a selected parameter. */
+ * parameter (blip_figure_layer_map_pick) and a selected parameter. All
+ * geometry (which cell is where, in the grid of a linear layer or the kernel
+ * tiles of a convolution) is the figure's: the widget asks it through
+ * blip_figure_layer_map_pick, _cell_rect, _zoom_at, _pan and _step. */
 #include "blip-layer-map-view.h"
 
 #include <math.h>
-
-/* The figure's map area (blip-figures-map.c): a 4-pixel margin, a 28-pixel
- * title and a 70-pixel legend. Only used to keep the point under the pointer
- * still while zooming and to mark the selected cell; picking itself goes
- * through blip_figure_layer_map_pick. */
-#define MAP_MARGIN 4.0
-#define MAP_TITLE 28.0
-#define MAP_LEGEND 70.0
 
 struct _BlipLayerMapView {
   BlipFigureView parent_instance;
@@ -45,39 +40,22 @@ current_layer (BlipLayerMapView *self)
   return s && self->layer < s->n_layers ? &s->layers[self->layer] : NULL;
 }
 
-static void
-map_geometry (BlipLayerMapView *self, const BlipLayerSnapshot *l, double *mx, double *my, double *mw,
-              double *mh, double *gx0, double *gy0, double *gvw, double *gvh)
-{
-  int width = gtk_widget_get_width (GTK_WIDGET (self)), height = gtk_widget_get_height (GTK_WIDGET (self));
-  *mx = MAP_MARGIN;
-  *my = MAP_TITLE;
-  *mw = MAX (1, width - 2 * MAP_MARGIN - (self->map.legend ? MAP_LEGEND : 0));
-  *mh = MAX (1, height - MAP_TITLE - MAP_MARGIN);
-  double gw = l->cols + 1, gh = l->rows, zoom = MAX (1.0, self->map.zoom);
-  *gvw = gw / zoom;
-  *gvh = gh / zoom;
-  *gx0 = CLAMP (self->map.center_x * gw - *gvw / 2, 0, gw - *gvw);
-  *gy0 = CLAMP (self->map.center_y * gh - *gvh / 2, 0, gh - *gvh);
-}
+static int width_of (BlipLayerMapView *self) { return gtk_widget_get_width (GTK_WIDGET (self)); }
+static int height_of (BlipLayerMapView *self) { return gtk_widget_get_height (GTK_WIDGET (self)); }
 
 static void
-draw_selection (BlipLayerMapView *self, cairo_t *cr)
+draw_selection (BlipLayerMapView *self, cairo_t *cr, int width, int height)
 {
   const BlipLayerSnapshot *l = current_layer (self);
   if (l == NULL || self->selected < 0 || (gsize) self->selected >= l->n || !l->quantized)
     return;
-  double mx, my, mw, mh, gx0, gy0, gvw, gvh;
-  map_geometry (self, l, &mx, &my, &mw, &mh, &gx0, &gy0, &gvw, &gvh);
-  gsize i = self->selected;
-  double gx = i < l->n_weight ? (double) (i % l->cols) : l->cols;
-  double gy = i < l->n_weight ? (double) (i / l->cols) : (double) (i - l->n_weight);
-  double cw = mw / gvw, ch = mh / gvh;
-  double x = mx + (gx - gx0) * cw, y = my + (gy - gy0) * ch;
-  if (x + cw < mx || y + ch < my || x > mx + mw || y > my + mh)
+  double rect[4];
+  if (!blip_figure_layer_map_cell_rect (width, height, blip_figure_view_get_snapshot (BLIP_FIGURE_VIEW (self)),
+                                        self->layer, &self->map, self->selected, rect))
     return;
+  double cw = rect[2], ch = rect[3];
   /* A ring at least 10 pixels across, black inside white, visible on any colour. */
-  double cx = x + cw / 2, cy = y + ch / 2, r = MAX (5.0, MAX (cw, ch) / 2 + 2);
+  double cx = rect[0] + cw / 2, cy = rect[1] + ch / 2, r = MAX (5.0, MAX (cw, ch) / 2 + 2);
   cairo_set_line_width (cr, 3);
   cairo_set_source_rgb (cr, 1, 1, 1);
   cairo_rectangle (cr, cx - r, cy - r, 2 * r, 2 * r);
@@ -95,7 +73,7 @@ blip_layer_map_view_draw (BlipFigureView *view, cairo_t *cr, int width, int heig
   gint64 start = g_get_monotonic_time ();
   self->map.high_contrast = blip_figure_view_get_high_contrast (view);
   blip_figure_layer_map (cr, width, height, map_snapshot (self), self->layer, &self->map);
-  draw_selection (self, cr);
+  draw_selection (self, cr, width, height);
   if (current_layer (self) != NULL)
     g_signal_emit (self, signals[SIGNAL_DRAWN], 0, g_get_monotonic_time () - start);
 }
@@ -104,8 +82,7 @@ static gssize
 pick (BlipLayerMapView *self, double x, double y)
 {
   const BlipSnapshot *s = blip_figure_view_get_snapshot (BLIP_FIGURE_VIEW (self));
-  return blip_figure_layer_map_pick (gtk_widget_get_width (GTK_WIDGET (self)),
-                                     gtk_widget_get_height (GTK_WIDGET (self)), s, self->layer, &self->map, x, y);
+  return blip_figure_layer_map_pick (width_of (self), height_of (self), s, self->layer, &self->map, x, y);
 }
 
 char *
@@ -117,11 +94,20 @@ blip_layer_map_view_describe_at (BlipLayerMapView *self, double x, double y)
     return NULL;
   gsize i = index;
   GString *text = g_string_new (NULL);
-  if (i < l->n_weight)
+  if (i < l->n_weight && l->kernel_channels > 0 && l->kernel_h > 0 && l->kernel_w > 0)
+    {
+      /* Row r of a convolution is output channel r's [channels, h, w] kernel. */
+      gsize r = i % l->cols, k = (gsize) l->kernel_h * l->kernel_w;
+      g_string_append_printf (text, "<b>%s weight [output channel %" G_GSIZE_FORMAT ", input channel %"
+                              G_GSIZE_FORMAT ", row %" G_GSIZE_FORMAT ", column %" G_GSIZE_FORMAT "]</b>",
+                              l->name, i / l->cols, r / k, r % k / l->kernel_w, r % l->kernel_w);
+    }
+  else if (i < l->n_weight)
     g_string_append_printf (text, "<b>%s weight [unit %" G_GSIZE_FORMAT ", input %" G_GSIZE_FORMAT "]</b>",
                             l->name, i / l->cols, i % l->cols);
   else
-    g_string_append_printf (text, "<b>%s bias [unit %" G_GSIZE_FORMAT "]</b>", l->name, i - l->n_weight);
+    g_string_append_printf (text, "<b>%s bias [%s %" G_GSIZE_FORMAT "]</b>", l->name,
+                            l->kernel_channels > 0 ? "output channel" : "unit", i - l->n_weight);
   if (l->values)
     g_string_append_printf (text, "\nvalue %.6f", l->values[i]);
   if (l->bits)
@@ -149,21 +135,11 @@ void
 blip_layer_map_view_zoom_at (BlipLayerMapView *self, double zoom, double x, double y)
 {
   g_return_if_fail (BLIP_IS_LAYER_MAP_VIEW (self));
-  const BlipLayerSnapshot *l = current_layer (self);
-  if (l == NULL)
+  if (current_layer (self) == NULL)
     return;
-  double max_zoom = MAX (1.0, MIN (l->cols + 1, l->rows) / 6.0);
-  zoom = CLAMP (zoom, 1.0, max_zoom);
-  double mx, my, mw, mh, gx0, gy0, gvw, gvh;
-  map_geometry (self, l, &mx, &my, &mw, &mh, &gx0, &gy0, &gvw, &gvh);
-  /* Keep the cell under (x, y) where it is. */
-  double fx = CLAMP ((x - mx) / mw, 0, 1), fy = CLAMP ((y - my) / mh, 0, 1);
-  double gx = gx0 + fx * gvw, gy = gy0 + fy * gvh;
-  double gw = l->cols + 1, gh = l->rows;
-  double nvw = gw / zoom, nvh = gh / zoom;
-  self->map.zoom = zoom;
-  self->map.center_x = CLAMP ((gx - fx * nvw + nvw / 2) / gw, 0, 1);
-  self->map.center_y = CLAMP ((gy - fy * nvh + nvh / 2) / gh, 0, 1);
+  blip_figure_layer_map_zoom_at (width_of (self), height_of (self),
+                                 blip_figure_view_get_snapshot (BLIP_FIGURE_VIEW (self)), self->layer, &self->map,
+                                 zoom, x, y);
   gtk_widget_queue_draw (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ZOOM]);
 }
@@ -196,16 +172,13 @@ static void
 on_drag_update (GtkGestureDrag *gesture, double dx, double dy, gpointer data)
 {
   BlipLayerMapView *self = data;
-  const BlipLayerSnapshot *l = current_layer (self);
-  if (l == NULL || self->map.zoom <= 1.0)
+  if (current_layer (self) == NULL || self->map.zoom <= 1.0)
     return;
-  double mx, my, mw, mh, gx0, gy0, gvw, gvh;
-  map_geometry (self, l, &mx, &my, &mw, &mh, &gx0, &gy0, &gvw, &gvh);
-  /* The visible part spans 1/zoom of the layer; keep the centre where the
-   * figure can actually put it. */
-  double half = 0.5 / self->map.zoom;
-  self->map.center_x = CLAMP (self->drag_cx - dx / mw / self->map.zoom, half, 1 - half);
-  self->map.center_y = CLAMP (self->drag_cy - dy / mh / self->map.zoom, half, 1 - half);
+  /* (dx, dy) is the whole drag so far: from where it began. */
+  self->map.center_x = self->drag_cx;
+  self->map.center_y = self->drag_cy;
+  blip_figure_layer_map_pan (width_of (self), height_of (self), blip_figure_view_get_snapshot (BLIP_FIGURE_VIEW (self)),
+                             self->layer, &self->map, dx, dy);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -254,10 +227,22 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, 
         if (l == NULL || l->cols <= 0)
           return FALSE;
         gssize i = MAX (self->selected, 0);
+        int dx = keyval == GDK_KEY_Left ? -1 : keyval == GDK_KEY_Right ? 1 : 0;
+        int dy = keyval == GDK_KEY_Up ? -1 : keyval == GDK_KEY_Down ? 1 : 0;
+        /* Across the map as drawn (over the gaps between kernel tiles)... */
+        gssize next = blip_figure_layer_map_step (width_of (self), height_of (self),
+                                                  blip_figure_view_get_snapshot (BLIP_FIGURE_VIEW (self)),
+                                                  self->layer, &self->map, i, dx, dy);
+        if (next >= 0)
+          {
+            select_index (self, next, FALSE);
+            return TRUE;
+          }
+        /* ...or, where no cell is a single parameter, through the grid's order. */
         gssize gx = (gsize) i < l->n_weight ? i % l->cols : l->cols;
         gssize gy = (gsize) i < l->n_weight ? i / l->cols : i - (gssize) l->n_weight;
-        gx += keyval == GDK_KEY_Left ? -1 : keyval == GDK_KEY_Right ? 1 : 0;
-        gy += keyval == GDK_KEY_Up ? -1 : keyval == GDK_KEY_Down ? 1 : 0;
+        gx += dx;
+        gy += dy;
         gx = CLAMP (gx, 0, l->cols);
         gy = CLAMP (gy, 0, l->rows - 1);
         select_index (self, gx < l->cols ? gy * l->cols + gx : (gssize) l->n_weight + gy, FALSE);

@@ -1,7 +1,8 @@
 /* blip-layer-map-view.h — a layer's parameters as a map (the paper's Figure
- * 2) coloured by frozen bits, information gain or Fisher; zoom with the
- * scroll wheel or + and −, pan by dragging, hover for a parameter's numbers,
- * click (or arrows) to choose the parameter the bits view shows. */
+ * 2, convolutions as kernel tiles) coloured by frozen bits, information gain
+ * or Fisher; zoom with the scroll wheel or + and −, pan by dragging, hover for
+ * a parameter's numbers, click (or arrows) to choose the parameter the bits
+ * view shows. */
 #pragma once
 
 #include "blip-figure-view.h"

@@ -4,6 +4,9 @@
 #include <glib/gstdio.h>
 #include <zlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <jpeglib.h>
+#include <png.h>
 
 char *
 blip_test_real_data_dir (const char *relative_file)
@@ -146,4 +149,117 @@ blip_test_read_file (const char *path)
   g_file_get_contents (path, &contents, &len, &error);
   g_assert_no_error (error);
   return g_bytes_new_take (contents, len);
+}
+
+void
+blip_test_write_bytes (const char *path, const guint8 *bytes, gsize len)
+{
+  write_bytes (path, bytes, len);
+}
+
+guint8 *
+blip_test_encode_png (const guint8 *pixels, int width, int height, int channels, gsize *size)
+{
+  png_image img;
+  memset (&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  img.width = width;
+  img.height = height;
+  img.format = channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY;
+  png_alloc_size_t n = 0;
+  g_assert_true (png_image_write_to_memory (&img, NULL, &n, 0, pixels, 0, NULL));
+  guint8 *out = g_malloc (n);
+  g_assert_true (png_image_write_to_memory (&img, out, &n, 0, pixels, 0, NULL));
+  *size = n;
+  return out;
+}
+
+guint8 *
+blip_test_encode_jpeg (const guint8 *pixels, int width, int height, int channels, int quality,
+                       gsize *size)
+{
+  struct jpeg_compress_struct cinfo;
+  struct jpeg_error_mgr jerr;
+  cinfo.err = jpeg_std_error (&jerr);
+  jpeg_create_compress (&cinfo);
+  unsigned char *buf = NULL;
+  unsigned long len = 0;
+  jpeg_mem_dest (&cinfo, &buf, &len);
+  cinfo.image_width = width;
+  cinfo.image_height = height;
+  cinfo.input_components = channels;
+  cinfo.in_color_space = channels == 3 ? JCS_RGB : JCS_GRAYSCALE;
+  jpeg_set_defaults (&cinfo);
+  jpeg_set_quality (&cinfo, quality, TRUE);
+  /* 4:4:4, as the shared CIFAR copies are encoded */
+  for (int c = 0; c < cinfo.num_components; c++)
+    cinfo.comp_info[c].h_samp_factor = cinfo.comp_info[c].v_samp_factor = 1;
+  jpeg_start_compress (&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height)
+    {
+      JSAMPROW row = (JSAMPROW) pixels + (gsize) cinfo.next_scanline * width * channels;
+      jpeg_write_scanlines (&cinfo, &row, 1);
+    }
+  jpeg_finish_compress (&cinfo);
+  jpeg_destroy_compress (&cinfo);
+  guint8 *out = g_memdup2 (buf, len);
+  free (buf);
+  *size = len;
+  return out;
+}
+
+static void
+tar_header (GByteArray *tar, const char *name, char type, gsize size)
+{
+  guint8 h[512];
+  memset (h, 0, sizeof h);
+  g_assert_cmpuint (strlen (name), <, 100);
+  memcpy (h, name, strlen (name));
+  memcpy (h + 100, "0000644", 7);
+  memcpy (h + 108, "0000000", 7);
+  memcpy (h + 116, "0000000", 7);
+  g_snprintf ((char *) h + 124, 12, "%011lo", (unsigned long) size);
+  memcpy (h + 136, "00000000000", 11);
+  h[156] = (guint8) type;
+  memcpy (h + 257, "ustar", 6);
+  memcpy (h + 263, "00", 2);
+  memset (h + 148, ' ', 8);
+  unsigned sum = 0;
+  for (int i = 0; i < 512; i++)
+    sum += h[i];
+  g_snprintf ((char *) h + 148, 8, "%06o", sum);
+  h[155] = ' ';
+  g_byte_array_append (tar, h, 512);
+}
+
+static void
+tar_data (GByteArray *tar, const guint8 *data, gsize size)
+{
+  static const guint8 zeros[512];
+  if (size > 0)
+    g_byte_array_append (tar, data, (guint) size);
+  if (size % 512)
+    g_byte_array_append (tar, zeros, (guint) (512 - size % 512));
+}
+
+void
+blip_test_tar_add (GByteArray *tar, const char *name, char type, const guint8 *data, gsize size)
+{
+  if (strlen (name) >= 100)
+    {
+      tar_header (tar, "././@LongLink", 'L', strlen (name) + 1);
+      tar_data (tar, (const guint8 *) name, strlen (name) + 1);
+      g_autofree char *cut = g_strndup (name, 99);
+      tar_header (tar, cut, type, size);
+    }
+  else
+    tar_header (tar, name, type, size);
+  tar_data (tar, data, size);
+}
+
+void
+blip_test_tar_finish (GByteArray *tar)
+{
+  static const guint8 zeros[1024];
+  g_byte_array_append (tar, zeros, sizeof zeros);
 }

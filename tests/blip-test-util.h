@@ -1,6 +1,6 @@
 /* blip-test-util.h — helpers shared by the test programs: locating the real
  * data sets (skipping with a reason when absent), temporary folders, and small
- * IDX fixtures that the tests write themselves. */
+ * IDX, image and tar fixtures that the tests write themselves. */
 #pragma once
 
 #include <glib.h>
@@ -30,5 +30,23 @@ void     blip_test_write_idx_labels (const char *path, const guint8 *labels, int
  * position plus seeded noise, so a network can learn it quickly. */
 void     blip_test_write_fake_mnist (const char *dir, const char *subdir,
                                      int n_train, int n_test, guint64 seed);
+
+/* Image fixtures: 8-bit PNG (lossless) and JPEG (4:4:4 at the given quality)
+ * encodings of interleaved pixels (channels 1 or 3). Free with g_free. */
+guint8  *blip_test_encode_png  (const guint8 *pixels, int width, int height, int channels,
+                                gsize *size);
+guint8  *blip_test_encode_jpeg (const guint8 *pixels, int width, int height, int channels,
+                                int quality, gsize *size);
+/* Writes bytes to a file, asserting success (gzip-compressed when the path
+ * ends in ".gz"). */
+void     blip_test_write_bytes (const char *path, const guint8 *bytes, gsize len);
+
+/* A tar archive built in memory: ustar headers, with a GNU 'L' long-name
+ * entry before any name of 100 bytes or more. type is the tar type flag
+ * ('0' file, '5' folder, '2' symbolic link). */
+void     blip_test_tar_add    (GByteArray *tar, const char *name, char type,
+                               const guint8 *data, gsize size);
+/* Appends the two zero blocks that end an archive. */
+void     blip_test_tar_finish (GByteArray *tar);
 
 G_END_DECLS

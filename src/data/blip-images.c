@@ -1092,9 +1092,12 @@ read_tar (Stream *s, Loader *l, GError **error)
         return TRUE;    /* no end-of-archive blocks: accepted, as GNU tar does */
       if (got < 512)
         {
-          g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_ARCHIVE,
-                       "%s: the archive is truncated (a partial header after %s)", s->name,
-                       last ? last : "the start");
+          if (last == NULL)
+            g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_ARCHIVE,
+                         "%s: not a tar or tar.gz archive (%" G_GSSIZE_FORMAT " bytes)", s->name, got);
+          else
+            g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_ARCHIVE,
+                         "%s: the archive is truncated (a partial header after %s)", s->name, last);
           return FALSE;
         }
       gboolean zero = TRUE;

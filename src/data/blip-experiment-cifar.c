@@ -62,11 +62,17 @@ images_data_free (gpointer data)
 typedef struct {
   BlipCifarKind kind;
   const char   *title;      /* "CIFAR-10" */
+  const char   *subdir;     /* the data set's folder under the data directory */
   const char   *images;     /* folder (and archive stem) of the image copy */
+  const char   *archive;    /* the published binary archive, for the hint */
 } CifarFiles;
 
-static const CifarFiles cifar10_files = { BLIP_CIFAR_10, "CIFAR-10", "cifar-10-images" };
-static const CifarFiles cifar100_files = { BLIP_CIFAR_100, "CIFAR-100", "cifar-100-images" };
+static const CifarFiles cifar10_files = {
+  BLIP_CIFAR_10, "CIFAR-10", "cifar-10", "cifar-10-images", "cifar-10-binary.tar.gz"
+};
+static const CifarFiles cifar100_files = {
+  BLIP_CIFAR_100, "CIFAR-100", "cifar-100", "cifar-100-images", "cifar-100-binary.tar.gz"
+};
 
 static gboolean
 load_image_copy (const CifarFiles *f, const char *root, BlipImageSet **train, BlipImageSet **test,
@@ -86,12 +92,22 @@ load_image_copy (const CifarFiles *f, const char *root, BlipImageSet **train, Bl
   return TRUE;
 }
 
-/* Loads a CIFAR data set from the first place that has it; the error names
- * every place looked and what was missing there. */
+/* Loads a CIFAR data set from the first place that has it, in this order:
+ * the binary version (exact pixels) in <data>/<subdir>/<binary folder>/ or
+ * <data>/<binary folder>/, then an image copy as <data>/<images>/<images>.tar.gz,
+ * <data>/<images>.tar.gz or the extracted <data>/<images>/train/ and test/.
+ * A place that has the data but damaged is an error, not a reason to try the
+ * next. The error for a missing data set names every place looked and the
+ * files missing there. */
 static gboolean
 load_cifar (const CifarFiles *f, const char *data_dir, BlipImageSet **train, BlipImageSet **test,
             GError **error)
 {
+  const char *bin = blip_cifar_binary_folder (f->kind);
+  char *bin_dirs[] = {
+    g_build_filename (data_dir, f->subdir, bin, NULL),
+    g_build_filename (data_dir, bin, NULL),
+  };
   g_autofree char *archive_name = g_strconcat (f->images, ".tar.gz", NULL);
   char *archives[] = {
     g_build_filename (data_dir, f->images, archive_name, NULL),
@@ -102,15 +118,31 @@ load_cifar (const CifarFiles *f, const char *data_dir, BlipImageSet **train, Bli
   g_autofree char *folder_test = g_build_filename (folder, "test", NULL);
 
   GString *looked = g_string_new (NULL);
-  const char *found = NULL;
-  for (gsize i = 0; i < G_N_ELEMENTS (archives) && found == NULL; i++)
+  const char *found = NULL, *found_bin = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (bin_dirs) && found_bin == NULL; i++)
+    {
+      GString *missing = g_string_new (NULL);
+      for (const char * const *file = blip_cifar_binary_files (f->kind); *file; file++)
+        {
+          g_autofree char *p = g_build_filename (bin_dirs[i], *file, NULL);
+          if (!g_file_test (p, G_FILE_TEST_IS_REGULAR))
+            g_string_append_printf (missing, "%s%s", missing->len ? ", " : "", *file);
+        }
+      if (missing->len == 0)
+        found_bin = bin_dirs[i];
+      else
+        g_string_append_printf (looked, "  the binary version in %s/: missing %s\n", bin_dirs[i],
+                                missing->str);
+      g_string_free (missing, TRUE);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (archives) && found == NULL && found_bin == NULL; i++)
     {
       if (g_file_test (archives[i], G_FILE_TEST_IS_REGULAR))
         found = archives[i];
       else
         g_string_append_printf (looked, "  the image archive %s: missing\n", archives[i]);
     }
-  if (found == NULL)
+  if (found == NULL && found_bin == NULL)
     {
       if (g_file_test (folder_train, G_FILE_TEST_IS_DIR))
         found = folder;
@@ -120,19 +152,32 @@ load_cifar (const CifarFiles *f, const char *data_dir, BlipImageSet **train, Bli
     }
 
   gboolean ok = FALSE;
-  if (found != NULL)
+  if (found_bin != NULL)
+    {
+      ok = blip_cifar_load_folder (f->kind, found_bin, train, test, error);
+      if (!ok)
+        g_prefix_error (error, "%s: ", f->title);
+    }
+  else if (found != NULL)
     ok = load_image_copy (f, found, train, test, error);
   else
-    g_set_error (error, BLIP_DATA_ERROR, BLIP_DATA_ERROR_MISSING,
-                 "%s was not found. Looked for:\n%s"
-                 "To get it, do one of:\n"
-                 "  - put a copy of its images laid out as train/<class>/*.jpg and test/<class>/*.jpg "
-                 "(PNG works too) at %s, as a .tar.gz or as a folder\n"
-                 "  - point --data-dir or BLIP_DATA_DIR at a folder that holds one of these",
-                 f->title, looked->str, archives[0]);
+    {
+      g_autofree char *own = g_build_filename (data_dir, f->subdir, NULL);
+      g_set_error (error, BLIP_DATA_ERROR, BLIP_DATA_ERROR_MISSING,
+                   "%s was not found. Looked for:\n%s"
+                   "To get it, do one of:\n"
+                   "  - download the binary version (%s) from https://www.cs.toronto.edu/~kriz/cifar.html "
+                   "and unpack it into %s/\n"
+                   "  - put a copy of its images laid out as train/<class>/*.jpg and test/<class>/*.jpg "
+                   "(PNG works too) at %s, as a .tar.gz or as a folder\n"
+                   "  - point --data-dir or BLIP_DATA_DIR at a folder that holds one of these",
+                   f->title, looked->str, f->archive, own, archives[0]);
+    }
   g_string_free (looked, TRUE);
   for (gsize i = 0; i < G_N_ELEMENTS (archives); i++)
     g_free (archives[i]);
+  for (gsize i = 0; i < G_N_ELEMENTS (bin_dirs); i++)
+    g_free (bin_dirs[i]);
   return ok;
 }
 

@@ -72,6 +72,8 @@ static const ValidCase valid_cases[] = {
       { "ntasks", 2, NULL }, { "valid_fraction", 0.1, NULL }, { "quiet", 1, NULL }, { "download", 1, NULL },
       { "download_url", 0, "http://mirror.example/" }, { "threads", 2, NULL }, { "lr", 0.01, NULL },
       { NULL, 0, NULL } } },
+  { "folder-tasks", { "run", "--experiment", "folder", "--tasks", "cat,dog;car,truck", NULL },
+    { { "experiment", 0, "folder" }, { "tasks", 0, "cat,dog;car,truck" }, { NULL, 0, NULL } } },
   /* The last of a repeated flag wins; bounds are inclusive. */
   { "repeat-and-bounds", { "run", "--lr", "0.5", "--lr", "10", "--max-bit", "24", "--max-bit=1", "--nepochs", "1", NULL },
     { { "lr", 10, NULL }, { "max_bit", 1, NULL }, { "nepochs", 1, NULL }, { NULL, 0, NULL } } },
@@ -89,6 +91,7 @@ get_field (const BlipRunOptions *o, const char *field, double *num, const char *
   STR ("experiment", c->experiment);
   STR ("approach", c->approach);
   STR ("data_dir", c->data_dir);
+  STR ("tasks", c->tasks);
   STR ("output", o->output);
   STR ("download_url", o->download_url);
   NUM ("seed", c->seed);
@@ -205,6 +208,10 @@ static const InvalidCase invalid_cases[] = {
   { "quiet-with-value", { "run", "--quiet=1", NULL }, "--quiet" },
   { "positional-junk", { "run", "--lr", "0.1", "junk", NULL }, "junk" },
   { "single-dash", { "run", "-lr", "0.1", NULL }, "-lr" },
+  { "folder-without-tasks", { "run", "--experiment", "folder", NULL }, "--tasks" },
+  { "tasks-without-folder", { "run", "--tasks", "a,b", NULL }, "--tasks" },
+  { "tasks-one-class", { "run", "--experiment=folder", "--tasks", "a,b;c", NULL }, "--tasks" },
+  { "tasks-empty", { "run", "--experiment=folder", "--tasks=", NULL }, "--tasks" },
 };
 
 static void

@@ -20,6 +20,11 @@
  *   cache     the second load comes from the cache with identical bytes; other
  *             options or changed content miss; a truncated, bit-flipped or
  *             garbage cache file is ignored and rebuilt
+ *   folder    the folder experiment: --tasks parsing and its errors, labels
+ *             by place in the task, the first image's shape, per-channel
+ *             normalisation by the training images' statistics, --ntasks
+ *             reading only the classes it needs, unknown classes and a
+ *             missing folder named; tasks survive the JSON round trip
  * On the shared CIFAR-10 archive (when $BLIP_DATA_DIR has it): 50000/10000
  * images, 5000/1000 per class, per-channel means within a grey level of
  * CIFAR-10's published ones, and the first and second (cached) load times. */
@@ -840,6 +845,174 @@ test_real_cifar10 (void)
   clear_cache ();
 }
 
+static void
+test_tasks_parse (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) t = blip_config_parse_tasks (" cat , dog;car,truck,ship ", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (t->len, ==, 2);
+  char **a = g_ptr_array_index (t, 0), **b = g_ptr_array_index (t, 1);
+  g_assert_cmpuint (g_strv_length (a), ==, 2);
+  g_assert_cmpstr (a[0], ==, "cat");
+  g_assert_cmpstr (a[1], ==, "dog");
+  g_assert_cmpuint (g_strv_length (b), ==, 3);
+  g_assert_cmpstr (b[2], ==, "ship");
+
+  static const struct { const char *spec, *message; } bad[] = {
+    { "cat", "task 1 has 1 class" },
+    { "", "no tasks given" },
+    { "cat,dog;", "task 2 has 0 classes" },
+    { "cat,,dog", "task 1 has an empty class name" },
+    { "cat,dog;car,car", "task 2 lists “car” twice" },
+    { "cat/x,dog", "“cat/x” is not a class folder name" },
+    { ".git,dog", "“.git” is not a class folder name" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) e = NULL;
+      g_assert_null (blip_config_parse_tasks (bad[i].spec, &e));
+      g_assert_error (e, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID);
+      assert_contains (e->message, "--tasks");
+      assert_contains (e->message, bad[i].message);
+    }
+
+  /* the config: folder needs tasks, other experiments refuse them */
+  BlipConfig c;
+  blip_config_init_defaults (&c);
+  g_assert_cmpstr (c.tasks, ==, "");
+  g_assert_true (blip_config_apply_preset (&c, "folder", NULL));
+  g_autoptr(GError) e1 = NULL;
+  g_assert_false (blip_config_validate (&c, &e1));
+  assert_contains (e1->message, "--tasks");
+  g_free (c.tasks);
+  c.tasks = g_strdup ("cat,dog;car,truck");
+  g_assert_true (blip_config_validate (&c, NULL));
+  GString *json = g_string_new (NULL);
+  blip_config_append_json (json, &c, "");
+  BlipConfig back;
+  blip_config_init_defaults (&back);
+  g_autoptr(GError) e2 = NULL;
+  g_assert_true (blip_config_from_json (&back, json->str, json->len, &e2));
+  g_assert_no_error (e2);
+  g_assert_cmpstr (back.tasks, ==, "cat,dog;car,truck");
+  g_assert_cmpstr (back.experiment, ==, "folder");
+  BlipConfig copy;
+  blip_config_copy (&copy, &back);
+  g_assert_cmpstr (copy.tasks, ==, "cat,dog;car,truck");
+  g_string_free (json, TRUE);
+  g_assert_true (blip_config_apply_preset (&back, "mnist5", NULL));
+  g_autoptr(GError) e3 = NULL;
+  g_assert_false (blip_config_validate (&back, &e3));
+  assert_contains (e3->message, "--tasks applies to --experiment folder only");
+  blip_config_clear (&c);
+  blip_config_clear (&back);
+  blip_config_clear (&copy);
+}
+
+static BlipExperiment *
+open_folder (const char *dir, const char *tasks, int ntasks, GError **error)
+{
+  BlipConfig c;
+  blip_config_init_defaults (&c);
+  g_assert_true (blip_config_apply_preset (&c, "folder", NULL));
+  c.data_dir = g_strdup (dir);
+  g_free (c.tasks);
+  c.tasks = g_strdup (tasks);
+  c.ntasks = ntasks;
+  /* 6 training images a task: a third for validation leaves 2 */
+  c.valid_fraction = 0.34;
+  BlipExperiment *e = blip_experiment_open (&c, error);
+  blip_config_clear (&c);
+  return e;
+}
+
+static void
+test_folder_experiment (void)
+{
+  g_autofree char *root = make_folder ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipExperiment) e = open_folder (root, "cherry, apple;banana,cherry", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (e->name, ==, "folder");
+  g_assert_cmpint (e->n_tasks, ==, 2);
+  g_assert_cmpint (e->channels, ==, 3);
+  g_assert_cmpint (e->height, ==, H);
+  g_assert_cmpint (e->width, ==, W);
+  g_assert_cmpint (e->input_dim, ==, 3 * H * W);
+  g_assert_cmpstr (e->tasks[0].name, ==, "cherry-apple");
+  g_assert_cmpstr (e->tasks[1].name, ==, "banana-cherry");
+  for (int t = 0; t < 2; t++)
+    {
+      const BlipTask *task = &e->tasks[t];
+      g_assert_cmpint (task->ncla, ==, 2);
+      g_assert_cmpint (task->train.n, ==, 4);
+      g_assert_cmpint (task->valid.n, ==, 2);
+      g_assert_cmpint (task->test.n, ==, 4);
+      g_assert_cmpint (task->test.plane_size, ==, H * W);
+    }
+  /* the store holds the listed classes in order of mention: cherry, apple,
+   * banana; the test split's images are two per class */
+  const BlipSplit *t0 = &e->tasks[0].test, *t1 = &e->tasks[1].test;
+  static const int want0[] = { 0, 0, 1, 1 }, want1[] = { 1, 1, 0, 0 };
+  for (int i = 0; i < 4; i++)
+    {
+      g_assert_cmpint (t0->labels[i], ==, want0[i]);
+      g_assert_cmpint (t1->labels[i], ==, want1[i]);
+    }
+  float x[3 * H * W];
+  blip_split_gather_range (t0, 0, 1, x, NULL);
+  guint8 first[W * H * 3];
+  expected_chw (first, seed_of (1, "cherry", "a.png"));
+
+  /* normalised by the training images' own per-channel statistics */
+  double sum[3] = { 0 }, sq[3] = { 0 };
+  static const char * const files[] = { "1.png", "10.png", "2.png" };
+  for (gsize c = 0; c < G_N_ELEMENTS (fixture_classes); c++)
+    for (int f = 0; f < 3; f++)
+      {
+        guint8 img[W * H * 3];
+        expected_chw (img, seed_of (0, fixture_classes[c], files[f]));
+        for (int k = 0; k < 3 * W * H; k++)
+          {
+            sum[k / (W * H)] += img[k];
+            sq[k / (W * H)] += (double) img[k] * img[k];
+          }
+      }
+  for (int k = 0; k < 3 * W * H; k++)
+    {
+      int c = k / (W * H);
+      double n = 9.0 * W * H, mean = sum[c] / n, sd = sqrt (sq[c] / n - mean * mean);
+      double want = (first[k] - mean) / sd;
+      g_assert_cmpfloat (fabs (x[k] - want), <, 1e-4);
+    }
+
+  /* --ntasks 1 reads only the first task's classes */
+  g_autofree char *banana = g_build_filename (root, "test", "banana", NULL);
+  blip_test_rmtree (banana);
+  g_autoptr(BlipExperiment) one = open_folder (root, "cherry,apple;banana,cherry", 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (one->n_tasks, ==, 1);
+  g_autoptr(GError) e2 = NULL;
+  g_assert_null (open_folder (root, "cherry,apple;banana,cherry", 0, &e2));
+  g_assert_error (e2, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT);
+  assert_contains (e2->message, banana);
+
+  /* a class that is not there: the error lists the folders that are */
+  g_autoptr(GError) e3 = NULL;
+  g_assert_null (open_folder (root, "cherry,durian", 0, &e3));
+  g_assert_error (e3, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT);
+  g_test_message ("%s", e3->message);
+  assert_contains (e3->message, "train/durian/: missing class folder");
+  assert_contains (e3->message, "not asked for are: apple, banana");
+
+  g_autoptr(GError) e4 = NULL;
+  g_assert_null (open_folder ("/nonexistent/images", "a,b", 0, &e4));
+  g_assert_error (e4, BLIP_DATA_ERROR, BLIP_DATA_ERROR_MISSING);
+  assert_contains (e4->message, "/nonexistent/images");
+  blip_test_rmtree (root);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -858,6 +1031,8 @@ main (int argc, char **argv)
   g_test_add_func ("/images/archive/same-as-folder", test_archive);
   g_test_add_func ("/images/archive/errors", test_archive_errors);
   g_test_add_func ("/images/cache", test_cache);
+  g_test_add_func ("/images/experiment/tasks", test_tasks_parse);
+  g_test_add_func ("/images/experiment/folder", test_folder_experiment);
   g_test_add_func ("/images/real/cifar10", test_real_cifar10);
   int rc = g_test_run ();
   blip_test_rmtree (cache_dir);

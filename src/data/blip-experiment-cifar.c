@@ -7,7 +7,14 @@
  *              first), so it runs with CIFAR-10 only and every seed trains
  *              the same tasks in the same order: seeds then vary only the
  *              network and the data order, which is what a CIFAR-10-only
- *              comparison across seeds wants.
+ *              comparison across seeds wants;
+ *   folder     the user's own images: --data-dir is a folder or .tar.gz of
+ *              train/<class>/ and test/<class>/, --tasks lists the class
+ *              folders of each task ("cat,dog;car,truck"), a class's label
+ *              being its place in its task. The image size and channels are
+ *              the first image's, and each channel is normalised by the mean
+ *              and standard deviation of the training images loaded, since
+ *              the data set's own statistics are not known in advance.
  *
  * Both normalise each channel as cifar.py does, mean (125.3, 123.0, 113.9)/255
  * and std (63.0, 62.1, 66.7)/255 after ToTensor's /255, and hold out a seeded
@@ -24,6 +31,7 @@
 #include "blip-images.h"
 #include "blip-rng.h"
 
+#include <math.h>
 #include <string.h>
 
 /* A stream of the data RNG of its own, so the task order never shifts the
@@ -387,14 +395,130 @@ open_cifar (const BlipConfig *config, gboolean with_cifar100, GError **error)
   return ok ? g_steal_pointer (&e) : NULL;
 }
 
+/* Per-channel mean and standard deviation (as fractions of 255) of a set. */
+static void
+set_statistics (const BlipImageSet *set, double *mean, double *std)
+{
+  gsize plane = (gsize) set->height * set->width;
+  for (int c = 0; c < set->channels; c++)
+    {
+      guint64 hist[256] = { 0 };
+      for (int i = 0; i < set->count; i++)
+        {
+          const guint8 *p = set->pixels + ((gsize) i * set->channels + c) * plane;
+          for (gsize k = 0; k < plane; k++)
+            hist[p[k]]++;
+        }
+      double n = (double) set->count * plane, s = 0, s2 = 0;
+      for (int v = 0; v < 256; v++)
+        {
+          s += (double) hist[v] * v;
+          s2 += (double) hist[v] * v * v;
+        }
+      double m = s / n, var = s2 / n - m * m;
+      mean[c] = m / 255.0;
+      /* A constant channel would divide by zero; leave it centred, unscaled. */
+      std[c] = var > 1e-12 ? sqrt (var) / 255.0 : 1.0;
+    }
+}
+
+static BlipExperiment *
+open_folder (const BlipConfig *config, GError **error)
+{
+  g_autoptr(GPtrArray) tasks = blip_config_parse_tasks (config->tasks, error);
+  if (tasks == NULL)
+    return NULL;
+  if (tasks->len == 0 || config->tasks == NULL || *config->tasks == '\0')
+    {
+      g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                   "--experiment folder needs --tasks, the class folders of each task "
+                   "(e.g. --tasks 'cat,dog;car,truck')");
+      return NULL;
+    }
+  g_autofree char *root = blip_data_dir_resolve (config->data_dir);
+  if (!g_file_test (root, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, BLIP_DATA_ERROR, BLIP_DATA_ERROR_MISSING,
+                   "the folder experiment reads its images from %s, which does not exist. Point "
+                   "--data-dir (or BLIP_DATA_DIR) at a folder, or a .tar.gz, that holds "
+                   "train/<class>/ and test/<class>/ folders of .png, .jpg or .jpeg images", root);
+      return NULL;
+    }
+  int n_tasks = (int) tasks->len;
+  if (config->ntasks > 0 && config->ntasks < n_tasks)
+    n_tasks = config->ntasks;
+
+  /* The classes the tasks use, each once, in order of first mention: the
+   * image set's labels are positions in this list. */
+  g_autoptr(GPtrArray) classes = g_ptr_array_new ();
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  for (int t = 0; t < n_tasks; t++)
+    for (char **name = g_ptr_array_index (tasks, t); *name; name++)
+      if (!g_hash_table_contains (index, *name))
+        {
+          g_hash_table_insert (index, *name, GINT_TO_POINTER (classes->len));
+          g_ptr_array_add (classes, *name);
+        }
+  g_ptr_array_add (classes, NULL);
+
+  ImagesData *d = g_new0 (ImagesData, 1);
+  const BlipExperimentInfo *info = blip_experiment_info ("folder");
+  g_autoptr(BlipExperiment) e = blip_experiment_alloc (info->name, info->title, d, images_data_free);
+  BlipImageOptions o = {
+    .classes = (const char * const *) classes->pdata,
+    /* the folder may hold classes no task uses */
+    .skip_other_classes = TRUE,
+  };
+  if (!blip_images_load (root, &o, &d->train[0], &d->test[0], error))
+    return NULL;
+  BlipImageSet *train = d->train[0];
+  double mean[3], std[3];
+  set_statistics (train, mean, std);
+  for (int c = 0; c < train->channels; c++)
+    {
+      float m = (float) mean[c], sd = (float) std[c];
+      for (int v = 0; v < 256; v++)
+        d->lut[0][c * 256 + v] = ((float) v / 255.0f - m) / sd;
+    }
+  e->channels = train->channels;
+  e->height = train->height;
+  e->width = train->width;
+  e->input_dim = train->channels * train->height * train->width;
+
+  TaskSpec *specs = g_new0 (TaskSpec, n_tasks);
+  for (int t = 0; t < n_tasks; t++)
+    {
+      char **names = g_ptr_array_index (tasks, t);
+      specs[t].source = 0;
+      specs[t].ncla = (int) g_strv_length (names);
+      specs[t].classes = g_new (int, specs[t].ncla);
+      for (int k = 0; k < specs[t].ncla; k++)
+        specs[t].classes[k] = GPOINTER_TO_INT (g_hash_table_lookup (index, names[k]));
+      /* the classes' names when short enough for the result tables */
+      g_autofree char *joined = g_strjoinv ("-", names);
+      specs[t].name = g_utf8_strlen (joined, -1) <= 24 ? g_steal_pointer (&joined)
+                                                       : g_strdup_printf ("folder-%d", t);
+    }
+  gboolean ok = build_tasks (e, d, specs, n_tasks, config, error);
+  for (int t = 0; t < n_tasks; t++)
+    {
+      g_free (specs[t].classes);
+      g_free (specs[t].name);
+    }
+  g_free (specs);
+  return ok ? g_steal_pointer (&e) : NULL;
+}
+
 BlipExperiment *
 blip_experiment_open_images (const BlipConfig *config, GError **error)
 {
+  if (g_strcmp0 (config->experiment, "folder") == 0)
+    return open_folder (config, error);
   if (g_strcmp0 (config->experiment, "cifar") == 0)
     return open_cifar (config, TRUE, error);
   if (g_strcmp0 (config->experiment, "cifar10-5") == 0)
     return open_cifar (config, FALSE, error);
   g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_UNKNOWN,
-               "the %s experiment is not available yet", config->experiment);
+               "unknown image experiment “%s”", config->experiment);
   return NULL;
 }

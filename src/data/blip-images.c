@@ -471,6 +471,7 @@ typedef struct {
   GHashTable       *class_ids;   /* name → id + 1 */
   SplitAcc          split[N_SPLITS];
   char             *top;         /* the folder holding train/ and test/ ("" for none), once known */
+  GTree            *others;      /* class folders skipped as not listed, for messages */
 } Loader;
 
 typedef struct {
@@ -478,6 +479,12 @@ typedef struct {
   int   class_id;
   char *file;
 } Want;
+
+static int
+compare_strings (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  return strcmp (a, b);
+}
 
 static void
 loader_init (Loader *l, const char *source, gboolean is_archive, const BlipImageOptions *opt)
@@ -491,6 +498,7 @@ loader_init (Loader *l, const char *source, gboolean is_archive, const BlipImage
   l->H = l->opt.height;
   l->W = l->opt.width;
   l->class_names = g_ptr_array_new_with_free_func (g_free);
+  l->others = g_tree_new_full (compare_strings, NULL, g_free, NULL);
   l->class_ids = g_hash_table_new (g_str_hash, g_str_equal);
   for (int s = 0; s < N_SPLITS; s++)
     {
@@ -525,6 +533,7 @@ loader_clear (Loader *l)
   g_clear_pointer (&l->class_ids, g_hash_table_unref);
   g_clear_pointer (&l->class_names, g_ptr_array_unref);
   g_clear_pointer (&l->top, g_free);
+  g_clear_pointer (&l->others, g_tree_unref);
 }
 
 /* How an entry is named in messages: the full path for a folder, the
@@ -632,7 +641,11 @@ loader_classify (Loader *l, const char *path, gboolean is_dir, Want *want, GErro
       if (l->opt.classes != NULL)
         {
           if (l->opt.skip_other_classes)
-            return 0;
+            {
+              if (g_tree_nnodes (l->others) < 1000 && g_tree_lookup (l->others, cls) == NULL)
+                g_tree_insert (l->others, g_strdup (cls), GINT_TO_POINTER (1));
+              return 0;
+            }
           g_autofree char *folder = g_strdup_printf ("%s%s%s/%s/", l->top, *l->top ? "/" : "",
                                                      split_names[split], cls);
           g_autofree char *name = loader_name (l, folder);
@@ -736,6 +749,26 @@ class_folder (const Loader *l, int split, const char *cls)
 }
 
 static gboolean
+append_name (gpointer key, gpointer value, gpointer data)
+{
+  GString *s = data;
+  g_string_append_printf (s, "%s%s", s->len ? ", " : "", (const char *) key);
+  return s->len > 2000;
+}
+
+/* "; other class folders: …" when folders were skipped, else "". */
+static char *
+other_classes (const Loader *l)
+{
+  if (g_tree_nnodes (l->others) == 0)
+    return g_strdup ("");
+  GString *s = g_string_new (NULL);
+  g_tree_foreach (l->others, append_name, s);
+  g_autofree char *list = g_string_free (s, FALSE);
+  return g_strdup_printf ("; the class folders not asked for are: %s", list);
+}
+
+static gboolean
 loader_finish (Loader *l, BlipImageSet **out_train, BlipImageSet **out_test, GError **error)
 {
   for (int s = 0; s < N_SPLITS; s++)
@@ -804,11 +837,12 @@ loader_finish (Loader *l, BlipImageSet **out_train, BlipImageSet **out_test, GEr
             const char *cls = g_ptr_array_index (names, c);
             int id = GPOINTER_TO_INT (g_hash_table_lookup (l->class_ids, cls)) - 1;
             g_autofree char *folder = class_folder (l, s, cls);
+            g_autofree char *others = other_classes (l);
             g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT,
-                         "%s: %s (class “%s” needs at least one %s image)", folder,
+                         "%s: %s (class “%s” needs at least one %s image)%s", folder,
                          g_hash_table_contains (acc->seen, GINT_TO_POINTER (id))
                            ? "empty class folder" : "missing class folder",
-                         cls, split_names[s]);
+                         cls, split_names[s], others);
             return FALSE;
           }
     }

@@ -4,6 +4,7 @@
 #include "blip-results.h"
 
 #include <math.h>
+#include <string.h>
 
 G_DEFINE_QUARK (blip-config-error-quark, blip_config_error)
 
@@ -14,6 +15,7 @@ blip_config_init_defaults (BlipConfig *config)
     .experiment = g_strdup ("mnist5"),
     .approach = g_strdup ("blip"),
     .data_dir = NULL,
+    .tasks = g_strdup (""),
     .seed = 0,
     .lr = 0.01,
     .sbatch = 64,
@@ -48,6 +50,7 @@ blip_config_copy (BlipConfig *dest, const BlipConfig *src)
   dest->approach = g_strdup (src->approach);
   dest->arch = g_strdup (src->arch);
   dest->data_dir = g_strdup (src->data_dir);
+  dest->tasks = g_strdup (src->tasks);
 }
 
 void
@@ -57,6 +60,7 @@ blip_config_clear (BlipConfig *config)
   g_clear_pointer (&config->approach, g_free);
   g_clear_pointer (&config->arch, g_free);
   g_clear_pointer (&config->data_dir, g_free);
+  g_clear_pointer (&config->tasks, g_free);
 }
 
 typedef struct {
@@ -130,6 +134,61 @@ blip_config_apply_speed_preset (BlipConfig *config, const char *preset, GError *
   return FALSE;
 }
 
+GPtrArray *
+blip_config_parse_tasks (const char *tasks, GError **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_auto(GStrv) parts = g_strsplit (tasks ? tasks : "", ";", -1);
+  for (int t = 0; parts[t] != NULL; t++)
+    {
+      g_auto(GStrv) names = g_strsplit (parts[t], ",", -1);
+      int n = 0;
+      for (int k = 0; names[k] != NULL; k++, n++)
+        {
+          g_strstrip (names[k]);
+          const char *name = names[k];
+          if (*name == '\0')
+            {
+              g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                           "--tasks: task %d has an empty class name (expected names separated by "
+                           "commas, tasks by semicolons, e.g. 'cat,dog;car,truck')", t + 1);
+              return NULL;
+            }
+          /* A name is one folder inside train/ and test/. */
+          if (strchr (name, '/') != NULL || name[0] == '.' || !g_utf8_validate (name, -1, NULL)
+              || strlen (name) > 4096)
+            {
+              g_autofree char *shown = g_utf8_make_valid (name, -1);
+              g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                           "--tasks: “%s” is not a class folder name (no '/', no leading '.')", shown);
+              return NULL;
+            }
+          for (int j = 0; j < k; j++)
+            if (strcmp (names[j], name) == 0)
+              {
+                g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                             "--tasks: task %d lists “%s” twice", t + 1, name);
+                return NULL;
+              }
+        }
+      if (n < 2)
+        {
+          g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                       "--tasks: task %d has %d class%s; a task needs at least 2 "
+                       "(e.g. 'cat,dog;car,truck')", t + 1, n, n == 1 ? "" : "es");
+          return NULL;
+        }
+      g_ptr_array_add (out, g_steal_pointer (&names));
+    }
+  if (out->len == 0)
+    {
+      g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                   "--tasks: no tasks given (e.g. 'cat,dog;car,truck')");
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
 #define CHECK(cond, ...) G_STMT_START {                                        \
     if (!(cond)) {                                                             \
       g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID, __VA_ARGS__); \
@@ -169,6 +228,17 @@ blip_config_validate (const BlipConfig *c, GError **error)
   CHECK (c->ntasks >= 0, "--ntasks must be ≥ 0, got %d", c->ntasks);
   CHECK (isfinite (c->valid_fraction) && c->valid_fraction >= 0 && c->valid_fraction < 1,
          "--valid-fraction must be in [0, 1), got %g", c->valid_fraction);
+  gboolean folder = g_strcmp0 (c->experiment, "folder") == 0;
+  gboolean has_tasks = c->tasks != NULL && *c->tasks != '\0';
+  CHECK (!folder || has_tasks,
+         "--experiment folder needs --tasks, the class folders of each task (e.g. --tasks 'cat,dog;car,truck')");
+  CHECK (folder || !has_tasks, "--tasks applies to --experiment folder only, not to %s", c->experiment);
+  if (has_tasks)
+    {
+      g_autoptr(GPtrArray) parsed = blip_config_parse_tasks (c->tasks, error);
+      if (parsed == NULL)
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -186,6 +256,7 @@ typedef struct {
 static const Field fields[] = {
   FIELD (experiment, F_STRING),
   FIELD (approach, F_STRING),
+  FIELD (tasks, F_STRING),
   FIELD (seed, F_UINT64),
   FIELD (lr, F_DOUBLE),
   FIELD (sbatch, F_INT),

@@ -22,6 +22,7 @@ typedef struct {
   char    *experiment;      /* "mnist5", "pmnist", "fmnist5" */
   char    *approach;        /* a strategy name from the registry: "blip", "sgd", ... */
   char    *data_dir;        /* NULL: resolved by blip_data_dir_resolve() */
+  char    *tasks;           /* folder experiment: class folders per task, "a,b;c,d"; "" otherwise */
   guint64  seed;
 
   /* Optimisation (names follow the reference's flags) */
@@ -68,6 +69,14 @@ gboolean    blip_config_apply_preset  (BlipConfig *config, const char *experimen
  * (5 epochs per task on the full data) and "classroom" (3 epochs on 2,000
  * training samples per task: an MNIST-5 task in seconds). */
 gboolean    blip_config_apply_speed_preset (BlipConfig *config, const char *preset, GError **error);
+
+/* Splits a --tasks value: tasks separated by ';', class folder names by ','
+ * (blanks around a name are dropped). Returns one NULL-terminated list of
+ * names per task (a GPtrArray of GStrv that frees them), or NULL with an
+ * error naming the problem: no tasks, an empty task or name, a name that is
+ * not a plain folder name, a class twice in a task, a task of fewer than 2
+ * classes. */
+GPtrArray  *blip_config_parse_tasks (const char *tasks, GError **error);
 
 /* The configuration as a JSON object (every field but data_dir, which is a
  * property of the machine, not of the run), one "key": value per line with

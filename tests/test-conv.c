@@ -442,6 +442,61 @@ test_conv_fisher (gconstpointer data)
   conv_problem_clear (&p);
 }
 
+/* ---- batched forms against the per-image ones ------------------------------ */
+
+/* The one-GEMM-per-batch kernels the network uses give the per-image kernels'
+ * results (which are checked above against naive loops and finite
+ * differences), with ReLU fused, and keep col for backward and the Fisher. */
+static void
+test_conv_batched (gconstpointer data)
+{
+  const ConvShape *s = data;
+  ConvProblem p;
+  conv_problem_init (&p, s, conv_seed (s, 5));
+  const int O = s->C_out, K = blip_conv_fan_in (&p.g), L = blip_conv_positions (&p.g);
+  gsize bl = (gsize) p.B * L;
+  float *col = g_new (float, (gsize) K * bl), *tmp = g_new (float, (gsize) O * bl);
+  float *dcol = g_new (float, (gsize) K * bl), *out = g_new (float, p.nout);
+
+  blip_conv2d_forward (&p.g, p.x, p.w, p.b, p.out, p.B, p.col);
+  for (int relu = 0; relu < 2; relu++)
+    {
+      fill_const (out, p.nout, 1e6f);
+      blip_conv2d_forward_batched (&p.g, p.x, p.w, p.b, relu, out, p.B, col, tmp);
+      for (gsize i = 0; i < p.nout; i++)
+        assert_close (relu ? "batched out (ReLU)" : "batched out", i, out[i],
+                      relu ? MAX (p.out[i], 0.0f) : p.out[i], 1e-5, 1e-5);
+    }
+
+  float *dw = g_new (float, p.nw), *db = g_new (float, O), *dx = g_new (float, p.nx);
+  float *dw2 = g_new (float, p.nw), *db2 = g_new (float, O), *dx2 = g_new (float, p.nx);
+  blip_conv2d_backward (&p.g, p.x, p.w, p.G, dw, db, dx, p.B, FALSE, p.col);
+  fill_const (dw2, p.nw, 1e6f);
+  fill_const (db2, O, 1e6f);
+  fill_const (dx2, p.nx, 1e6f);
+  blip_conv2d_backward_batched (&p.g, col, p.w, p.G, dw2, db2, dx2, p.B, tmp, dcol);
+  for (gsize i = 0; i < p.nw; i++)
+    assert_close ("batched dW", i, dw2[i], dw[i], 1e-5, 1e-5);
+  for (int o = 0; o < O; o++)
+    assert_close ("batched db", o, db2[o], db[o], 1e-5, 1e-5);
+  for (gsize i = 0; i < p.nx; i++)
+    assert_close ("batched dX", i, dx2[i], dx[i], 1e-5, 1e-5);
+
+  float *fw = g_new0 (float, p.nw), *fb = g_new0 (float, O), *grad = g_new (float, p.nw);
+  float *fw2 = g_new0 (float, p.nw), *fb2 = g_new0 (float, O);
+  blip_conv2d_fisher (&p.g, p.x, p.G, fw, fb, p.B, 0.5f, p.col, grad);
+  blip_conv2d_fisher_batched (&p.g, col, p.G, fw2, fb2, p.B, 0.5f, grad);
+  for (gsize i = 0; i < p.nw; i++)
+    assert_close ("batched F_W", i, fw2[i], fw[i], 1e-5, 1e-6);
+  for (int o = 0; o < O; o++)
+    assert_close ("batched F_b", o, fb2[o], fb[o], 1e-5, 1e-6);
+
+  g_free (fw); g_free (fb); g_free (grad); g_free (fw2); g_free (fb2);
+  g_free (dw); g_free (db); g_free (dx); g_free (dw2); g_free (db2); g_free (dx2);
+  g_free (col); g_free (tmp); g_free (dcol); g_free (out);
+  conv_problem_clear (&p);
+}
+
 /* ---- pooling --------------------------------------------------------------- */
 
 typedef struct {
@@ -946,10 +1001,12 @@ main (int argc, char **argv)
       g_autofree char *n2 = conv_name ("forward", s);
       g_autofree char *n3 = conv_name ("backward", s);
       g_autofree char *n4 = conv_name ("fisher", s);
+      g_autofree char *n5 = conv_name ("batched", s);
       g_test_add_data_func (n1, s, test_im2col);
       g_test_add_data_func (n2, s, test_conv_forward);
       g_test_add_data_func (n3, s, test_conv_backward);
       g_test_add_data_func (n4, s, test_conv_fisher);
+      g_test_add_data_func (n5, s, test_conv_batched);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (pool_shapes); i++)
     {

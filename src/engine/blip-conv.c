@@ -61,8 +61,14 @@ valid_range (int off, int stride, int W, int W_out, int *lo, int *hi)
 void
 blip_im2col (const BlipConvGeom *g, const float *x, float *col)
 {
+  blip_im2col_ld (g, x, col, blip_conv_positions (g));
+}
+
+void
+blip_im2col_ld (const BlipConvGeom *g, const float *x, float *col, gsize ld)
+{
   const int H = g->H, W = g->W, Ho = g->H_out, Wo = g->W_out, s = g->stride;
-  const gsize L = (gsize) Ho * Wo;
+  const gsize L = ld;
   float *dst = col;
   for (int c = 0; c < g->C_in; c++)
     {
@@ -99,8 +105,14 @@ blip_im2col (const BlipConvGeom *g, const float *x, float *col)
 void
 blip_col2im (const BlipConvGeom *g, const float *col, float *x)
 {
+  blip_col2im_ld (g, col, blip_conv_positions (g), x);
+}
+
+void
+blip_col2im_ld (const BlipConvGeom *g, const float *col, gsize ld, float *x)
+{
   const int H = g->H, W = g->W, Ho = g->H_out, Wo = g->W_out, s = g->stride;
-  const gsize L = (gsize) Ho * Wo;
+  const gsize L = ld;
   memset (x, 0, sizeof (float) * g->C_in * H * W);
   const float *srow = col;
   for (int c = 0; c < g->C_in; c++)
@@ -233,6 +245,104 @@ blip_conv2d_fisher (const BlipConvGeom *g, const float *x, const float *dout,
       /* grad[O, K] = G_n[O, L] · col[K, L]ᵀ, sample n's weight gradient */
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L,
                    1.0f, dn, L, a, L, 0.0f, grad, K);
+      for (gsize i = 0; i < nw; i++)
+        fisher_w[i] += scale * grad[i] * grad[i];
+      if (fisher_b != NULL)
+        for (int o = 0; o < O; o++)
+          {
+            const float *row = dn + (gsize) o * L;
+            float s = 0.0f;
+            for (int l = 0; l < L; l++)
+              s += row[l];
+            fisher_b[o] += scale * s * s;
+          }
+    }
+}
+
+/* ---- Conv2d over the whole batch ----------------------------------------- */
+
+void
+blip_conv2d_forward_batched (const BlipConvGeom *g, const float *x, const float *weight,
+                             const float *bias, gboolean relu, float *out, int B,
+                             float *col, float *tmp)
+{
+  const int K = blip_conv_fan_in (g), L = blip_conv_positions (g), O = g->C_out;
+  const gsize x_stride = (gsize) g->C_in * g->H * g->W, ld = (gsize) B * L;
+  for (int n = 0; n < B; n++)
+    blip_im2col_ld (g, x + n * x_stride, col + (gsize) n * L, ld);
+  /* tmp[O, B·L] = W[O, K] · col[K, B·L] */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, O, (int) ld, K,
+               1.0f, weight, K, col, (int) ld, 0.0f, tmp, (int) ld);
+  /* out[n, o, :] = tmp[o, n·L ..] + bias[o], ReLU fused into the same pass */
+  for (int n = 0; n < B; n++)
+    for (int o = 0; o < O; o++)
+      {
+        const float *src = tmp + (gsize) o * ld + (gsize) n * L;
+        float *dst = out + ((gsize) n * O + o) * L;
+        float bo = bias ? bias[o] : 0.0f;
+        if (relu)
+          for (int l = 0; l < L; l++)
+            {
+              float v = src[l] + bo;
+              dst[l] = v > 0.0f ? v : 0.0f;
+            }
+        else
+          for (int l = 0; l < L; l++)
+            dst[l] = src[l] + bo;
+      }
+}
+
+void
+blip_conv2d_backward_batched (const BlipConvGeom *g, const float *col, const float *weight,
+                              const float *dout, float *dweight, float *dbias, float *dx,
+                              int B, float *tmp, float *dcol)
+{
+  const int K = blip_conv_fan_in (g), L = blip_conv_positions (g), O = g->C_out;
+  const gsize x_stride = (gsize) g->C_in * g->H * g->W, ld = (gsize) B * L;
+  /* tmp[O, B·L] = dout[B, O, L] regrouped by channel; db from the same pass */
+  for (int o = 0; o < O; o++)
+    {
+      float s = 0.0f;
+      for (int n = 0; n < B; n++)
+        {
+          const float *src = dout + ((gsize) n * O + o) * L;
+          float *dst = tmp + (gsize) o * ld + (gsize) n * L;
+          for (int l = 0; l < L; l++)
+            {
+              dst[l] = src[l];
+              s += src[l];
+            }
+        }
+      if (dbias != NULL)
+        dbias[o] = s;
+    }
+  /* dW[O, K] = tmp[O, B·L] · col[K, B·L]ᵀ */
+  if (dweight != NULL)
+    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, (int) ld,
+                 1.0f, tmp, (int) ld, col, (int) ld, 0.0f, dweight, K);
+  if (dx != NULL)
+    {
+      /* dcol[K, B·L] = W[O, K]ᵀ · tmp[O, B·L], then col2im image by image */
+      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, (int) ld, O,
+                   1.0f, weight, K, tmp, (int) ld, 0.0f, dcol, (int) ld);
+      for (int n = 0; n < B; n++)
+        blip_col2im_ld (g, dcol + (gsize) n * L, ld, dx + n * x_stride);
+    }
+}
+
+void
+blip_conv2d_fisher_batched (const BlipConvGeom *g, const float *col, const float *dout,
+                            float *fisher_w, float *fisher_b, int B, float scale, float *grad)
+{
+  const int K = blip_conv_fan_in (g), L = blip_conv_positions (g), O = g->C_out;
+  const gsize out_stride = (gsize) O * L, ld = (gsize) B * L;
+  const gsize nw = blip_conv_n_weight (g);
+  for (int n = 0; n < B; n++)
+    {
+      const float *dn = dout + n * out_stride;
+      /* grad[O, K] = G_n[O, L] · col_n[K, L]ᵀ, col_n being columns n·L.. of col */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L,
+                   1.0f, dn, L, col + (gsize) n * L, (int) ld, 0.0f, grad, K);
       for (gsize i = 0; i < nw; i++)
         fisher_w[i] += scale * grad[i] * grad[i];
       if (fisher_b != NULL)

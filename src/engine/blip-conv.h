@@ -74,6 +74,11 @@ void  blip_im2col  (const BlipConvGeom *g, const float *x, float *col);
  * (padding entries are dropped). ⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩. */
 void  blip_col2im  (const BlipConvGeom *g, const float *col, float *x);
 
+/* The same with col[K, ld]: row r of col starts at col + r·ld, so several
+ * images can fill side-by-side column blocks of one matrix (ld ≥ L). */
+void  blip_im2col_ld (const BlipConvGeom *g, const float *x, float *col, gsize ld);
+void  blip_col2im_ld (const BlipConvGeom *g, const float *col, gsize ld, float *x);
+
 /* ---- Conv2d -------------------------------------------------------------- */
 
 /* out[B, C_out, H_out, W_out] = conv(x[B, C_in, H, W], W[C_out, C_in, kh, kw]) + bias[C_out].
@@ -104,6 +109,30 @@ void  blip_conv2d_backward (const BlipConvGeom *g, const float *x, const float *
 void  blip_conv2d_fisher   (const BlipConvGeom *g, const float *x, const float *dout,
                             float *fisher_w, float *fisher_b, int B, float scale,
                             float *col, float *grad);
+
+/* ---- Conv2d over the whole batch in one GEMM ------------------------------
+ * The network's form: col[K, B·L] holds every image's im2col side by side, so
+ * each pass is one large GEMM instead of B small ones (layers deep in a CNN
+ * have few positions L, where a per-image GEMM runs far below peak), and col
+ * is kept from the forward pass for dW and the per-sample Fisher. */
+
+/* out[B, C_out, H_out, W_out] = conv(x[B, C_in, H, W]) + bias (bias may be
+ * NULL), ReLU applied when relu. col[K, B·L] receives the columns (keep them
+ * for backward); tmp is scratch of C_out·B·L floats. */
+void  blip_conv2d_forward_batched  (const BlipConvGeom *g, const float *x, const float *weight,
+                                    const float *bias, gboolean relu, float *out, int B,
+                                    float *col, float *tmp);
+/* Backward from dout[B, C_out, H_out, W_out] and the forward pass's col[K, B·L]:
+ *   dW[C_out, K] = Σ_n dout_n · col_nᵀ, db[C_out] = Σ dout   (overwritten; NULL to skip)
+ *   dx[B, C_in, H, W] = col2im(Wᵀ · dout)                   (NULL to skip)
+ * tmp (C_out·B·L floats) and dcol (K·B·L floats, only with dx) are scratch. */
+void  blip_conv2d_backward_batched (const BlipConvGeom *g, const float *col, const float *weight,
+                                    const float *dout, float *dweight, float *dbias, float *dx,
+                                    int B, float *tmp, float *dcol);
+/* blip_conv2d_fisher from the forward pass's col[K, B·L] instead of x. */
+void  blip_conv2d_fisher_batched   (const BlipConvGeom *g, const float *col, const float *dout,
+                                    float *fisher_w, float *fisher_b, int B, float scale,
+                                    float *grad);
 
 /* ---- Pooling (no padding; H_out = (H − k)/stride + 1) -------------------- */
 

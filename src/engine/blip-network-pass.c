@@ -59,11 +59,9 @@ layer_forward (BlipNetwork *net, BlipOp *op, const float *in, int B)
         blip_bias_relu_forward (op->act, forward_bias (net, l), B, l->out_dim);
       return;
     }
-  /* in[B, C_in, H, W] → act[B, C_out, H_out, W_out] */
-  blip_conv2d_forward (&l->geom, in, forward_weight (net, l), forward_bias (net, l), op->act, B,
-                       net->scratch_a);
-  if (l->relu)
-    blip_relu_forward (op->act, (gsize) B * op->width);
+  /* in[B, C_in, H, W] → col[K, B·L] → act[B, C_out, H_out, W_out], ReLU fused */
+  blip_conv2d_forward_batched (&l->geom, in, forward_weight (net, l), forward_bias (net, l),
+                               l->relu, op->act, B, op->col, net->conv_tmp);
 }
 
 const float *
@@ -170,14 +168,15 @@ op_backward (BlipNetwork *net, int i, const float *x, int B, float *din,
    * per-sample squares), din[B, C_in, H, W] */
   if (pass == PASS_FISHER)
     {
-      blip_conv2d_fisher (&l->geom, in, op->dact, fisher + l->offset, fisher + l->offset + l->n_weight,
-                          B, scale, net->scratch_a, net->scratch_b);
+      blip_conv2d_fisher_batched (&l->geom, op->col, op->dact, fisher + l->offset,
+                                  fisher + l->offset + l->n_weight, B, scale, net->scratch_b);
       if (din != NULL)
-        blip_conv2d_backward (&l->geom, in, w, op->dact, NULL, NULL, din, B, FALSE, net->scratch_a);
+        blip_conv2d_backward_batched (&l->geom, op->col, w, op->dact, NULL, NULL, din, B,
+                                      net->conv_tmp, net->conv_dcol);
     }
   else
-    blip_conv2d_backward (&l->geom, in, w, op->dact, l->frozen ? NULL : l->grad_weight,
-                          l->frozen ? NULL : l->grad_bias, din, B, FALSE, net->scratch_a);
+    blip_conv2d_backward_batched (&l->geom, op->col, w, op->dact, l->frozen ? NULL : l->grad_weight,
+                                  l->frozen ? NULL : l->grad_bias, din, B, net->conv_tmp, net->conv_dcol);
 }
 
 /* Index of the lowest op that needs a backward pass: the first layer op that

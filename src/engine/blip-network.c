@@ -165,6 +165,13 @@ blip_network_activation_bytes (int C, int H, int W, const BlipOpSpec *spec, int 
       /* act + dact; pooling adds its argmax, dropout its mask and shares act. */
       if (ops[i].kind == BLIP_OP_DROPOUT)
         bytes += ops[i].width * sizeof (float);
+      else if (ops[i].kind == BLIP_OP_LAYER && spec[i].layer_kind == BLIP_LAYER_CONV2D)
+        {
+          /* act, dact and the kept im2col columns, K·L = C_in·k²·L */
+          int Ci = i > 0 ? ops[i - 1].C : C;
+          bytes += ops[i].width * 2 * sizeof (float)
+                   + (gsize) Ci * spec[i].k * spec[i].k * ops[i].H * ops[i].W * sizeof (float);
+        }
       else
         bytes += ops[i].width * (2 * sizeof (float) + (ops[i].kind == BLIP_OP_MAXPOOL ? sizeof (gint32) : 0));
     }
@@ -258,7 +265,7 @@ blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
   blip_rng_seed_stream (&net->dropout_rng, blip_rng_next (rng), DROPOUT_STREAM);
 
   /* Buffers. Dropout works in place on its input's buffers. */
-  gsize widest_in = net->input_dim, col = 0, conv_grad = 0;
+  gsize widest_in = net->input_dim, conv_grad = 0, conv_tmp = 0, conv_dcol = 0;
   for (int i = 0; i < n_spec; i++)
     {
       BlipOp *op = &net->ops[i];
@@ -279,7 +286,12 @@ blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
           const BlipLayer *l = &net->layers[op->layer];
           if (l->kind == BLIP_LAYER_CONV2D)
             {
-              col = MAX (col, blip_conv_col_size (&l->geom));
+              gsize bl = (gsize) max_batch * blip_conv_positions (&l->geom);
+              op->col = g_new0 (float, (gsize) l->in_dim * bl);
+              conv_tmp = MAX (conv_tmp, (gsize) l->out_dim * bl);
+              /* The first layer never needs the gradient w.r.t. its input. */
+              if (i > 0)
+                conv_dcol = MAX (conv_dcol, (gsize) l->in_dim * bl);
               conv_grad = MAX (conv_grad, l->n_weight);
             }
           else
@@ -294,8 +306,10 @@ blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
   net->logits = g_new0 (float, nlog);
   net->probs = g_new0 (float, nlog);
   net->dlogits = g_new0 (float, nlog);
-  net->scratch_a = g_new0 (float, MAX ((gsize) max_batch * widest_in, col));
+  net->scratch_a = g_new0 (float, (gsize) max_batch * widest_in);
   net->scratch_b = g_new0 (float, MAX ((gsize) max_batch * widest_out, conv_grad));
+  net->conv_tmp = conv_tmp ? g_new0 (float, conv_tmp) : NULL;
+  net->conv_dcol = conv_dcol ? g_new0 (float, conv_dcol) : NULL;
   return net;
 }
 
@@ -338,6 +352,7 @@ blip_network_free (BlipNetwork *net)
         }
       g_free (op->argmax);
       g_free (op->mask);
+      g_free (op->col);
     }
   for (int t = 0; t < net->n_heads; t++)
     g_free (net->heads[t].name);
@@ -351,6 +366,8 @@ blip_network_free (BlipNetwork *net)
   g_free (net->dlogits);
   g_free (net->scratch_a);
   g_free (net->scratch_b);
+  g_free (net->conv_tmp);
+  g_free (net->conv_dcol);
   g_free (net->forward_params);
   g_free (net);
 }

@@ -70,6 +70,7 @@ typedef struct {
   float      *dact;              /* [max_batch, width] gradient w.r.t. that output */
   gint32     *argmax;            /* max pooling: [max_batch, width] */
   float      *mask;              /* dropout: [max_batch, width] */
+  float      *col;               /* conv: im2col of the last forward, [K, max_batch·L] */
 } BlipOp;
 
 /* One step of a network description for blip_network_new. */
@@ -108,8 +109,10 @@ struct _BlipNetwork {
   float      *logits;            /* [max_batch, max_classes] */
   float      *probs;
   float      *dlogits;
-  float      *scratch_a;         /* linear Fisher: squared inputs; conv: im2col columns */
+  float      *scratch_a;         /* linear Fisher: squared inputs */
   float      *scratch_b;         /* linear Fisher: squared output gradients; conv: one sample's gradient */
+  float      *conv_tmp;          /* conv: [C_out, max_batch·L], outputs or gradients grouped by channel */
+  float      *conv_dcol;         /* conv: [K, max_batch·L], the gradient w.r.t. col */
   float      *forward_params;    /* Q(w, max_bit) copy when training on quantized weights */
 };
 

@@ -123,7 +123,6 @@ load_cifar (const CifarFiles *f, const char *data_dir, BlipImageSet **train, Bli
   };
   g_autofree char *folder = g_build_filename (data_dir, f->images, NULL);
   g_autofree char *folder_train = g_build_filename (folder, "train", NULL);
-  g_autofree char *folder_test = g_build_filename (folder, "test", NULL);
 
   GString *looked = g_string_new (NULL);
   const char *found = NULL, *found_bin = NULL;

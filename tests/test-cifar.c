@@ -461,6 +461,7 @@ test_missing_cifar100 (void)
   g_autoptr(GError) e3 = NULL;
   g_autoptr(BlipExperiment) e = open_experiment ("cifar10-5", data, 0, &e3);
   g_assert_no_error (e3);
+  g_assert_cmpint (e->n_tasks, ==, 5);
 
   /* nothing at all: both data sets are named */
   g_autofree char *empty = blip_test_mkdtemp ();

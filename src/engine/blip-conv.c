@@ -471,11 +471,18 @@ blip_dropout_forward (BlipRng *rng, const float *x, float *y, float *mask,
     }
   g_return_if_fail (p >= 0.0f && p <= 1.0f);
   const float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+  /* u = k/2^24 with k the top 24 bits of a draw, so u ≥ p exactly when
+   * k ≥ ⌈p·2^24⌉ (p·2^24 is exact in float): blip_rng_uniform's masks,
+   * without a call and a float conversion per element. */
+  const guint64 threshold = (guint64) ceilf (p * 16777216.0f);
+  BlipRng local = *rng;
   for (gsize i = 0; i < n; i++)
     {
-      mask[i] = blip_rng_uniform (rng) >= p ? keep : 0.0f;
-      y[i] = x[i] * mask[i];
+      float m = (blip_rng_next_inline (&local) >> 40) >= threshold ? keep : 0.0f;
+      mask[i] = m;
+      y[i] = x[i] * m;
     }
+  *rng = local;
 }
 
 void

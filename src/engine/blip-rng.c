@@ -28,25 +28,10 @@ blip_rng_seed_stream (BlipRng *rng, guint64 seed, guint64 stream)
   blip_rng_seed (rng, seed ^ splitmix64 (&x));
 }
 
-static inline guint64
-rotl (guint64 x, int k)
-{
-  return (x << k) | (x >> (64 - k));
-}
-
 guint64
 blip_rng_next (BlipRng *rng)
 {
-  guint64 *s = rng->s;
-  guint64 result = rotl (s[1] * 5, 7) * 9;
-  guint64 t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl (s[3], 45);
-  return result;
+  return blip_rng_next_inline (rng);
 }
 
 float

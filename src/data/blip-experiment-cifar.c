@@ -38,8 +38,6 @@
  * validation split or anything else drawn from the seed. */
 enum { STREAM_TASK_ORDER = 102 };
 
-/* cifar.py: pc_valid = 0.10. */
-#define IMAGES_VALID_FRACTION 0.10
 
 /* Per-channel statistics of cifar.py, as fractions of 255. */
 static const double cifar_mean[3] = { 125.3, 123.0, 113.9 };
@@ -106,10 +104,10 @@ load_image_copy (const CifarFiles *f, const char *root, BlipImageSet **train, Bl
  * <data>/<images>.tar.gz or the extracted <data>/<images>/train/ and test/.
  * A place that has the data but damaged is an error, not a reason to try the
  * next. The error for a missing data set names every place looked and the
- * files missing there. */
+ * files missing there. With check_only, only looks: TRUE when found. */
 static gboolean
-load_cifar (const CifarFiles *f, const char *data_dir, BlipImageSet **train, BlipImageSet **test,
-            GError **error)
+load_cifar (const CifarFiles *f, const char *data_dir, gboolean check_only, BlipImageSet **train,
+            BlipImageSet **test, GError **error)
 {
   const char *bin = blip_cifar_binary_folder (f->kind);
   char *bin_dirs[] = {
@@ -159,7 +157,9 @@ load_cifar (const CifarFiles *f, const char *data_dir, BlipImageSet **train, Bli
     }
 
   gboolean ok = FALSE;
-  if (found_bin != NULL)
+  if (check_only && (found_bin != NULL || found != NULL))
+    ok = TRUE;
+  else if (found_bin != NULL)
     {
       ok = blip_cifar_load_folder (f->kind, found_bin, train, test, error);
       if (!ok)
@@ -194,8 +194,8 @@ load_cifar (const CifarFiles *f, const char *data_dir, BlipImageSet **train, Bli
  * store order, labelled with their place in the task. With a limit, the
  * classes take turns, so that a subset of an image folder (whose store is
  * grouped by class) still holds every class of the task. */
-static void
-select_task_rows (BlipSplit *s, const BlipImageSet *set, const int *local, int ncla, int limit)
+void
+blip_experiment_select_rows (BlipSplit *s, const BlipImageSet *set, const int *local, int ncla, int limit)
 {
   g_autofree int *count = g_new0 (int, ncla);
   int total = 0;
@@ -267,7 +267,6 @@ static gboolean
 build_tasks (BlipExperiment *e, ImagesData *d, TaskSpec *specs, int n_tasks, const BlipConfig *config,
              GError **error)
 {
-  double valid = config->valid_fraction > 0 ? config->valid_fraction : IMAGES_VALID_FRACTION;
   e->n_tasks = n_tasks;
   e->tasks = g_new0 (BlipTask, n_tasks);
   for (int t = 0; t < n_tasks; t++)
@@ -282,11 +281,19 @@ build_tasks (BlipExperiment *e, ImagesData *d, TaskSpec *specs, int n_tasks, con
         local[c] = -1;
       for (int k = 0; k < sp->ncla; k++)
         local[sp->classes[k]] = k;
-      select_task_rows (&task->train, train, local, sp->ncla, config->train_subset);
-      select_task_rows (&task->test, test, local, sp->ncla, config->test_subset);
+      blip_experiment_select_rows (&task->train, train, local, sp->ncla, config->train_subset);
+      blip_experiment_select_rows (&task->test, test, local, sp->ncla, config->test_subset);
       split_setup (&task->train, train, d->lut[sp->source]);
       split_setup (&task->test, test, d->lut[sp->source]);
-      blip_experiment_carve_validation (task, valid, config->seed, t);
+      /* The presets hold out cifar.py's pc_valid = 0.10; 0 validates on the
+       * training set, as for MNIST. */
+      if (config->valid_fraction > 0.0)
+        blip_experiment_carve_validation (task, config->valid_fraction, config->seed, t);
+      else
+        {
+          task->valid = task->train;
+          task->valid_is_train = TRUE;
+        }
       if (task->train.n == 0 || task->test.n == 0 || task->valid.n == 0)
         {
           g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_TOO_SMALL,
@@ -300,8 +307,8 @@ build_tasks (BlipExperiment *e, ImagesData *d, TaskSpec *specs, int n_tasks, con
   return TRUE;
 }
 
-static void
-cifar_luts (float *lut)
+void
+blip_experiment_cifar_luts (float *lut)
 {
   /* As ToTensor then Normalize compute it in float32. */
   for (int c = 0; c < 3; c++)
@@ -345,7 +352,7 @@ open_cifar (const BlipConfig *config, gboolean with_cifar100, GError **error)
       if (!need[s])
         continue;
       g_autoptr(GError) local = NULL;
-      if (!load_cifar (files[s], data_dir, &d->train[s], &d->test[s], &local))
+      if (!load_cifar (files[s], data_dir, FALSE, &d->train[s], &d->test[s], &local))
         {
           /* Every missing data set is reported at once, not one per run. */
           if (!g_error_matches (local, BLIP_DATA_ERROR, BLIP_DATA_ERROR_MISSING))
@@ -361,7 +368,7 @@ open_cifar (const BlipConfig *config, gboolean with_cifar100, GError **error)
             g_string_append_printf (missing, "\n%s", local->message);
         }
       else
-        cifar_luts (d->lut[s]);
+        blip_experiment_cifar_luts (d->lut[s]);
     }
   if (missing != NULL)
     {
@@ -506,6 +513,13 @@ open_folder (const BlipConfig *config, GError **error)
     }
   g_free (specs);
   return ok ? g_steal_pointer (&e) : NULL;
+}
+
+gboolean
+blip_experiment_load_cifar10 (const char *data_dir, gboolean check_only, BlipImageSet **train,
+                              BlipImageSet **test, GError **error)
+{
+  return load_cifar (&cifar10_files, data_dir, check_only, train, test, error);
 }
 
 BlipExperiment *

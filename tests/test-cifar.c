@@ -31,6 +31,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define PIX 3072
@@ -600,6 +601,61 @@ test_real (void)
     }
 }
 
+/* `blip run --experiment cifar` end to end on synthetic files in the real
+ * binary formats: it trains all ten tasks when CIFAR-10 and CIFAR-100 are
+ * there, and refuses before training, naming the missing files and writing
+ * nothing, when CIFAR-100 is not. */
+static int
+run_blip_cli (const char *data, const char *out, char **err)
+{
+  const char *exe = BLIP_TEST_BUILDDIR "/src/cli/blip";
+  const char *argv[] = { exe, "run", "--experiment", "cifar", "--data-dir", data, "--output", out,
+                         "--nepochs", "1", "--train-subset", "40", "--test-subset", "20",
+                         "--mul", "0.25", "--ndim", "32", "--fisher-batches", "1",
+                         "--fisher-sbatch", "20", "--quiet", NULL };
+  int status = -1;
+  g_autoptr(GError) error = NULL;
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, err,
+                &status, &error);
+  g_assert_no_error (error);
+  return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+static void
+test_run_cli (void)
+{
+  if (!g_file_test (BLIP_TEST_BUILDDIR "/src/cli/blip", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("the blip tool has not been built");
+      return;
+    }
+  g_autofree char *data = blip_test_mkdtemp ();
+  g_autofree char *d10 = write_binary_version (data, BLIP_CIFAR_10, TRUE);
+  g_autofree char *d100 = write_binary_version (data, BLIP_CIFAR_100, TRUE);
+  g_autofree char *out = g_build_filename (data, "out", NULL);
+  g_autofree char *err = NULL;
+  int status = run_blip_cli (data, out, &err);
+  if (status != 0)
+    g_error ("blip run --experiment cifar exited %d: %s", status, err);
+  g_autofree char *results = g_build_filename (out, "results.json", NULL);
+  g_autofree char *text = NULL;
+  g_assert_true (g_file_get_contents (results, &text, NULL, NULL));
+  assert_contains (text, "\"experiment\": \"cifar\"");
+  assert_contains (text, "cifar100-");
+  assert_contains (text, "\"complete\": true");
+
+  /* Without CIFAR-100: exit status 1, the missing files named, no output. */
+  blip_test_rmtree (d100);
+  g_autofree char *out2 = g_build_filename (data, "out2", NULL);
+  g_autofree char *err2 = NULL;
+  g_assert_cmpint (run_blip_cli (data, out2, &err2), !=, 0);
+  g_test_message ("%s", err2);
+  assert_contains (err2, "CIFAR-100 was not found");
+  assert_contains (err2, "train.bin");
+  g_assert_false (g_file_test (out2, G_FILE_TEST_EXISTS));
+  blip_test_rmtree (data);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -615,6 +671,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cifar/experiment/cifar", test_cifar);
   g_test_add_func ("/cifar/experiment/missing", test_missing_cifar100);
   g_test_add_func ("/cifar/experiment/image-copy", test_image_copy);
+  g_test_add_func ("/cifar/run", test_run_cli);
   g_test_add_func ("/cifar/real", test_real);
   int rc = g_test_run ();
   blip_test_rmtree (cache_dir);

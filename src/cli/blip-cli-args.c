@@ -70,7 +70,7 @@ typedef struct {
 #define NONE ((gsize) -1)
 
 static const ArgSpec specs[] = {
-  { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist, fmnist5, cifar, cifar10-5, mixture5 or folder" },
+  { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist, fmnist5, cifar, cifar10-5, mixture5, miniimagenet or folder" },
   { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs) or classroom (3 epochs, 2000 samples per task)" },
   { "--approach", T_STR, CFG (approach), 0, 0, "NAME", "blip (default), sgd, sgd-frozen or ewc" },
   { "--data-dir", T_STR, CFG (data_dir), 0, 0, "DIR", "where data sets live (else $BLIP_DATA_DIR, else the XDG data dir); for folder, the folder or .tar.gz holding train/<class>/ and test/<class>/" },
@@ -85,7 +85,7 @@ static const ArgSpec specs[] = {
   { "--lr-patience", T_INT, CFG (lr_patience), 1, 100000, "N", "epochs without improvement before lr /= lr-factor (default 5)" },
   { "--lr-factor", T_DOUBLE, CFG (lr_factor), 1.000001, 1000, "X", "learning-rate divisor (default 3)" },
   { "--lr-min", T_DOUBLE, CFG (lr_min), 0, 10, "X", "stop a task when lr falls below this (default 1e-4)" },
-  { "--arch", T_STR, CFG (arch), 0, 0, "NAME", "network: mlp (MNIST family) or alexnet (CIFAR, mixture5, folder); the experiment picks one" },
+  { "--arch", T_STR, CFG (arch), 0, 0, "NAME", "network: mlp (MNIST family) or alexnet (CIFAR, mixture5, miniimagenet, folder); the experiment picks one" },
   { "--ndim", T_INT, CFG (ndim), 1, 65536, "N", "hidden units of the MLP (default 1200), or AlexNet's FC width (2048)" },
   { "--mul", T_DOUBLE, CFG (mul), 1e-3, 16, "X", "width multiplier of convolutional networks" },
   { "--max-bit", T_INT, CFG (max_bit), 1, 24, "N", "bits per parameter (default 20)" },

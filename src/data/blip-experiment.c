@@ -1,6 +1,7 @@
 /* blip-experiment.c — MNIST-5, P-MNIST and Fashion-MNIST-5 as task sequences,
  * following the reference's data loaders (mnist5.py, pmnist.py), and the
- * registry of every experiment (the image ones are in blip-experiment-cifar.c). */
+ * registry of every experiment (the image ones are in blip-experiment-cifar.c,
+ * -mixture.c and -miniimagenet.c). */
 #include "blip-experiment.h"
 #include "blip-experiment-private.h"
 #include "blip-datadir.h"
@@ -14,7 +15,7 @@ G_DEFINE_QUARK (blip-experiment-error-quark, blip_experiment_error)
 /* Streams of the data RNG, so that changing one use never shifts another. */
 enum { STREAM_VALID_SPLIT = 101 };
 
-typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED, KIND_IMAGES } Kind;
+typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED, KIND_IMAGES, KIND_MIXTURE, KIND_MINIIMAGENET } Kind;
 
 typedef struct {
   BlipExperimentInfo info;
@@ -38,6 +39,13 @@ static const ExperimentDef experiments[] = {
     KIND_IMAGES, "cifar10", 0, 1 },
   { { "folder", "Image folders: tasks of the classes listed by --tasks", "folder", 0 },
     KIND_IMAGES, "folder", 0, 1 },
+  /* blip-experiment-mixture.c */
+  { { "mixture5", "5-datasets: CIFAR-10, notMNIST, MNIST, SVHN and Fashion-MNIST, one task of 10 "
+      "classes each, in a seeded order", "cifar-10+notmnist+mnist+svhn+fashion-mnist", 5 },
+    KIND_MIXTURE, "mixture", 0, 1 },
+  /* blip-experiment-miniimagenet.c */
+  { { "miniimagenet", "mini-ImageNet: 20 tasks of 5 classes (84×84), the classes dealt by the seed",
+      "miniimagenet", 20 }, KIND_MINIIMAGENET, "miniimagenet", 0, 1 },
 };
 
 typedef struct {
@@ -237,6 +245,10 @@ blip_experiment_open (const BlipConfig *config, GError **error)
     }
   if (def->kind == KIND_IMAGES)
     return blip_experiment_open_images (config, error);
+  if (def->kind == KIND_MIXTURE)
+    return blip_experiment_open_mixture5 (config, error);
+  if (def->kind == KIND_MINIIMAGENET)
+    return blip_experiment_open_miniimagenet (config, error);
   const BlipDataset *ds = blip_dataset_lookup (def->info.dataset);
   g_assert (ds != NULL);
   g_autofree char *data_dir = blip_data_dir_resolve (config->data_dir);
@@ -342,7 +354,7 @@ blip_experiment_open (const BlipConfig *config, GError **error)
 static inline void
 gather_row (const BlipSplit *s, int i, float *restrict x)
 {
-  const guint8 *src = s->pixels + (gsize) s->rows[i] * s->dim;
+  const guint8 *src = s->pixels + (gsize) s->rows[i] * (s->row_bytes > 0 ? s->row_bytes : s->dim);
   const float *lut = s->lut;
   if (s->plane_size > 0)
     {

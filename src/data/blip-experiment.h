@@ -32,6 +32,10 @@ typedef struct {
                                uses lut[256 · (i / plane_size)] (per-channel
                                normalisation of CHW images) */
   int           dim;
+  int           row_bytes; /* bytes per image in the store; 0: dim. With perm a
+                              stored image may be smaller than dim: a grey image
+                              repeated into three channels reads every byte
+                              three times */
   int           n;
   int          *rows;     /* n row indices into the store */
   gint32       *labels;   /* n labels, 0..ncla−1 within the task */

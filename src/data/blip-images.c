@@ -460,6 +460,7 @@ typedef struct {
   GByteArray *pixels;   /* decoded images, in arrival order */
   GHashTable *seen;     /* class ids with a folder or a file in this split */
   gboolean    present;
+  int         skipped;  /* images left out as undecodable */
 } SplitAcc;
 
 typedef struct {
@@ -472,6 +473,7 @@ typedef struct {
   SplitAcc          split[N_SPLITS];
   char             *top;         /* the folder holding train/ and test/ ("" for none), once known */
   GTree            *others;      /* class folders skipped as not listed, for messages */
+  int               skipped;     /* images left out as undecodable, in all splits */
 } Loader;
 
 typedef struct {
@@ -571,6 +573,8 @@ expected_classes (const Loader *l)
   return g_string_free (s, FALSE);
 }
 
+static char *class_folder (const Loader *l, int split, const char *cls);
+
 /* Decides what an entry is. Returns 1 for an image to read (*want filled),
  * 0 for an entry to pass over, -1 on error. */
 static int
@@ -588,14 +592,37 @@ loader_classify (Loader *l, const char *path, gboolean is_dir, Want *want, GErro
     }
   const char **comp = (const char **) parts->pdata;
   int n = (int) parts->len;
-  int d;
-  if (n >= 1 && is_split_name (comp[0]))
-    d = 0;
-  else if (n >= 2 && is_split_name (comp[1]))
-    d = 1;
+  int d;   /* index of the split folder: the class is comp[d + 1] */
+  const char *top;
+  int split;
+  if (l->opt.no_splits)
+    {
+      /* A folder says nothing yet ("x/" may be the top folder or a class),
+       * and a file at the top is not data (a README). */
+      if (is_dir || n < 2)
+        return 0;
+      if (n > 3)
+        {
+          g_autofree char *name = loader_name (l, path);
+          g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT,
+                       "%s: nested folder; expected <class>/<image>, at the top or under one folder", name);
+          return -1;
+        }
+      d = n - 3;
+      top = n == 3 ? comp[0] : "";
+      split = SPLIT_TRAIN;
+    }
   else
-    return 0;    /* not part of the data set (a README, a licence) */
-  const char *top = d ? comp[0] : "";
+    {
+      if (n >= 1 && is_split_name (comp[0]))
+        d = 0;
+      else if (n >= 2 && is_split_name (comp[1]))
+        d = 1;
+      else
+        return 0;    /* not part of the data set (a README, a licence) */
+      top = d ? comp[0] : "";
+      split = strcmp (comp[d], "train") == 0 ? SPLIT_TRAIN : SPLIT_TEST;
+    }
   if (top[0] == '.')
     return 0;
   if (l->top == NULL)
@@ -603,12 +630,11 @@ loader_classify (Loader *l, const char *path, gboolean is_dir, Want *want, GErro
   else if (strcmp (l->top, top) != 0)
     {
       g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT,
-                   "%s: holds two data sets, in “%s%s” and in “%s%s”; expected train/ and test/ "
-                   "at the top or under one folder", l->source, l->top, *l->top ? "/" : "",
-                   top, *top ? "/" : "");
+                   "%s: holds two data sets, in “%s%s” and in “%s%s”; expected %s at the top or "
+                   "under one folder", l->source, l->top, *l->top ? "/" : "", top, *top ? "/" : "",
+                   l->opt.no_splits ? "the class folders" : "train/ and test/");
       return -1;
     }
-  int split = strcmp (comp[d], "train") == 0 ? SPLIT_TRAIN : SPLIT_TEST;
   SplitAcc *acc = &l->split[split];
   acc->present = TRUE;
   int rest = n - d - 1;
@@ -646,9 +672,7 @@ loader_classify (Loader *l, const char *path, gboolean is_dir, Want *want, GErro
                 g_tree_insert (l->others, g_strdup (cls), GINT_TO_POINTER (1));
               return 0;
             }
-          g_autofree char *folder = g_strdup_printf ("%s%s%s/%s/", l->top, *l->top ? "/" : "",
-                                                     split_names[split], cls);
-          g_autofree char *name = loader_name (l, folder);
+          g_autofree char *name = class_folder (l, split, cls);
           g_autofree char *list = expected_classes (l);
           g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT,
                        "%s: unknown class folder “%s” (expected one of: %s)", name, cls, list);
@@ -684,6 +708,26 @@ loader_classify (Loader *l, const char *path, gboolean is_dir, Want *want, GErro
   return 1;
 }
 
+/* After an image failed: leaves it out (TRUE) when it does not decode and
+ * the options allow another such image, else passes the error on. */
+static gboolean
+loader_skip (Loader *l, SplitAcc *acc, GError *local, GError **error)
+{
+  if (g_error_matches (local, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_DECODE)
+      && l->skipped < l->opt.max_undecodable)
+    {
+      g_debug ("left out: %s", local->message);
+      l->skipped++;
+      acc->skipped++;
+      g_error_free (local);
+      return TRUE;
+    }
+  if (l->skipped > 0 && g_error_matches (local, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_DECODE))
+    g_prefix_error (&local, "more than %d images do not decode; ", l->opt.max_undecodable);
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
 /* Decodes one image of the set; takes want->file. */
 static gboolean
 loader_add (Loader *l, const char *path, Want *want, const guint8 *data, gsize size, GError **error)
@@ -691,11 +735,12 @@ loader_add (Loader *l, const char *path, Want *want, const guint8 *data, gsize s
   SplitAcc *acc = &l->split[want->split];
   g_autofree char *name = loader_name (l, path);
   g_autofree char *file = g_steal_pointer (&want->file);
+  GError *local = NULL;
   if (l->C == 0 || l->H == 0 || l->W == 0)
     {
       Raw raw = { 0 };
-      if (!decode_raw (data, size, name, &raw, error))
-        return FALSE;
+      if (!decode_raw (data, size, name, &raw, &local))
+        return loader_skip (l, acc, local, error);
       l->C = l->C ? l->C : raw.c;
       l->H = l->H ? l->H : raw.h;
       l->W = l->W ? l->W : raw.w;
@@ -711,10 +756,10 @@ loader_add (Loader *l, const char *path, Want *want, const guint8 *data, gsize s
     }
   guint old = acc->pixels->len;
   g_byte_array_set_size (acc->pixels, old + dim);
-  if (!decode_into (data, size, name, l->C, l->H, l->W, l->opt.allow_resize, acc->pixels->data + old, error))
+  if (!decode_into (data, size, name, l->C, l->H, l->W, l->opt.allow_resize, acc->pixels->data + old, &local))
     {
       g_byte_array_set_size (acc->pixels, old);
-      return FALSE;
+      return loader_skip (l, acc, local, error);
     }
   Item item = { .file = g_steal_pointer (&file), .class_id = want->class_id, .arrival = (int) acc->items->len };
   g_array_append_val (acc->items, item);
@@ -743,8 +788,9 @@ compare_names (gconstpointer a, gconstpointer b)
 static char *
 class_folder (const Loader *l, int split, const char *cls)
 {
-  g_autofree char *rel = g_strdup_printf ("%s%s%s/%s/", l->top ? l->top : "", l->top && *l->top ? "/" : "",
-                                          split_names[split], cls);
+  g_autofree char *rel = g_strdup_printf ("%s%s%s%s%s/", l->top ? l->top : "", l->top && *l->top ? "/" : "",
+                                          l->opt.no_splits ? "" : split_names[split],
+                                          l->opt.no_splits ? "" : "/", cls);
   return loader_name (l, rel);
 }
 
@@ -771,7 +817,15 @@ other_classes (const Loader *l)
 static gboolean
 loader_finish (Loader *l, BlipImageSet **out_train, BlipImageSet **out_test, GError **error)
 {
-  for (int s = 0; s < N_SPLITS; s++)
+  if (l->opt.no_splits && !l->split[SPLIT_TRAIN].present)
+    {
+      g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT,
+                   "%s: no images in class folders (expected <class>/<image> folders of .png, .jpg or "
+                   ".jpeg images, at the top%s or under one folder)", l->source,
+                   l->is_archive ? " of the archive" : "");
+      return FALSE;
+    }
+  for (int s = 0; s < N_SPLITS && !l->opt.no_splits; s++)
     if (!l->split[s].present)
       {
         g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT,
@@ -819,9 +873,10 @@ loader_finish (Loader *l, BlipImageSet **out_train, BlipImageSet **out_test, GEr
                    "%s: no class folders in train/ (expected train/<class>/<image>)", l->source);
       return FALSE;
     }
+  int n_splits = l->opt.no_splits ? 1 : N_SPLITS;
 
   int n_classes = (int) names->len;
-  for (int s = 0; s < N_SPLITS; s++)
+  for (int s = 0; s < n_splits; s++)
     {
       SplitAcc *acc = &l->split[s];
       g_autofree int *per_class = g_new0 (int, n_classes);
@@ -887,6 +942,7 @@ loader_finish (Loader *l, BlipImageSet **out_train, BlipImageSet **out_test, GEr
       set->class_names = g_new0 (char *, n_classes + 1);
       for (int c = 0; c < n_classes; c++)
         set->class_names[c] = g_strdup (g_ptr_array_index (names, c));
+      set->n_skipped = acc->skipped;
       set->labels = g_new (gint32, count);
       for (int i = 0; i < count; i++)
         set->labels[i] = g_array_index (acc->items, Item, i).label;
@@ -1308,58 +1364,70 @@ folder_root (const char *root)
   return g_strdup (root);
 }
 
-/* Visits <root>/train and <root>/test, their class folders and files, in
- * name order: the order that makes a folder's hash and first image stable. */
+/* Visits the class folders of dir and their files, named relative to
+ * prefix, in name order: the order that makes a folder's hash and first
+ * image stable. */
 static gboolean
-walk_folder (const char *root, WalkFunc fn, gpointer user, GError **error)
+walk_classes (const char *dir, const char *prefix, WalkFunc fn, gpointer user, GError **error)
 {
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GPtrArray) classes = sorted_entries (dir, &local);
+  if (classes == NULL)
+    {
+      g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_IO, "%s", local->message);
+      return FALSE;
+    }
+  for (guint i = 0; i < classes->len; i++)
+    {
+      const char *cls = g_ptr_array_index (classes, i);
+      g_autofree char *rel = *prefix ? g_build_filename (prefix, cls, NULL) : g_strdup (cls);
+      g_autofree char *full = g_build_filename (dir, cls, NULL);
+      if (!g_file_test (full, G_FILE_TEST_IS_DIR))
+        {
+          if (g_file_test (full, G_FILE_TEST_IS_REGULAR) && !fn (rel, full, FALSE, user, error))
+            return FALSE;
+          continue;
+        }
+      if (!fn (rel, full, TRUE, user, error))
+        return FALSE;
+      if (cls[0] == '.')
+        continue;
+      g_autoptr(GPtrArray) files = sorted_entries (full, &local);
+      if (files == NULL)
+        {
+          g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_IO, "%s", local->message);
+          return FALSE;
+        }
+      for (guint k = 0; k < files->len; k++)
+        {
+          const char *f = g_ptr_array_index (files, k);
+          g_autofree char *frel = g_build_filename (rel, f, NULL);
+          g_autofree char *ffull = g_build_filename (full, f, NULL);
+          gboolean is_dir = g_file_test (ffull, G_FILE_TEST_IS_DIR);
+          if (!is_dir && !g_file_test (ffull, G_FILE_TEST_IS_REGULAR))
+            continue;    /* sockets, dangling links */
+          if (!fn (frel, ffull, is_dir, user, error))
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Visits <root>/train/ and <root>/test/, or with no_splits the class
+ * folders of root itself. */
+static gboolean
+walk_folder (const char *root, gboolean no_splits, WalkFunc fn, gpointer user, GError **error)
+{
+  if (no_splits)
+    return walk_classes (root, "", fn, user, error);
   for (int s = 0; s < N_SPLITS; s++)
     {
       g_autofree char *split_dir = g_build_filename (root, split_names[s], NULL);
       if (!g_file_test (split_dir, G_FILE_TEST_IS_DIR))
         continue;
-      if (!fn (split_names[s], split_dir, TRUE, user, error))
+      if (!fn (split_names[s], split_dir, TRUE, user, error)
+          || !walk_classes (split_dir, split_names[s], fn, user, error))
         return FALSE;
-      g_autoptr(GError) local = NULL;
-      g_autoptr(GPtrArray) classes = sorted_entries (split_dir, &local);
-      if (classes == NULL)
-        {
-          g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_IO, "%s", local->message);
-          return FALSE;
-        }
-      for (guint i = 0; i < classes->len; i++)
-        {
-          const char *cls = g_ptr_array_index (classes, i);
-          g_autofree char *rel = g_build_filename (split_names[s], cls, NULL);
-          g_autofree char *full = g_build_filename (split_dir, cls, NULL);
-          if (!g_file_test (full, G_FILE_TEST_IS_DIR))
-            {
-              if (g_file_test (full, G_FILE_TEST_IS_REGULAR) && !fn (rel, full, FALSE, user, error))
-                return FALSE;
-              continue;
-            }
-          if (!fn (rel, full, TRUE, user, error))
-            return FALSE;
-          if (cls[0] == '.')
-            continue;
-          g_autoptr(GPtrArray) files = sorted_entries (full, &local);
-          if (files == NULL)
-            {
-              g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_IO, "%s", local->message);
-              return FALSE;
-            }
-          for (guint k = 0; k < files->len; k++)
-            {
-              const char *f = g_ptr_array_index (files, k);
-              g_autofree char *frel = g_build_filename (rel, f, NULL);
-              g_autofree char *ffull = g_build_filename (full, f, NULL);
-              gboolean dir = g_file_test (ffull, G_FILE_TEST_IS_DIR);
-              if (!dir && !g_file_test (ffull, G_FILE_TEST_IS_REGULAR))
-                continue;    /* sockets, dangling links */
-              if (!fn (frel, ffull, dir, user, error))
-                return FALSE;
-            }
-        }
     }
   return TRUE;
 }
@@ -1415,8 +1483,8 @@ load_visit (const char *rel, const char *full, gboolean is_dir, gpointer user, G
 #define CACHE_MAGIC "BLIPIMGC"
 /* Bump when the file layout or the decoding changes: old files are then
  * simply not found, since the version is part of the key too. */
-#define CACHE_VERSION 1
-#define CACHE_FIXED 80
+#define CACHE_VERSION 2
+#define CACHE_FIXED 88
 
 char *
 blip_images_cache_dir (void)
@@ -1440,6 +1508,11 @@ cache_key (const char *kind, const char *content, const BlipImageOptions *o, gui
   g_string_append_printf (s, "libjpeg-turbo %d\n", LIBJPEG_TURBO_VERSION_NUMBER);
 #endif
   g_string_append_printf (s, "libjpeg %d libpng %s\n", JPEG_LIB_VERSION, PNG_LIBPNG_VER_STRING);
+  /* Named only when set, so that the keys of other loads stay as they were. */
+  if (o->no_splits)
+    g_string_append (s, "no-splits\n");
+  if (o->max_undecodable > 0)
+    g_string_append_printf (s, "max-undecodable %d\n", o->max_undecodable);
   if (o->classes)
     {
       g_string_append_printf (s, "classes skip-others %d\n", o->skip_other_classes ? 1 : 0);
@@ -1566,10 +1639,10 @@ cache_read (const char *path, const guint8 key[32], const BlipImageOptions *o,
     BAD ("made for other data");
   guint32 header = get_u32 (h + 12), n_classes = get_u32 (h + 48), C = get_u32 (h + 52),
           H = get_u32 (h + 56), W = get_u32 (h + 60), n[N_SPLITS] = { get_u32 (h + 64), get_u32 (h + 68) },
-          crc_stored = get_u32 (h + 72);
+          crc_stored = get_u32 (h + 72), skipped[N_SPLITS] = { get_u32 (h + 76), get_u32 (h + 80) };
   if (n_classes < 1 || n_classes > MAX_CLASSES || (C != 1 && C != 3) || H < 1 || W < 1
       || H > MAX_SIDE || W > MAX_SIDE || (guint64) H * W > MAX_IMAGE_PIXELS
-      || n[0] > MAX_IMAGES || n[1] > MAX_IMAGES
+      || n[0] > MAX_IMAGES || n[1] > MAX_IMAGES || skipped[0] > MAX_IMAGES || skipped[1] > MAX_IMAGES
       || header < CACHE_FIXED || header - CACHE_FIXED > (guint64) n_classes * (4 + MAX_CLASS_NAME))
     BAD ("header fields out of range");
   if ((o->channels && (guint32) o->channels != C) || (o->height && (guint32) o->height != H)
@@ -1612,6 +1685,7 @@ cache_read (const char *path, const guint8 key[32], const BlipImageOptions *o,
       sets[s]->class_names = g_strdupv (class_names);
       sets[s]->n_classes = (int) n_classes;
       sets[s]->from_cache = TRUE;
+      sets[s]->n_skipped = (int) skipped[s];
     }
   g_strfreev (class_names);
   for (int s = 0; s < N_SPLITS; s++)
@@ -1684,6 +1758,8 @@ cache_write (const char *path, const guint8 key[32], const BlipImageSet *train, 
   put_u32 (h + 60, (guint32) train->width);
   put_u32 (h + 64, (guint32) train->count);
   put_u32 (h + 68, (guint32) test->count);
+  put_u32 (h + 76, (guint32) train->n_skipped);
+  put_u32 (h + 80, (guint32) test->n_skipped);
 
   guint8 *lab[N_SPLITS] = { labels_le (train), labels_le (test) };
   gsize dim = (gsize) train->channels * train->height * train->width;
@@ -1800,8 +1876,9 @@ blip_images_load (const char *root, const BlipImageOptions *options, BlipImageSe
   GChecksum *sum = g_checksum_new (G_CHECKSUM_SHA256);
   if (is_dir)
     {
-      folder = folder_root (root);
-      if (!o.no_cache && !walk_folder (folder, hash_visit, sum, error))
+      /* Without splits, the folder given is the one with the classes. */
+      folder = o.no_splits ? g_strdup (root) : folder_root (root);
+      if (!o.no_cache && !walk_folder (folder, o.no_splits, hash_visit, sum, error))
         {
           g_checksum_free (sum);
           return FALSE;
@@ -1839,7 +1916,7 @@ blip_images_load (const char *root, const BlipImageOptions *options, BlipImageSe
     {
       Loader l;
       loader_init (&l, folder, FALSE, &o);
-      ok = walk_folder (folder, load_visit, &l, error) && loader_finish (&l, train, test, error);
+      ok = walk_folder (folder, o.no_splits, load_visit, &l, error) && loader_finish (&l, train, test, error);
       loader_clear (&l);
     }
   else

@@ -44,6 +44,8 @@ typedef struct {
   gint32   *labels;        /* count labels in [0, n_classes) */
   guint8   *pixels;        /* count images of channels×height×width bytes, CHW planar */
   gboolean  from_cache;    /* read back from the on-disk cache rather than decoded */
+  int       n_skipped;     /* images left out because they did not decode
+                              (BlipImageOptions.max_undecodable) */
 } BlipImageSet;
 
 /* A set with room for count images of the given shape and no classes yet. */
@@ -64,9 +66,20 @@ typedef struct {
    * reporting them as unknown. */
   gboolean            skip_other_classes;
   gboolean            no_cache;       /* neither read nor write the disk cache */
+  /* The root holds the class folders themselves, <class>/<image> (at the
+   * top or under one folder), with no train/ and test/: every image goes to
+   * the training set and the test set comes back empty. For data sets
+   * published as one pool of images, such as notMNIST. */
+  gboolean            no_splits;
+  /* Up to this many images that do not decode (a damaged or empty file) are
+   * left out and counted in n_skipped instead of failing the load; one more
+   * is an error. For data sets known to ship a few damaged files, such as
+   * notMNIST's two. 0: every image must decode. */
+  int                 max_undecodable;
 } BlipImageOptions;
 
-/* Reads <root>/train/ and <root>/test/. root is a folder, or a .tar.gz/.tgz
+/* Reads <root>/train/ and <root>/test/ (or, with no_splits, the class
+ * folders of <root>). root is a folder, or a .tar.gz/.tgz
  * (or plain .tar) archive; in either the two splits may sit under one
  * top-level folder. "The first image read", which fixes the size and channels
  * left at 0, is the first image in archive order, or for a folder the first

@@ -1,12 +1,8 @@
 /* blip-window-lesson.c — playing a lesson in the window: each step may load
  * settings (a new run, unless it is the run already in place), show a view,
  * point at a parameter, and run batches, epochs, tasks or the whole run.
- * Without blip-lesson.c in the build (BLIP_HAVE_LESSONS undefined) the
- * Open Lesson action explains that lessons are not available. */
+ * The lesson files themselves are read by libblip-lesson (src/lesson). */
 #include "blip-window-private.h"
-
-#ifdef BLIP_HAVE_LESSONS
-
 #include "blip-lesson-panel.h"
 
 /* Two configurations describe the same run (the data directory aside). */
@@ -194,33 +190,3 @@ blip_studio_window_lesson_init (BlipStudioWindow *self)
   g_object_unref (section);
   g_object_unref (lessons);
 }
-
-#else /* !BLIP_HAVE_LESSONS */
-
-gboolean
-blip_studio_window_open_lesson (BlipStudioWindow *self, const char *path)
-{
-  blip_studio_window_show_error (self, "Lessons are not available",
-                                 "This build of BLIP Studio was made without the lesson player.");
-  return FALSE;
-}
-
-void
-blip_studio_window_action_open_lesson (GSimpleAction *action, GVariant *param, gpointer self)
-{
-  blip_studio_window_open_lesson (self, NULL);
-}
-
-void
-blip_studio_window_lesson_layers_ready (BlipStudioWindow *self)
-{
-}
-
-void
-blip_studio_window_lesson_init (BlipStudioWindow *self)
-{
-  GAction *action = g_action_map_lookup_action (G_ACTION_MAP (self), "open-lesson");
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (action), FALSE);
-}
-
-#endif

@@ -263,3 +263,129 @@ blip_test_tar_finish (GByteArray *tar)
   static const guint8 zeros[1024];
   g_byte_array_append (tar, zeros, sizeof zeros);
 }
+
+/* ---- MAT-files ------------------------------------------------------------------ */
+
+static void
+mat_put (GByteArray *b, guint64 v, int size, gboolean big_endian)
+{
+  guint8 p[8];
+  for (int i = 0; i < size; i++)
+    p[big_endian ? size - 1 - i : i] = (guint8) (v >> (8 * i));
+  g_byte_array_append (b, p, size);
+}
+
+static void
+mat_pad (GByteArray *b)
+{
+  static const guint8 zeros[8] = { 0 };
+  if (b->len % 8)
+    g_byte_array_append (b, zeros, 8 - b->len % 8);
+}
+
+GByteArray *
+blip_test_mat_new (gboolean big_endian)
+{
+  GByteArray *b = g_byte_array_new ();
+  char text[116];
+  memset (text, ' ', sizeof text);
+  const char *desc = "MATLAB 5.0 MAT-file, Platform: GLNXA64, Created by: blip tests";
+  memcpy (text, desc, strlen (desc));
+  g_byte_array_append (b, (const guint8 *) text, sizeof text);
+  static const guint8 subsys[8] = { 0 };
+  g_byte_array_append (b, subsys, 8);
+  mat_put (b, 0x0100, 2, big_endian);
+  /* "IM" as a 16-bit word: the bytes read "IM" in little-endian files. */
+  mat_put (b, ('M' << 8) | 'I', 2, big_endian);
+  return b;
+}
+
+static int
+mat_type_size (int type)
+{
+  switch (type)
+    {
+    case 1: case 2: return 1;
+    case 3: case 4: return 2;
+    case 5: case 6: case 7: return 4;
+    default: return 8;
+    }
+}
+
+void
+blip_test_mat_add (GByteArray *mat, gboolean big_endian, const char *name, int klass, const gsize *dims,
+                   int n_dims, int stored_type, const double *values, gboolean compressed)
+{
+  gsize count = 1;
+  for (int i = 0; i < n_dims; i++)
+    count *= dims[i];
+  GByteArray *m = g_byte_array_new ();
+  /* array flags */
+  mat_put (m, 6, 4, big_endian);
+  mat_put (m, 8, 4, big_endian);
+  mat_put (m, (guint32) klass, 4, big_endian);
+  mat_put (m, 0, 4, big_endian);
+  /* dimensions */
+  mat_put (m, 5, 4, big_endian);
+  mat_put (m, 4 * (guint32) n_dims, 4, big_endian);
+  for (int i = 0; i < n_dims; i++)
+    mat_put (m, (guint32) dims[i], 4, big_endian);
+  mat_pad (m);
+  /* name */
+  gsize nl = strlen (name);
+  if (nl <= 4)
+    {
+      mat_put (m, ((guint32) nl << 16) | 1, 4, big_endian);
+      guint8 four[4] = { 0 };
+      memcpy (four, name, nl);
+      g_byte_array_append (m, four, 4);
+    }
+  else
+    {
+      mat_put (m, 1, 4, big_endian);
+      mat_put (m, (guint32) nl, 4, big_endian);
+      g_byte_array_append (m, (const guint8 *) name, (guint) nl);
+      mat_pad (m);
+    }
+  /* real part */
+  int size = mat_type_size (stored_type);
+  mat_put (m, (guint32) stored_type, 4, big_endian);
+  mat_put (m, (guint32) (count * size), 4, big_endian);
+  for (gsize i = 0; i < count; i++)
+    {
+      double v = values[i];
+      guint64 bits;
+      if (stored_type == 9)
+        memcpy (&bits, &v, 8);
+      else if (stored_type == 7)
+        {
+          float f = (float) v;
+          guint32 u;
+          memcpy (&u, &f, 4);
+          bits = u;
+        }
+      else
+        bits = (guint64) (gint64) v;
+      mat_put (m, bits, size, big_endian);
+    }
+  mat_pad (m);
+
+  GByteArray *element = g_byte_array_new ();
+  mat_put (element, 14, 4, big_endian);
+  mat_put (element, m->len, 4, big_endian);
+  g_byte_array_append (element, m->data, m->len);
+  g_byte_array_unref (m);
+  if (compressed)
+    {
+      uLongf zlen = compressBound (element->len);
+      guint8 *z = g_malloc (zlen);
+      g_assert_cmpint (compress2 (z, &zlen, element->data, element->len, 6), ==, Z_OK);
+      mat_put (mat, 15, 4, big_endian);
+      mat_put (mat, (guint32) zlen, 4, big_endian);
+      g_byte_array_append (mat, z, (guint) zlen);
+      g_free (z);
+    }
+  else
+    g_byte_array_append (mat, element->data, element->len);
+  g_byte_array_unref (element);
+}

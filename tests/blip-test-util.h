@@ -1,6 +1,6 @@
 /* blip-test-util.h — helpers shared by the test programs: locating the real
  * data sets (skipping with a reason when absent), temporary folders, and small
- * IDX, image and tar fixtures that the tests write themselves. */
+ * IDX, image, tar and MAT-file fixtures that the tests write themselves. */
 #pragma once
 
 #include <glib.h>
@@ -48,5 +48,18 @@ void     blip_test_tar_add    (GByteArray *tar, const char *name, char type,
                                const guint8 *data, gsize size);
 /* Appends the two zero blocks that end an archive. */
 void     blip_test_tar_finish (GByteArray *tar);
+
+/* A level-5 MAT-file built in memory, as MATLAB writes them: the 128-byte
+ * header (little- or big-endian), then one element per variable. */
+GByteArray *blip_test_mat_new (gboolean big_endian);
+/* Adds a numeric variable of class klass (6 double, 9 uint8, … as in
+ * blip-mat.h) and the given dimensions, its count values stored as the data
+ * type stored_type (1 miINT8, 2 miUINT8, 3 miINT16, 5 miINT32, 7 miSINGLE,
+ * 9 miDOUBLE, …), which may differ from the class as MATLAB does for small
+ * values. A name of 4 bytes or less uses the small data element, as MATLAB
+ * does. compressed wraps the matrix in an miCOMPRESSED element (zlib). */
+void        blip_test_mat_add (GByteArray *mat, gboolean big_endian, const char *name, int klass,
+                               const gsize *dims, int n_dims, int stored_type, const double *values,
+                               gboolean compressed);
 
 G_END_DECLS

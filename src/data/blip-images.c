@@ -598,8 +598,9 @@ loader_classify (Loader *l, const char *path, gboolean is_dir, Want *want, GErro
   if (l->opt.no_splits)
     {
       /* A folder says nothing yet ("x/" may be the top folder or a class),
-       * and a file at the top is not data (a README). */
-      if (is_dir || n < 2)
+       * and only images are data: a README or a licence may sit at the top,
+       * in the top folder or beside the images. */
+      if (is_dir || n < 2 || !has_image_extension (comp[n - 1]))
         return 0;
       if (n > 3)
         {

@@ -68,8 +68,9 @@ typedef struct {
   gboolean            no_cache;       /* neither read nor write the disk cache */
   /* The root holds the class folders themselves, <class>/<image> (at the
    * top or under one folder), with no train/ and test/: every image goes to
-   * the training set and the test set comes back empty. For data sets
-   * published as one pool of images, such as notMNIST. */
+   * the training set and the test set comes back empty; files that are not
+   * .png, .jpg or .jpeg are passed over. For data sets published as one pool
+   * of images, such as notMNIST. */
   gboolean            no_splits;
   /* Up to this many images that do not decode (a damaged or empty file) are
    * left out and counted in n_skipped instead of failing the load; one more

@@ -1,8 +1,10 @@
 /* make-seeds.c — writes the binary seed inputs of the fuzz targets:
  * checkpoint and safetensors (checkpoints of the tiny trainer that
  * fuzz-checkpoint.c restores into, at a task boundary and mid-epoch), cifar
- * (records of both binary formats, whole, cut short and with a bad label)
- * and images (small PNGs and JPEGs, and tar/tar.gz data sets of them).
+ * (records of both binary formats, whole, cut short and with a bad label),
+ * images (small PNGs and JPEGs, and tar/tar.gz data sets of them) and mat
+ * (MAT-files like SVHN's: plain and compressed, both byte orders, cut short,
+ * and a v7.3 header).
  * Usage: fuzz-make-seeds CORPUS_DIR [TARGET...] (CORPUS_DIR holds one folder
  * per target; without targets, all of them are written). */
 #include "blip.h"
@@ -101,6 +103,38 @@ image_seeds (const char *dir)
   g_byte_array_unref (tar);
 }
 
+static void
+mat_seeds (const char *dir)
+{
+  /* X: uint8 32×32×3×2; y: double 2×1 stored as uint8 (as MATLAB saves it),
+   * plus an int16 row stored in int8 */
+  double x[3072 * 2], y[2] = { 10, 4 }, small[3] = { -3, 0, 90 };
+  for (gsize k = 0; k < G_N_ELEMENTS (x); k++)
+    x[k] = (double) ((k * 13) % 256);
+  gsize xd[4] = { 32, 32, 3, 2 }, yd[2] = { 2, 1 }, sd[2] = { 1, 3 };
+  static const struct { const char *name; gboolean big_endian, compressed; } kinds[] = {
+    { "plain-le.mat", FALSE, FALSE }, { "compressed-le.mat", FALSE, TRUE },
+    { "plain-be.mat", TRUE, FALSE }, { "compressed-be.mat", TRUE, TRUE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      GByteArray *m = blip_test_mat_new (kinds[i].big_endian);
+      blip_test_mat_add (m, kinds[i].big_endian, "X", 9, xd, 4, 2, x, kinds[i].compressed);
+      blip_test_mat_add (m, kinds[i].big_endian, "y", 6, yd, 2, 2, y, kinds[i].compressed);
+      blip_test_mat_add (m, kinds[i].big_endian, "small", 10, sd, 2, 1, small, kinds[i].compressed);
+      write_seed (dir, "mat", kinds[i].name, m->data, m->len);
+      if (i == 1)
+        write_seed (dir, "mat", "truncated.mat", m->data, m->len - 20);
+      g_byte_array_unref (m);
+    }
+  GByteArray *v73 = blip_test_mat_new (FALSE);
+  memcpy (v73->data, "MATLAB 7.3 MAT-file", 19);
+  v73->data[124] = 0;
+  v73->data[125] = 2;
+  write_seed (dir, "mat", "v73-header.mat", v73->data, v73->len);
+  g_byte_array_unref (v73);
+}
+
 static gboolean
 wanted (int argc, char **argv, const char *target)
 {
@@ -124,6 +158,8 @@ main (int argc, char **argv)
     cifar_seeds (argv[1]);
   if (wanted (argc, argv, "images"))
     image_seeds (argv[1]);
+  if (wanted (argc, argv, "mat"))
+    mat_seeds (argv[1]);
   if (!wanted (argc, argv, "checkpoint") && !wanted (argc, argv, "safetensors"))
     return 0;
   BlipTrainer *tr = fuzz_tiny_trainer ();

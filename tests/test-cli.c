@@ -7,7 +7,11 @@
  *   binary  exit status and output of `blip run --lr abc`, `blip frobnicate`,
  *           `blip list`, `blip run --help`; a short run on a fake MNIST the
  *           test writes (always), on the real MNIST when $BLIP_DATA_DIR has
- *           it, and a run on an empty data folder (exit 1 naming the file). */
+ *           it, and a run on an empty data folder (exit 1 naming the file).
+ *   lesson  `blip lesson check`: the shipped lessons pass (as files and as a
+ *           folder), a table of broken lessons each fails with the parser's
+ *           FILE:LINE: message, a mix of both exits 1 and still lists the
+ *           valid ones, and usage errors exit 2. */
 #include "../src/cli/blip-cli-args.c"
 #include "blip-test-util.h"
 
@@ -412,6 +416,14 @@ static const BinaryCase binary_cases[] = {
     { "mnist5", "pmnist", "fmnist5", "blip", "sgd", "sgd-frozen", "ewc", NULL }, { NULL } },
   { "run-help", { "run", "--help", NULL }, 0, { "Usage: blip run", "--lr", "--F-prior", NULL }, { NULL } },
   { "version", { "version", NULL }, 0, { "blip ", NULL }, { NULL } },
+  { "lesson-no-subcommand", { "lesson", NULL }, 2, { NULL }, { "blip lesson", "check", NULL } },
+  { "lesson-unknown-subcommand", { "lesson", "lint", NULL }, 2, { NULL }, { "“lint”", NULL } },
+  { "lesson-no-file", { "lesson", "check", NULL }, 2, { NULL }, { "no lesson file given", NULL } },
+  { "lesson-unknown-option", { "lesson", "check", "--strict", NULL }, 2, { NULL }, { "--strict", NULL } },
+  { "lesson-help", { "lesson", "check", "--help", NULL }, 0, { "Usage: blip lesson check", NULL }, { NULL } },
+  { "lesson-missing-file", { "lesson", "check", "no-such.lesson", NULL }, 1, { NULL },
+    { "no-such.lesson: ", NULL } },
+  { "help-lists-lesson", { "help", NULL }, 0, { "lesson", NULL }, { NULL } },
 };
 
 static void
@@ -537,6 +549,137 @@ test_run_missing_data (void)
   blip_test_rmtree (out);
 }
 
+/* ---- blip lesson check ---------------------------------------------------------------- */
+
+static char *
+lessons_dir (void)
+{
+  /* meson sets G_TEST_SRCDIR to tests/; the lessons are beside it. */
+  return g_test_build_filename (G_TEST_DIST, "..", "lessons", NULL);
+}
+
+static void
+test_lesson_shipped (void)
+{
+  if (!have_binary ())
+    return;
+  g_autofree char *dir = lessons_dir ();
+  g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  const char *name;
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".lesson"))
+      g_ptr_array_add (files, g_build_filename (dir, name, NULL));
+  g_assert_cmpuint (files->len, >=, 5);
+
+  /* Each file named, then the folder, which stands for the same files. */
+  for (int as_folder = 0; as_folder <= 1; as_folder++)
+    {
+      g_autoptr(GPtrArray) args = g_ptr_array_new ();
+      g_ptr_array_add (args, (gpointer) "lesson");
+      g_ptr_array_add (args, (gpointer) "check");
+      if (as_folder)
+        g_ptr_array_add (args, dir);
+      else
+        for (guint i = 0; i < files->len; i++)
+          g_ptr_array_add (args, g_ptr_array_index (files, i));
+      g_ptr_array_add (args, NULL);
+      Ran r = run_blip ((const char * const *) args->pdata);
+      if (r.status != 0)
+        g_error ("blip lesson check on the shipped lessons exited with %d\nstdout: %s\nstderr: %s",
+                 r.status, r.out, r.err);
+      g_assert_cmpstr (r.err, ==, "");
+      for (guint i = 0; i < files->len; i++)
+        {
+          g_autofree char *base = g_path_get_basename (g_ptr_array_index (files, i));
+          g_autofree char *want = g_strdup_printf ("%s: ok (", base);
+          if (strstr (r.out, want) == NULL)
+            g_error ("stdout lacks “%s”:\n%s", want, r.out);
+        }
+      g_assert_nonnull (strstr (r.out, " steps, title “"));
+      ran_clear (&r);
+    }
+}
+
+#define LESSON_HEAD "[Lesson]\nTitle=T\nVersion=1\n"       /* lines 1-3 */
+#define LESSON_STEP "[Step 1]\nTitle=S\nText=t\n"           /* lines 4-6 */
+
+typedef struct {
+  const char *name;
+  const char *text;
+  guint       line;      /* the line the message must name */
+  const char *message;   /* a substring of what follows "FILE:LINE: " */
+} BrokenLesson;
+
+static const BrokenLesson broken_lessons[] = {
+  { "no-lesson-group", LESSON_STEP, 1, "no [Lesson] group" },
+  { "newer-version", "[Lesson]\nTitle=T\nVersion=2\n" LESSON_STEP, 3, "lesson format version 2" },
+  { "unknown-key", LESSON_HEAD LESSON_STEP "Txt=hello\n", 7, "unknown key “Txt” in [Step 1]" },
+  { "run-out-of-range", LESSON_HEAD LESSON_STEP "Run=epoch 0\n", 7,
+    "Run: the number of epochs must be between 1 and 100000, got 0" },
+  { "bad-number", LESSON_HEAD LESSON_STEP "Settings=lr=abc\n", 7, "Settings: lr expects a number" },
+  { "unknown-approach", LESSON_HEAD LESSON_STEP "Settings=approach=magic\n", 7,
+    "Settings: unknown approach “magic”" },
+  { "unknown-view", LESSON_HEAD LESSON_STEP "View=histogram\n", 7, "View: expected bits" },
+  { "step-gap", LESSON_HEAD LESSON_STEP "[Step 3]\nTitle=S\nText=t\n", 7,
+    "[Step 3] follows step 1: step 2 is missing" },
+  { "not-utf8", LESSON_HEAD "[Step 1]\nTitle=caf\xe9\nText=t\n", 5, "not valid UTF-8 (byte 0xe9)" },
+  { "broken-line", LESSON_HEAD "[Step 1]\nTitle=S\nText=first line\nsecond line\n", 7,
+    "“second line” is not a [Group] header" },
+};
+
+static char *
+write_lesson (const char *dir, const char *name, const char *text)
+{
+  g_autofree char *base = g_strdup_printf ("%s.lesson", name);
+  char *path = g_build_filename (dir, base, NULL);
+  g_autoptr(GError) error = NULL;
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static void
+test_lesson_broken (gconstpointer data)
+{
+  const BrokenLesson *bl = data;
+  if (!have_binary ())
+    return;
+  g_autofree char *dir = blip_test_mkdtemp ();
+  g_autofree char *path = write_lesson (dir, bl->name, bl->text);
+  const char *args[] = { "lesson", "check", path, NULL };
+  Ran r = run_blip (args);
+  if (r.status != 1)
+    g_error ("%s: exit status %d, expected 1\nstdout: %s\nstderr: %s", bl->name, r.status, r.out, r.err);
+  g_assert_cmpstr (r.out, ==, "");
+  g_autofree char *prefix = g_strdup_printf ("%s:%u: ", path, bl->line);
+  if (!g_str_has_prefix (r.err, prefix) || strstr (r.err, bl->message) == NULL)
+    g_error ("%s: stderr is not “%s…%s…”:\n%s", bl->name, prefix, bl->message, r.err);
+  ran_clear (&r);
+  blip_test_rmtree (dir);
+}
+
+/* Every file is checked, not only those before the first bad one. */
+static void
+test_lesson_mixed (void)
+{
+  if (!have_binary ())
+    return;
+  g_autofree char *dir = blip_test_mkdtemp ();
+  g_autofree char *bad = write_lesson (dir, "bad", LESSON_HEAD LESSON_STEP "Run=task 1001\n");
+  g_autofree char *good = write_lesson (dir, "good", "[Lesson]\nTitle=Good one\nVersion=1\n" LESSON_STEP);
+  const char *args[] = { "lesson", "check", bad, good, NULL };
+  Ran r = run_blip (args);
+  g_assert_cmpint (r.status, ==, 1);
+  g_autofree char *ok = g_strdup_printf ("%s: ok (1 step, title “Good one”)\n", good);
+  g_assert_cmpstr (r.out, ==, ok);
+  g_autofree char *err = g_strdup_printf ("%s:7: Run: the number of tasks must be between 1 and 1000, got 1001\n", bad);
+  g_assert_cmpstr (r.err, ==, err);
+  ran_clear (&r);
+  blip_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -563,5 +706,12 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/binary/run-fake-data", test_run_fake_data);
   g_test_add_func ("/cli/binary/run-real-data", test_run_real_data);
   g_test_add_func ("/cli/binary/run-missing-data", test_run_missing_data);
+  g_test_add_func ("/cli/lesson/shipped", test_lesson_shipped);
+  for (gsize i = 0; i < G_N_ELEMENTS (broken_lessons); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/cli/lesson/broken/%s", broken_lessons[i].name);
+      g_test_add_data_func (name, &broken_lessons[i], test_lesson_broken);
+    }
+  g_test_add_func ("/cli/lesson/mixed", test_lesson_mixed);
   return g_test_run ();
 }

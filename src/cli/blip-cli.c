@@ -1,9 +1,11 @@
 /* blip-cli.c — `blip`, the headless front-end: run a benchmark, list what the
- * engine offers, or measure its speed. All training logic is in libblip. */
+ * engine offers, measure its speed, or check lesson files. All training logic
+ * is in libblip. */
 #include "blip.h"
 #include "blip-cli-args.h"
 #include "blip-progress.h"
 #include "blip-bench.h"
+#include "blip-lesson-check.h"
 #include "blip-figures.h"
 
 #include <cblas.h>
@@ -425,6 +427,7 @@ usage (FILE *f)
            "  run      train a continual-learning benchmark (blip run --help)\n"
            "  bench    measure training speed against bare GEMMs (blip bench --help)\n"
            "  list     list experiments and approaches\n"
+           "  lesson   check lesson files for BLIP Studio (blip lesson check FILE…)\n"
            "  version  print the version\n");
 }
 
@@ -444,6 +447,8 @@ main (int argc, char **argv)
     return blip_bench_main (argc - 1, argv + 1);
   if (strcmp (cmd, "list") == 0)
     return cmd_list ();
+  if (strcmp (cmd, "lesson") == 0)
+    return blip_lesson_main (argc - 1, argv + 1);
   if (strcmp (cmd, "version") == 0 || strcmp (cmd, "--version") == 0)
     {
       printf ("blip %s\n", BLIP_VERSION);

@@ -85,7 +85,7 @@ static const ArgSpec specs[] = {
   { "--lr-patience", T_INT, CFG (lr_patience), 1, 100000, "N", "epochs without improvement before lr /= lr-factor (default 5)" },
   { "--lr-factor", T_DOUBLE, CFG (lr_factor), 1.000001, 1000, "X", "learning-rate divisor (default 3)" },
   { "--lr-min", T_DOUBLE, CFG (lr_min), 0, 10, "X", "stop a task when lr falls below this (default 1e-4)" },
-  { "--arch", T_STR, CFG (arch), 0, 0, "NAME", "network: mlp (MNIST family) or alexnet (CIFAR, mixture5, miniimagenet, folder); the experiment picks one" },
+  { "--arch", T_STR, CFG (arch), 0, 0, "NAME", "network: mlp (MNIST family), alexnet (CIFAR, mixture5, folder) or resnet18 (miniimagenet); the experiment picks one" },
   { "--ndim", T_INT, CFG (ndim), 1, 65536, "N", "hidden units of the MLP (default 1200), or AlexNet's FC width (2048)" },
   { "--mul", T_DOUBLE, CFG (mul), 1e-3, 16, "X", "width multiplier of convolutional networks" },
   { "--max-bit", T_INT, CFG (max_bit), 1, 24, "N", "bits per parameter (default 20)" },

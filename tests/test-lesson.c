@@ -1,6 +1,8 @@
 /* test-lesson.c — the lesson parser: every shipped lesson loads, every broken
- * lesson fails with the right error code at the right FILE:LINE, and the
- * Markdown subset always yields valid, escaped Pango markup. */
+ * lesson fails with the right error code at the right FILE:LINE, the
+ * Markdown subset always yields valid, escaped Pango markup, and inputs
+ * built to be slow (many keys, marks that never close, huge files) are
+ * handled in linear time or refused. */
 #include "blip-lesson.h"
 
 #include <glib/gstdio.h>
@@ -617,6 +619,92 @@ test_io_errors (void)
   g_assert_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_IO);
 }
 
+/* Files over 1 MiB, and devices, are refused before they are read. */
+static void
+test_too_large (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("blip-lesson-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *path = g_build_filename (dir, "big.lesson", NULL);
+  /* Just at the limit, padded with a comment, the lesson loads. */
+  GString *text = g_string_new (HEAD "\n[Step 1]\nTitle=S\nText=t\n#");
+  while (text->len < (1 << 20) - 1)
+    g_string_append_c (text, 'x');
+  g_string_append_c (text, '\n');
+  g_assert_true (g_file_set_contents (path, text->str, (gssize) text->len, &error));
+  g_autoptr(BlipLesson) lesson = blip_lesson_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (lesson);
+
+  g_string_append_c (text, '\n');
+  g_assert_true (g_file_set_contents (path, text->str, (gssize) text->len, &error));
+  g_assert_null (blip_lesson_load (path, &error));
+  g_assert_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_IO);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_assert_nonnull (strstr (error->message, "too large for a lesson file"));
+  g_clear_error (&error);
+  g_string_free (text, TRUE);
+  g_assert_cmpint (g_remove (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+
+  if (g_file_test ("/dev/zero", G_FILE_TEST_EXISTS))
+    {
+      g_assert_null (blip_lesson_load ("/dev/zero", &error));
+      g_assert_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_IO);
+      g_assert_cmpstr (error->message, ==, "/dev/zero: not a regular file (a lesson is a text file)");
+    }
+}
+
+/* Each of these took minutes before the scans became linear: marks that
+ * never close (each one used to search to the end of the text again) and
+ * many keys (each one used to be compared with every key before it). The
+ * suite's timeout catches a return to quadratic time. */
+static void
+test_slow_inputs (void)
+{
+  static const char * const units[] = { "*a ", "**a ", "^{", "_{a\\", "`` *", "*a **b ^{c `d \\" };
+  for (gsize u = 0; u < G_N_ELEMENTS (units); u++)
+    {
+      GString *s = g_string_new (NULL);
+      while (s->len < 1000000)
+        g_string_append (s, units[u]);
+      g_autofree char *markup = blip_lesson_markdown_to_markup (s->str);
+      assert_valid_markup (markup);
+      if (u < 3)   /* nothing closes: the text comes back escaped, as typed */
+        {
+          g_autofree char *escaped = g_markup_escape_text (g_strchomp (s->str), -1);
+          g_assert_cmpstr (markup, ==, escaped);
+        }
+      g_string_free (s, TRUE);
+    }
+
+  /* 100,000 translations of a step's Title, then one given twice. */
+  GString *text = g_string_new (HEAD "\n[Step 1]\nTitle=S\nText=t\n");
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_printf (text, "Title[x%u]=v\n", i);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipLesson) lesson = blip_lesson_new_from_data (text->str, (gssize) text->len, "many.lesson", &error);
+  g_assert_no_error (error);
+  g_string_append (text, "Title[x0]=again\n");
+  g_assert_null (blip_lesson_new_from_data (text->str, (gssize) text->len, "many.lesson", &error));
+  g_assert_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_DUPLICATE);
+  g_assert_true (g_str_has_prefix (error->message, "many.lesson:100009: “Title[x0]” appears twice in [Step 1] "
+                                                   "(first on line 9)"));
+  g_clear_error (&error);
+  g_string_free (text, TRUE);
+
+  /* 100,000 groups, then the first one again. */
+  text = g_string_new (HEAD);
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_printf (text, "[G%u]\nk=v\n", i);
+  g_string_append (text, "[G0]\n");
+  g_assert_null (blip_lesson_new_from_data (text->str, (gssize) text->len, "many.lesson", &error));
+  g_assert_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_DUPLICATE);
+  g_assert_cmpstr (error->message, ==, "many.lesson:200005: [G0] appears twice (first on line 5)");
+  g_string_free (text, TRUE);
+}
+
 static void
 test_find_files (void)
 {
@@ -660,6 +748,8 @@ main (int argc, char **argv)
   g_test_add_func ("/lesson/broken", test_broken_lessons);
   g_test_add_func ("/lesson/unterminated-markdown", test_unterminated_markdown);
   g_test_add_func ("/lesson/io-errors", test_io_errors);
+  g_test_add_func ("/lesson/too-large", test_too_large);
+  g_test_add_func ("/lesson/slow-inputs", test_slow_inputs);
   g_test_add_func ("/lesson/find-files", test_find_files);
   return g_test_run ();
 }

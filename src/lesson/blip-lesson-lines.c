@@ -95,18 +95,6 @@ lesson_line_text (const char *data, gsize length, guint line)
   return g_strstrip (g_strndup (p, (gsize) ((nl ? nl : end) - p)));
 }
 
-static GroupLines *
-find_group_lines (const Parser *p, const char *name)
-{
-  for (guint i = 0; i < p->groups->len; i++)
-    {
-      GroupLines *g = g_ptr_array_index (p->groups, i);
-      if (strcmp (g->name, name) == 0)
-        return g;
-    }
-  return NULL;
-}
-
 const KeyLine *
 lesson_find_key_line (const GroupLines *g, const char *key)
 {
@@ -120,10 +108,14 @@ lesson_find_key_line (const GroupLines *g, const char *key)
 }
 
 /* Runs on text GKeyFile accepted, so every line that is not blank or a
- * comment is a [group] header or a key=value pair inside a group. */
+ * comment is a [group] header or a key=value pair inside a group. The names
+ * seen so far are looked up by hash: a file may hold very many groups or
+ * keys (translations, or a file that is no lesson at all). */
 gboolean
 lesson_scan_lines (Parser *p, const char *data, gsize length, GError **error)
 {
+  g_autoptr(GHashTable) groups_seen = g_hash_table_new (g_str_hash, g_str_equal);   /* name → GroupLines* */
+  g_autoptr(GHashTable) keys_seen = g_hash_table_new (g_str_hash, g_str_equal);     /* in current: name → line */
   GroupLines *current = NULL;
   guint line = 0;
   gsize pos = 0;
@@ -145,7 +137,7 @@ lesson_scan_lines (Parser *p, const char *data, gsize length, GError **error)
           const char *close = memchr (start, ']', (gsize) (end - start));
           g_assert (close != NULL);
           g_autofree char *name = g_strndup (start + 1, (gsize) (close - start - 1));
-          GroupLines *first = find_group_lines (p, name);
+          const GroupLines *first = g_hash_table_lookup (groups_seen, name);
           if (first != NULL)
             {
               lesson_set_error (error, p, line, BLIP_LESSON_ERROR_DUPLICATE,
@@ -159,6 +151,8 @@ lesson_scan_lines (Parser *p, const char *data, gsize length, GError **error)
           current->keys = g_array_new (FALSE, FALSE, sizeof (KeyLine));
           g_array_set_clear_func (current->keys, key_line_clear);
           g_ptr_array_add (p->groups, current);
+          g_hash_table_insert (groups_seen, current->name, current);
+          g_hash_table_remove_all (keys_seen);
           continue;
         }
       const char *eq = memchr (start, '=', (gsize) (end - start));
@@ -167,14 +161,15 @@ lesson_scan_lines (Parser *p, const char *data, gsize length, GError **error)
       while (key_end > start && g_ascii_isspace (key_end[-1]))
         key_end--;
       KeyLine k = { g_strndup (start, (gsize) (key_end - start)), line };
-      const KeyLine *first = lesson_find_key_line (current, k.name);
-      if (first != NULL)
+      guint first = GPOINTER_TO_UINT (g_hash_table_lookup (keys_seen, k.name));
+      if (first != 0)
         {
           lesson_set_error (error, p, line, BLIP_LESSON_ERROR_DUPLICATE,
-                            "“%s” appears twice in [%s] (first on line %u)", k.name, current->name, first->line);
+                            "“%s” appears twice in [%s] (first on line %u)", k.name, current->name, first);
           g_free (k.name);
           return FALSE;
         }
+      g_hash_table_insert (keys_seen, k.name, GUINT_TO_POINTER (line));   /* k.name outlives the table */
       g_array_append_val (current->keys, k);
     }
   return TRUE;

@@ -44,65 +44,115 @@ skip_atom (const char *q, const char *end)
   return q + 1;
 }
 
+/* Finding a closing mark walks forward from the span's first character and
+ * fails at the end of the text, so an unmatched mark written many times
+ * ("*a *a *a …") would make the conversion quadratic in the text's length.
+ * The walk's next position depends on where it is, never on where it began;
+ * so every position a failed walk went through after its start leads to no
+ * closing mark either, and later walks of the same kind stop there. */
+typedef enum { DEAD_STRONG = 1, DEAD_EM = 2, DEAD_BRACE = 4 } DeadFlag;
+
+typedef struct {
+  const char *base;    /* the text inline_markup converts */
+  const char *end;
+  guint8     *dead;    /* DeadFlag bits per byte, made on the first failed walk */
+} Spans;
+
+typedef struct {
+  DeadFlag    flag;
+  gboolean    may_be_first;    /* whether the span's first character may close it */
+  const char *(*next)   (const char *q, const char *end);
+  gboolean    (*closes) (const char *q, const char *end);   /* q[-1] is readable */
+} CloseWalk;
+
+/* ** closes a strong span after a non-blank; escapes and code spans are skipped. */
+static const char *
+strong_next (const char *q, const char *end)
+{
+  return *q == '\\' || *q == '`' ? skip_atom (q, end) : q + 1;
+}
+
+static gboolean
+strong_closes (const char *q, const char *end)
+{
+  return q[0] == '*' && q + 1 < end && q[1] == '*' && !g_ascii_isspace (q[-1]);
+}
+
+/* A single * closes an emphasis span after a non-blank; ** inside belongs to
+ * a strong span and is skipped. */
+static const char *
+em_next (const char *q, const char *end)
+{
+  if (*q == '\\' || *q == '`')
+    return skip_atom (q, end);
+  return *q == '*' && q + 1 < end && q[1] == '*' ? q + 2 : q + 1;
+}
+
+static gboolean
+em_closes (const char *q, const char *end)
+{
+  return *q == '*' && !(q + 1 < end && q[1] == '*') && !g_ascii_isspace (q[-1]);
+}
+
+/* } closes ^{…} and _{…}; only escapes are skipped. */
+static const char *
+brace_next (const char *q, const char *end)
+{
+  return *q == '\\' ? skip_atom (q, end) : q + 1;
+}
+
+static gboolean
+brace_closes (const char *q, const char *end)
+{
+  return *q == '}';
+}
+
+static const CloseWalk strong_walk = { DEAD_STRONG, FALSE, strong_next, strong_closes };
+static const CloseWalk em_walk = { DEAD_EM, FALSE, em_next, em_closes };
+static const CloseWalk brace_walk = { DEAD_BRACE, TRUE, brace_next, brace_closes };
+
+static const char *
+walk_to_close (Spans *sp, const CloseWalk *w, const char *start)
+{
+  const char *q;
+  for (q = start; q < sp->end; q = w->next (q, sp->end))
+    {
+      if (sp->dead != NULL && (sp->dead[q - sp->base] & w->flag))
+        break;
+      if ((q > start || w->may_be_first) && w->closes (q, sp->end))
+        return q;
+    }
+  /* Failed. The start itself stays unmarked when it was not tested. */
+  if (sp->dead == NULL)
+    sp->dead = g_malloc0 ((gsize) (sp->end - sp->base));
+  for (const char *r = start; r < q; r = w->next (r, sp->end))
+    if (r > start || w->may_be_first)
+      sp->dead[r - sp->base] |= w->flag;
+  return NULL;
+}
+
 /* The closing ** of a strong span whose text starts at start. */
 static const char *
-strong_close (const char *start, const char *end)
+strong_close (Spans *sp, const char *start)
 {
-  if (start >= end || g_ascii_isspace (*start))
+  if (start >= sp->end || g_ascii_isspace (*start))
     return NULL;
-  for (const char *q = start; q < end;)
-    {
-      if (*q == '\\' || *q == '`')
-        {
-          q = skip_atom (q, end);
-          continue;
-        }
-      if (q[0] == '*' && q + 1 < end && q[1] == '*' && q > start && !g_ascii_isspace (q[-1]))
-        return q;
-      q++;
-    }
-  return NULL;
+  return walk_to_close (sp, &strong_walk, start);
 }
 
-/* The closing * of an emphasis span whose text starts at start (** inside
- * belongs to a strong span and is skipped). */
+/* The closing * of an emphasis span whose text starts at start. */
 static const char *
-em_close (const char *start, const char *end)
+em_close (Spans *sp, const char *start)
 {
-  if (start >= end || g_ascii_isspace (*start))
+  if (start >= sp->end || g_ascii_isspace (*start))
     return NULL;
-  for (const char *q = start; q < end;)
-    {
-      if (*q == '\\' || *q == '`')
-        {
-          q = skip_atom (q, end);
-          continue;
-        }
-      if (*q == '*')
-        {
-          if (q + 1 < end && q[1] == '*')
-            {
-              q += 2;
-              continue;
-            }
-          if (q > start && !g_ascii_isspace (q[-1]))
-            return q;
-        }
-      q++;
-    }
-  return NULL;
+  return walk_to_close (sp, &em_walk, start);
 }
 
 static const char *
-brace_close (const char *start, const char *end)
+brace_close (Spans *sp, const char *start)
 {
-  for (const char *q = start; q < end;)
-    {
-      if (*q == '}')
-        return q;
-      q = *q == '\\' ? skip_atom (q, end) : q + 1;
-    }
-  return NULL;
+  return walk_to_close (sp, &brace_walk, start);
 }
 
 /* Spans only ever wrap a recursively converted substring, so tags always
@@ -110,6 +160,7 @@ brace_close (const char *start, const char *end)
 static void
 inline_markup (GString *out, const char *s, const char *end)
 {
+  Spans spans = { s, end, NULL };
   const char *p = s;
   while (p < end)
     {
@@ -146,7 +197,7 @@ inline_markup (GString *out, const char *s, const char *end)
         case '*':
           if (p + 1 < end && p[1] == '*')
             {
-              if ((close = strong_close (p + 2, end)) != NULL)
+              if ((close = strong_close (&spans, p + 2)) != NULL)
                 {
                   g_string_append (out, "<b>");
                   inline_markup (out, p + 2, close);
@@ -160,7 +211,7 @@ inline_markup (GString *out, const char *s, const char *end)
                 }
               continue;
             }
-          if ((close = em_close (p + 1, end)) != NULL)
+          if ((close = em_close (&spans, p + 1)) != NULL)
             {
               g_string_append (out, "<i>");
               inline_markup (out, p + 1, close);
@@ -171,7 +222,7 @@ inline_markup (GString *out, const char *s, const char *end)
           break;
         case '^':
         case '_':
-          if (p + 1 < end && p[1] == '{' && (close = brace_close (p + 2, end)) != NULL && close > p + 2)
+          if (p + 1 < end && p[1] == '{' && (close = brace_close (&spans, p + 2)) != NULL && close > p + 2)
             {
               const char *tag = *p == '^' ? "sup" : "sub";
               g_string_append_printf (out, "<%s>", tag);
@@ -187,6 +238,7 @@ inline_markup (GString *out, const char *s, const char *end)
       append_escaped (out, p, 1);
       p++;
     }
+  g_free (spans.dead);
 }
 
 static void

@@ -3,7 +3,9 @@
  * directory's lessons. The parser is blip-lesson-parse.c. */
 #include "blip-lesson-private.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 G_DEFINE_QUARK (blip-lesson-error-quark, blip_lesson_error)
 
@@ -61,10 +63,34 @@ lesson_new (const char *filename)
   return lesson;
 }
 
+/* A lesson is a few kilobytes, some tens with many translations. A much
+ * larger file is something else picked by mistake (a data set, a log), and
+ * reading a device or a pipe might never end: both are refused before
+ * reading. */
+#define MAX_LESSON_BYTES (1 << 20)
+
 BlipLesson *
 blip_lesson_load (const char *path, GError **error)
 {
   g_return_val_if_fail (path != NULL, NULL);
+  /* A path that cannot be stat'ed, or a folder, gets GLib's message below. */
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && !S_ISDIR (st.st_mode))
+    {
+      if (!S_ISREG (st.st_mode))
+        {
+          g_set_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_IO,
+                       "%s: not a regular file (a lesson is a text file)", path);
+          return NULL;
+        }
+      if (st.st_size > MAX_LESSON_BYTES)
+        {
+          g_set_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_IO,
+                       "%s: %.1f MiB is too large for a lesson file (at most %d MiB); is it a lesson?",
+                       path, (double) st.st_size / (1 << 20), MAX_LESSON_BYTES >> 20);
+          return NULL;
+        }
+    }
   g_autofree char *data = NULL;
   gsize length = 0;
   GError *local = NULL;

@@ -32,7 +32,8 @@ GQuark blip_lesson_error_quark (void);
 
 /* Every error but IO names the file and the line: "lessons/x.lesson:12: …". */
 typedef enum {
-  BLIP_LESSON_ERROR_IO,             /* the file could not be read ("FILE: …", no line) */
+  BLIP_LESSON_ERROR_IO,             /* the file could not be read, is not a regular file or is
+                                     * over 1 MiB ("FILE: …", no line) */
   BLIP_LESSON_ERROR_ENCODING,       /* not UTF-8, a NUL byte, or an Encoding other than UTF-8 */
   BLIP_LESSON_ERROR_SYNTAX,         /* not a key file: a line that is no group, key=value or comment */
   BLIP_LESSON_ERROR_MISSING,        /* no [Lesson], no steps, or a required key absent or empty */
@@ -68,7 +69,8 @@ typedef enum {
 typedef struct _BlipLesson BlipLesson;
 typedef struct _BlipLessonStep BlipLessonStep;
 
-/* Reads and checks a lesson file. NULL with a BLIP_LESSON_ERROR on failure. */
+/* Reads and checks a lesson file. NULL with a BLIP_LESSON_ERROR on failure;
+ * a file over 1 MiB, or a device or pipe, is refused without reading it. */
 BlipLesson  *blip_lesson_load          (const char *path, GError **error);
 /* The same from memory; filename (may be NULL) is what error messages call
  * the text. length −1: data is NUL-terminated. */

@@ -323,6 +323,7 @@ test_errors (void)
   blip_test_write_bytes (val, g_bytes_get_data (val_bytes, NULL), g_bytes_get_size (val_bytes));
   g_autoptr(BlipExperiment) fine = open_mini (data, 0, 0.2, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (fine);
 
   static const struct {
     const char *name;

@@ -424,6 +424,9 @@ static const BinaryCase binary_cases[] = {
   { "lesson-missing-file", { "lesson", "check", "no-such.lesson", NULL }, 1, { NULL },
     { "no-such.lesson: ", NULL } },
   { "help-lists-lesson", { "help", NULL }, 0, { "lesson", NULL }, { NULL } },
+  /* A session saved by the app is one checkpoint file, not a run folder. */
+  { "run-resume-a-file", { "run", "--resume", BLIP_EXE, NULL }, 2, { NULL },
+    { "--resume takes the folder of a run", "checkpoint-00000001.safetensors", NULL } },
 };
 
 static void

@@ -247,6 +247,18 @@ cmd_run (int argc, char **argv)
     }
   if (opts.threads > 0)
     openblas_set_num_threads (opts.threads);
+  /* A session saved by BLIP Studio is a single checkpoint file, so this is
+   * an easy mistake; --resume needs the folder, where the next checkpoints
+   * and the results go. */
+  if (opts.resume != NULL && g_file_test (opts.resume, G_FILE_TEST_IS_REGULAR))
+    {
+      g_autofree char *first = blip_checkpoint_name (1);
+      fprintf (stderr, "blip run: --resume takes the folder of a run, and %s is a file; to continue a "
+               "session saved by BLIP Studio, copy it into an empty folder as %s and resume that folder\n",
+               opts.resume, first);
+      blip_run_options_clear (&opts);
+      return EXIT_USAGE;
+    }
 
   gint64 t0 = g_get_monotonic_time ();
   BlipConfig *c = &opts.config;

@@ -35,6 +35,7 @@
 #include <math.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <zlib.h>
 
 #define BLIP_EXE BLIP_TEST_BUILDDIR "/src/cli/blip"
 
@@ -157,6 +158,7 @@ typedef enum {
   M_OUT_OF_RANGE,
   M_DUPLICATE,
   M_TOP_TYPE,
+  M_HUGE,
 } MatDamage;
 
 static const struct {
@@ -179,6 +181,7 @@ static const struct {
   { "a value its class cannot hold", M_OUT_OF_RANGE, BLIP_MAT_ERROR_CORRUPT, "cannot hold" },
   { "two variables of one name", M_DUPLICATE, BLIP_MAT_ERROR_CORRUPT, "two variables" },
   { "a top-level element that is not a matrix", M_TOP_TYPE, BLIP_MAT_ERROR_CORRUPT, "matrix (miMATRIX)" },
+  { "a compressed matrix that claims 3 GiB", M_HUGE, BLIP_MAT_ERROR_CORRUPT, "arrays of at most" },
 };
 
 static void
@@ -289,6 +292,23 @@ damaged_mat (MatDamage damage)
         gsize d[2] = { 2, 1 };
         blip_test_mat_add (b, FALSE, "y", BLIP_MAT_CLASS_DOUBLE, d, 2, MI_DOUBLE, labels, FALSE);
         blip_test_mat_add (b, FALSE, "y", BLIP_MAT_CLASS_DOUBLE, d, 2, MI_DOUBLE, labels, TRUE);
+        return b;
+      }
+    case M_HUGE:
+      {
+        /* only the inner tag: a matrix of 3 GiB, refused before any is inflated */
+        guint8 tag[8];
+        put_le32 (tag, 14);
+        put_le32 (tag + 4, 3u << 30);
+        uLongf zlen = compressBound (8);
+        guint8 z[64];
+        g_assert_cmpint (compress2 (z, &zlen, tag, 8, 6), ==, Z_OK);
+        b = blip_test_mat_new (FALSE);
+        guint8 head[8];
+        put_le32 (head, 15);
+        put_le32 (head + 4, (guint32) zlen);
+        g_byte_array_append (b, head, 8);
+        g_byte_array_append (b, z, (guint) zlen);
         return b;
       }
     case M_TOP_TYPE:

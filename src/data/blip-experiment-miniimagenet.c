@@ -39,6 +39,7 @@
 #include "blip-images.h"
 #include "blip-rng.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 /* Streams of the data RNG of their own (see the other experiment files). */
@@ -109,6 +110,14 @@ read_csv (const char *path, const char *list, GHashTable *classes, GPtrArray *or
   g_autofree char *text = NULL;
   gsize len = 0;
   g_autoptr(GError) local = NULL;
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && (guint64) st.st_size > MINI_MAX_CSV_BYTES)
+    {
+      g_set_error (error, BLIP_IMAGES_ERROR, BLIP_IMAGES_ERROR_LAYOUT,
+                   "%s: %" G_GUINT64_FORMAT " bytes; a list of images is at most %" G_GSIZE_FORMAT,
+                   path, (guint64) st.st_size, MINI_MAX_CSV_BYTES);
+      return FALSE;
+    }
   if (!g_file_get_contents (path, &text, &len, &local))
     {
       g_set_error (error, BLIP_DATA_ERROR, BLIP_DATA_ERROR_MISSING, "%s", local->message);

@@ -27,8 +27,10 @@ enum {
 #define MAX_DIMS 32
 #define MAX_NAME 4096
 /* Far beyond any data set this program reads (SVHN's training images are
- * 225 MB), low enough that a lying element cannot make us reserve more. */
-#define MAX_ARRAY_BYTES ((guint64) 4 << 30)
+ * 225 MB), low enough that a lying element (or a small compressed one that
+ * inflates enormously) cannot make us reserve more: the most a decoded
+ * array or an inflated element may take. */
+#define MAX_ARRAY_BYTES ((guint64) 2 << 30)
 /* A compressed element's output starts this large (or at its declared size,
  * when smaller) and doubles as data arrives. */
 #define INFLATE_FIRST ((gsize) 1 << 20)
@@ -260,11 +262,29 @@ class_size (int klass, guint32 *same_type)
  * a value the class cannot hold is an error. */
 static gboolean
 decode_values (const Reader *r, BlipMatArray *a, guint32 type, const guint8 *src, gsize elem_off,
-               GError **error)
+               guint8 **owner, GError **error)
 {
   guint32 same;
   gsize esize = class_size (a->klass, &same);
   gsize ssize = mi_size (type);
+  if ((guint64) a->count * esize > MAX_ARRAY_BYTES)
+    {
+      g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_CORRUPT,
+                   "%s: variable “%s” (element at byte %" G_GSIZE_FORMAT ") would take %" G_GUINT64_FORMAT
+                   " bytes; this reader decodes arrays of at most %" G_GUINT64_FORMAT, r->name, a->name,
+                   elem_off, (guint64) a->count * esize, MAX_ARRAY_BYTES);
+      return FALSE;
+    }
+  if (type == same && !r->swap && owner != NULL && *owner != NULL)
+    {
+      /* The values are already as wanted inside an inflated buffer of our
+       * own: keep that buffer instead of copying (SVHN's X is 225 MB). */
+      guint8 *buf = g_steal_pointer (owner);
+      memmove (buf, src, a->count * esize);
+      a->data = g_realloc (buf, MAX (a->count * esize, 1));
+      a->elem_size = esize;
+      return TRUE;
+    }
   guint8 *out = g_malloc (MAX (a->count * esize, 1));
   if (type == same)
     {
@@ -335,9 +355,11 @@ decode_values (const Reader *r, BlipMatArray *a, guint32 type, const guint8 *src
 
 /* The content of one miMATRIX element (after its tag): array flags,
  * dimensions, name, and for numeric classes the real part. elem_off is the
- * element's offset in the file, for messages. */
+ * element's offset in the file, for messages. When m lies in a buffer of
+ * our own (*owner, an inflated element), the array may take that buffer
+ * over, leaving *owner NULL. */
 static BlipMatArray *
-parse_matrix (const Reader *r, const guint8 *m, gsize len, gsize elem_off, GError **error)
+parse_matrix (const Reader *r, const guint8 *m, gsize len, gsize elem_off, guint8 **owner, GError **error)
 {
   gsize pos = 0;
   guint32 type;
@@ -427,7 +449,7 @@ parse_matrix (const Reader *r, const guint8 *m, gsize len, gsize elem_off, GErro
   if (pos != len)
     FAIL (BLIP_MAT_ERROR_CORRUPT, "%s: variable “%s” (element at byte %" G_GSIZE_FORMAT ") has %"
           G_GSIZE_FORMAT " bytes after its data", r->name, a->name, elem_off, len - pos);
-  if (!decode_values (r, a, type, d, elem_off, error))
+  if (!decode_values (r, a, type, d, elem_off, owner, error))
     {
       array_free (a);
       return NULL;
@@ -467,25 +489,10 @@ inflate_element (const Reader *r, const guint8 *src, gsize srclen, gsize elem_of
       gsize target = known ? declared + 1 : 8;
       if (have == target)
         {
-          if (known)
-            {
-              g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_CORRUPT,
-                           "%s: the compressed element at byte %" G_GSIZE_FORMAT " inflates to more than "
-                           "the %" G_GSIZE_FORMAT " bytes its matrix declares", r->name, elem_off, declared);
-              goto out;
-            }
-          guint32 first = rd32 (r, buf), nbytes = rd32 (r, buf + 4);
-          if (first != MI_MATRIX)
-            {
-              g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_CORRUPT,
-                           "%s: the compressed element at byte %" G_GSIZE_FORMAT " holds %s; expected "
-                           "a matrix (miMATRIX)", r->name, elem_off,
-                           first >> 16 ? "a small data element" : mi_name (first));
-              goto out;
-            }
-          declared = 8 + (gsize) nbytes;
-          known = TRUE;
-          continue;
+          g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_CORRUPT,
+                       "%s: the compressed element at byte %" G_GSIZE_FORMAT " inflates to more than "
+                       "the %" G_GSIZE_FORMAT " bytes its matrix declares", r->name, elem_off, declared);
+          goto out;
         }
       if (have == cap)
         {
@@ -499,6 +506,28 @@ inflate_element (const Reader *r, const guint8 *src, gsize srclen, gsize elem_of
       zs.avail_out = (uInt) room;
       int rc = inflate (&zs, Z_NO_FLUSH);
       have += room - zs.avail_out;
+      if (!known && have == 8)
+        {
+          guint32 first = rd32 (r, buf), nbytes = rd32 (r, buf + 4);
+          if (first != MI_MATRIX)
+            {
+              g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_CORRUPT,
+                           "%s: the compressed element at byte %" G_GSIZE_FORMAT " holds %s; expected "
+                           "a matrix (miMATRIX)", r->name, elem_off,
+                           first >> 16 ? "a small data element" : mi_name (first));
+              goto out;
+            }
+          declared = 8 + (gsize) nbytes;
+          if (declared > MAX_ARRAY_BYTES + 4096)
+            {
+              g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_CORRUPT,
+                           "%s: the compressed element at byte %" G_GSIZE_FORMAT " holds a matrix of %"
+                           G_GSIZE_FORMAT " bytes; this reader decodes arrays of at most %" G_GUINT64_FORMAT,
+                           r->name, elem_off, declared, MAX_ARRAY_BYTES);
+              goto out;
+            }
+          known = TRUE;
+        }
       if (rc == Z_STREAM_END)
         break;
       if (rc == Z_OK || rc == Z_BUF_ERROR)
@@ -520,10 +549,14 @@ inflate_element (const Reader *r, const guint8 *src, gsize srclen, gsize elem_of
     }
   if (!known || have != declared)
     {
-      g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_TRUNCATED,
-                   "%s: the compressed element at byte %" G_GSIZE_FORMAT " inflates to %" G_GSIZE_FORMAT
-                   " bytes; its matrix declares %" G_GSIZE_FORMAT, r->name, elem_off, have,
-                   known ? declared : (gsize) 8);
+      if (known)
+        g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_TRUNCATED,
+                     "%s: the compressed element at byte %" G_GSIZE_FORMAT " inflates to %" G_GSIZE_FORMAT
+                     " bytes; its matrix declares %" G_GSIZE_FORMAT, r->name, elem_off, have, declared);
+      else
+        g_set_error (error, BLIP_MAT_ERROR, BLIP_MAT_ERROR_TRUNCATED,
+                     "%s: the compressed element at byte %" G_GSIZE_FORMAT " inflates to %" G_GSIZE_FORMAT
+                     " bytes, less than a matrix's 8-byte tag", r->name, elem_off, have);
       goto out;
     }
   if (zs.avail_in + in_left != 0)
@@ -618,14 +651,14 @@ blip_mat_parse (const guint8 *data, gsize size, const char *name, GError **error
         return NULL;
       BlipMatArray *a;
       if (type == MI_MATRIX)
-        a = parse_matrix (&r, d, n, at, error);
+        a = parse_matrix (&r, d, n, at, NULL, error);
       else if (type == MI_COMPRESSED)
         {
           guint8 *inner = NULL;
           gsize inner_len = 0;
           if (!inflate_element (&r, d, n, at, &inner, &inner_len, error))
             return NULL;
-          a = parse_matrix (&r, inner + 8, inner_len - 8, at, error);
+          a = parse_matrix (&r, inner + 8, inner_len - 8, at, &inner, error);
           g_free (inner);
         }
       else

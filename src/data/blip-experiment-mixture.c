@@ -36,8 +36,8 @@
  * archive holds two files that do not decode (the reference turned them into
  * black images of class A); they are left out.
  *
- * Where each data set is looked for is in blip_experiment_open_mixture5's
- * comments and in the README. Every data set the tasks need is looked for
+ * Where each data set is looked for is said at the find_* functions below
+ * and in the README. Every data set the tasks need is looked for
  * before any is read, so a missing one stops the run at once with one
  * message that names every missing file and every place looked.
  */

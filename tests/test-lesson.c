@@ -686,6 +686,7 @@ test_slow_inputs (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(BlipLesson) lesson = blip_lesson_new_from_data (text->str, (gssize) text->len, "many.lesson", &error);
   g_assert_no_error (error);
+  g_assert_cmpuint (blip_lesson_get_n_steps (lesson), ==, 1);
   g_string_append (text, "Title[x0]=again\n");
   g_assert_null (blip_lesson_new_from_data (text->str, (gssize) text->len, "many.lesson", &error));
   g_assert_error (error, BLIP_LESSON_ERROR, BLIP_LESSON_ERROR_DUPLICATE);

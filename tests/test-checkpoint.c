@@ -26,7 +26,14 @@
  *                 newest checkpoint (saying which in `skipped`), loads the
  *                 older one and finishes like an uninterrupted run; with no
  *                 valid checkpoint it fails with BLIP_CHECKPOINT_ERROR_NONE;
- *                 a missing data set is reported as such. */
+ *                 a missing data set is reported as such
+ *   resnet18      a ResNet-18 (width 2, on the synthetic data seen as 1×8×8
+ *                 images) cut mid-epoch and after a task: batchnorm running
+ *                 statistics and the best model's copy of them are restored
+ *                 exactly (bnK.running_mean/var, train.best_buffers), its
+ *                 bias-free convs have no bias tensors, the run finishes like
+ *                 an uninterrupted one, and a negative or NaN running
+ *                 statistic is refused. */
 #include "blip.h"
 #include "blip-test-util.h"
 
@@ -1025,6 +1032,139 @@ test_resume_folder (void)
   blip_test_rmtree (dir);
 }
 
+/* ---- ResNet-18: batchnorm running statistics ------------------------------------ */
+
+/* The synthetic experiment's 64 inputs as 1×8×8 images, ResNet-18 of width
+ * round(20 · 0.1) = 2. */
+static void
+make_resnet_config (BlipConfig *c)
+{
+  make_config (c, &config_cases[0], NDIM);
+  g_free (c->arch);
+  c->arch = g_strdup ("resnet18");
+  c->mul = 0.1;
+}
+
+static BlipTrainer *
+make_resnet_trainer (const BlipConfig *c)
+{
+  g_autoptr(GError) error = NULL;
+  BlipExperiment *e = blip_experiment_new_synthetic (SYN_TASKS, 2, SYN_DIM, SYN_TRAIN, SYN_TEST, SYN_SEED);
+  e->channels = 1;
+  e->height = e->width = 8;
+  BlipStrategy *s = blip_strategy_new (c->approach, &error);
+  g_assert_no_error (error);
+  BlipTrainer *tr = blip_trainer_new (c, e, s, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (tr);
+  return tr;
+}
+
+static BlipTrainer *
+load_resnet (const BlipConfig *c, const char *path, GError **error)
+{
+  BlipTrainer *tr = make_resnet_trainer (c);
+  g_autoptr(BlipSafetensors) f = blip_safetensors_open (path, error);
+  if (f == NULL || !blip_trainer_load_checkpoint (tr, f, error))
+    g_clear_pointer (&tr, blip_trainer_free);
+  return tr;
+}
+
+static void
+test_resnet18 (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "cut.safetensors", NULL);
+  g_autofree char *path2 = g_build_filename (dir, "again.safetensors", NULL);
+  g_autofree char *bad = g_build_filename (dir, "bad.safetensors", NULL);
+  BlipConfig c;
+  make_resnet_config (&c);
+
+  BlipTrainer *ref = make_resnet_trainer (&c);
+  run_to_end (ref);
+  g_autofree char *expect = blip_results_json (ref);
+  blip_trainer_free (ref);
+
+  for (int cut = 0; cut < 2; cut++)
+    {
+      BlipTrainer *a = make_resnet_trainer (&c);
+      BlipNetwork *na = blip_trainer_get_network (a);
+      g_assert_cmpint (na->n_layers, ==, 20);
+      g_assert_cmpuint (na->n_buffers, >, 0);
+      if (cut == 0)
+        apply_cut (a, CUT_BATCHES);
+      else
+        apply_cut (a, CUT_TASK_BATCHES);
+      /* Training moved the running statistics off their start (0 and 1). */
+      int moved = 0;
+      for (gsize i = 0; i < na->n_buffers; i++)
+        moved += na->buffers[i] != 0.0f && na->buffers[i] != 1.0f;
+      g_assert_cmpint (moved, >, (int) na->n_buffers / 2);
+      save (a, path);
+
+      g_autoptr(GError) error = NULL;
+      BlipTrainer *b = load_resnet (&c, path, &error);
+      g_assert_no_error (error);
+      BlipNetwork *nb = blip_trainer_get_network (b);
+      g_assert_cmpmem (na->buffers, sizeof (float) * na->n_buffers, nb->buffers, sizeof (float) * nb->n_buffers);
+      assert_same_state (a, b);
+      /* train.best_buffers too: the restored trainer saves the same bytes. */
+      save (b, path2);
+      g_autoptr(GBytes) bytes1 = blip_test_read_file (path);
+      g_autoptr(GBytes) bytes2 = blip_test_read_file (path2);
+      g_assert_true (g_bytes_equal (bytes1, bytes2));
+
+      if (cut == 0)
+        {
+          /* The names: bnK.running_mean/var [C]; convs without bias tensors. */
+          g_autoptr(BlipJson) h = header_json (bytes1);
+          const gint64 c2[1] = { 2 }, c16[1] = { 16 }, w1[4] = { 2, 1, 3, 3 };
+          const gint64 nbuf[1] = { (gint64) na->n_buffers };
+          expect_tensor (h, "bn1.running_mean", "F32", 1, c2);
+          expect_tensor (h, "bn1.running_var", "F32", 1, c2);
+          expect_tensor (h, "bn20.running_var", "F32", 1, c16);
+          expect_tensor (h, "conv1.weight", "F32", 4, w1);
+          expect_tensor (h, "conv1.weight.bits", "U8", 4, w1);
+          expect_tensor (h, "train.best_buffers", "F32", 1, nbuf);
+          g_assert_null (blip_json_get (h, "conv1.bias"));
+          g_assert_null (blip_json_get (h, "conv1.bias.bits"));
+
+          /* A negative variance, or a NaN mean, is refused. */
+          gsize size = g_bytes_get_size (bytes1);
+          g_autofree guint8 *buf = g_memdup2 (g_bytes_get_data (bytes1, NULL), size);
+          float v = -0.5f;
+          memcpy (buf + element_offset (bytes1, "bn3.running_var", 1, 4), &v, 4);
+          g_file_set_contents (bad, (const char *) buf, size, &error);
+          g_assert_no_error (error);
+          g_assert_null (load_resnet (&c, bad, &error));
+          g_assert_error (error, BLIP_CHECKPOINT_ERROR, BLIP_CHECKPOINT_ERROR_INVALID);
+          g_assert_nonnull (strstr (error->message, "bn3.running_var"));
+          g_clear_error (&error);
+          memcpy (buf, g_bytes_get_data (bytes1, NULL), size);
+          v = NAN;
+          memcpy (buf + element_offset (bytes1, "bn7.running_mean", 0, 4), &v, 4);
+          g_file_set_contents (bad, (const char *) buf, size, &error);
+          g_assert_no_error (error);
+          g_assert_null (load_resnet (&c, bad, &error));
+          g_assert_error (error, BLIP_SAFETENSORS_ERROR, BLIP_SAFETENSORS_ERROR_NOT_FINITE);
+          g_clear_error (&error);
+        }
+
+      run_to_end (a);
+      run_to_end (b);
+      g_autofree char *ja = blip_results_json (a);
+      g_autofree char *jb = blip_results_json (b);
+      g_assert_cmpstr (ja, ==, expect);
+      g_assert_cmpstr (jb, ==, expect);
+      assert_same_state (a, b);
+      g_assert_cmpmem (na->buffers, sizeof (float) * na->n_buffers, nb->buffers, sizeof (float) * nb->n_buffers);
+      blip_trainer_free (a);
+      blip_trainer_free (b);
+    }
+  blip_config_clear (&c);
+  blip_test_rmtree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1048,6 +1188,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/checkpoint/list", test_list);
   g_test_add_func ("/checkpoint/resume-folder", test_resume_folder);
+  g_test_add_func ("/checkpoint/resnet18", test_resnet18);
   int rc = g_test_run ();
   for (gsize i = 0; i < G_N_ELEMENTS (reference); i++)
     g_free (reference[i]);

@@ -2,7 +2,11 @@
  * loss through every feature layer and the head, the batched per-sample Fisher
  * against a brute-force loop over single samples, frozen layers, and the
  * straight-through (quantized) forward; the same for convolutional chains
- * (conv, max pooling, dropout) and the reference's AlexNet shapes. */
+ * (conv, max pooling, dropout) and the reference's AlexNet shapes; and for
+ * residual networks with batchnorm: gradients in training and evaluation
+ * mode, the evaluation-mode Fisher, running statistics, description errors,
+ * ResNet-18's shapes and parameter counts, and (with -m perf) the time of one
+ * ResNet-18 training batch. */
 #include "blip.h"
 
 #include <math.h>
@@ -435,6 +439,500 @@ test_dropout_modes (void)
   g_free (y);
 }
 
+/* ---- Residual networks with batchnorm ------------------------------------ */
+
+/* 2×6×6 → three residual blocks, every kind of join:
+ *   0 conv 2 (k3)  1 BN ReLU  2 add the network input, ReLU
+ *   3 conv 3 (k3, stride 2)  4 BN ReLU  5 conv 3 (k3, with bias)  6 BN
+ *   7 conv 3 (k1, stride 2) reading 2  8 BN  9 add 6, ReLU    (projection)
+ *   10 conv 3 (k3)  11 BN  12 add 9, ReLU                      (identity)
+ *   13 global average pooling  14 fc 4 (no bias; a ReLU on 3 pooled
+ *   non-negative inputs and no bias is easily dead for every sample)
+ * then heads of 3 and 2 classes. */
+static const BlipOpSpec residual_spec[] = {
+  { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 2, .k = 3, .pad = 1, .no_bias = TRUE },
+  { .kind = BLIP_OP_BATCHNORM, .relu = TRUE },
+  { .kind = BLIP_OP_ADD, .skip = 3, .relu = TRUE },
+  { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 3, .k = 3, .stride = 2, .pad = 1,
+    .no_bias = TRUE },
+  { .kind = BLIP_OP_BATCHNORM, .relu = TRUE },
+  { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 3, .k = 3, .pad = 1 },
+  { .kind = BLIP_OP_BATCHNORM },
+  { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 3, .k = 1, .stride = 2,
+    .no_bias = TRUE, .from = 5 },
+  { .kind = BLIP_OP_BATCHNORM },
+  { .kind = BLIP_OP_ADD, .skip = 3, .relu = TRUE },
+  { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 3, .k = 3, .pad = 1, .no_bias = TRUE },
+  { .kind = BLIP_OP_BATCHNORM },
+  { .kind = BLIP_OP_ADD, .skip = 3, .relu = TRUE },
+  { .kind = BLIP_OP_AVGPOOL },
+  { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_LINEAR, .out = 4, .no_bias = TRUE },
+};
+
+static BlipNetwork *
+residual_net (float **x, gint32 **y, int B)
+{
+  BlipRng rng;
+  blip_rng_seed (&rng, 23);
+  int classes[2] = { 3, 2 };
+  g_autoptr(GError) error = NULL;
+  BlipNetwork *net = blip_network_new (2, 6, 6, residual_spec, G_N_ELEMENTS (residual_spec),
+                                       classes, 2, TRUE, 20, 1e-15, &rng, 16, &error);
+  g_assert_no_error (error);
+  *x = g_new (float, (gsize) B * net->input_dim);
+  *y = g_new (gint32, B);
+  for (int i = 0; i < B * net->input_dim; i++)
+    (*x)[i] = (float) blip_rng_normal (&rng);
+  for (int b = 0; b < B; b++)
+    (*y)[b] = blip_rng_below (&rng, 2);
+  /* The one conv with a bias gets a non-zero one. */
+  BlipLayer *biased = &net->layers[2];
+  g_assert_nonnull (biased->bias);
+  for (int o = 0; o < biased->out_dim; o++)
+    biased->bias[o] = 0.1f * (float) blip_rng_normal (&rng);
+  return net;
+}
+
+/* Running statistics away from their start (mean 0, variance 1), so
+ * evaluation mode is not nearly the identity. */
+static void
+scramble_running_stats (BlipNetwork *net, guint64 seed)
+{
+  BlipRng rng;
+  blip_rng_seed (&rng, seed);
+  for (int i = 0; i < net->n_ops; i++)
+    {
+      BlipOp *op = &net->ops[i];
+      if (op->kind != BLIP_OP_BATCHNORM)
+        continue;
+      for (int c = 0; c < op->C; c++)
+        {
+          op->running_mean[c] = 0.3f * (float) blip_rng_normal (&rng);
+          op->running_var[c] = 0.5f + blip_rng_uniform (&rng);
+        }
+    }
+}
+
+static double
+residual_loss (BlipNetwork *net, const float *x, const gint32 *y, int B)
+{
+  blip_network_forward (net, x, B, 0);
+  return blip_network_loss (net, y, B, 0, NULL) / B;
+}
+
+/* Central differences on every feature parameter and head 0. In training mode
+ * the loss is normalised by the batch's own statistics, a function of the
+ * parameters like any other, so each finite difference sees the same
+ * computation as the gradient. Tolerance as in the conv test. A step can
+ * carry a ReLU input across 0 (hundreds of them feed each batchnorm), where
+ * the central difference averages two slopes: there the gradient must match
+ * the one-sided difference on the side without the kink, and such kinks must
+ * stay rare. */
+static void
+check_residual_gradients (BlipNetwork *net, const float *x, const gint32 *y, int B)
+{
+  residual_loss (net, x, y, B);
+  blip_network_loss_backward (net, y, B, 0, 1.0f / B);
+  blip_network_backward (net, x, B, 0);
+  float *grads = g_memdup2 (net->grads, sizeof (float) * net->n_params);
+  gsize end = net->heads[0].offset + net->heads[0].n_weight + net->heads[0].n_bias;
+  int large = 0, kinks = 0;
+  for (gsize i = 0; i < end; i++)
+    {
+      float saved = net->params[i];
+      const float h = 2e-3f;
+      net->params[i] = saved + h;
+      double lp = residual_loss (net, x, y, B);
+      net->params[i] = saved - h;
+      double lm = residual_loss (net, x, y, B);
+      net->params[i] = saved;
+      double l0 = residual_loss (net, x, y, B);
+      double fd = (lp - lm) / (2 * h);
+      double tol = 3e-3 + 3e-2 * fabs (fd);
+      if (fabs (fd - grads[i]) > tol)
+        {
+          double fwd = (lp - l0) / h, bwd = (l0 - lm) / h;
+          if (MIN (fabs (fwd - grads[i]), fabs (bwd - grads[i])) > tol)
+            g_error ("%s mode, param %zu: analytic %.6g, finite differences %.6g (central), "
+                     "%.6g (forward), %.6g (backward)", net->training ? "training" : "evaluation",
+                     i, grads[i], fd, fwd, bwd);
+          kinks++;
+        }
+      large += fabs (fd) > 1e-3;
+    }
+  g_assert_cmpint (kinks, <=, (int) end / 50);
+  /* Not a vacuous pass: most gradients are far from zero. */
+  g_assert_cmpint (large, >, (int) end / 2);
+  g_free (grads);
+}
+
+static void
+test_residual_gradients (void)
+{
+  const int B = 4;
+  float *x;
+  gint32 *y;
+  BlipNetwork *net = residual_net (&x, &y, B);
+  g_assert_cmpint (net->n_layers, ==, 6);
+  /* conv1 3×3 from 2 to 2, conv2 2→3, conv3 3→3 + bias, conv4 1×1 2→3,
+   * conv5 3→3, fc1 3→4: no bias but conv3's */
+  g_assert_cmpuint (net->n_feature_params, ==, 36 + 54 + 81 + 3 + 6 + 81 + 12);
+  g_assert_null (net->layers[0].bias);
+  g_assert_cmpuint (net->layers[0].quant->n, ==, net->layers[0].n_weight);
+
+  blip_network_set_training (net, TRUE);
+  check_residual_gradients (net, x, y, B);
+  /* The bias before a training-mode batchnorm has no effect: its gradient is 0. */
+  for (int o = 0; o < 3; o++)
+    g_assert_cmpfloat (fabsf (net->layers[2].grad_bias[o]), <, 1e-6f);
+
+  blip_network_set_training (net, FALSE);
+  scramble_running_stats (net, 3);
+  check_residual_gradients (net, x, y, B);
+  blip_network_free (net);
+  g_free (x);
+  g_free (y);
+}
+
+/* Evaluation mode: batchnorm is a fixed per-channel affine map, the samples
+ * are independent, and the batched per-sample Fisher is exact for every conv
+ * (through the shortcuts too) against a loop over single samples. */
+static void
+test_residual_fisher_brute_force (void)
+{
+  const int B = 6;
+  float *x;
+  gint32 *y;
+  BlipNetwork *net = residual_net (&x, &y, B);
+  scramble_running_stats (net, 5);
+  gsize nf = net->n_feature_params;
+  const float scale = 0.5f;
+  float *batched = g_new0 (float, nf);
+  blip_network_forward (net, x, B, 1);
+  blip_network_loss (net, y, B, 1, NULL);
+  blip_network_loss_backward (net, y, B, 1, 1.0f);
+  blip_network_fisher_backward (net, x, B, 1, scale, batched);
+
+  double *brute = g_new0 (double, nf);
+  for (int n = 0; n < B; n++)
+    {
+      const float *xn = x + (gsize) n * net->input_dim;
+      blip_network_forward (net, xn, 1, 1);
+      blip_network_loss (net, y + n, 1, 1, NULL);
+      blip_network_loss_backward (net, y + n, 1, 1, 1.0f);
+      blip_network_backward (net, xn, 1, 1);
+      for (gsize i = 0; i < nf; i++)
+        brute[i] += scale * (double) net->grads[i] * net->grads[i];
+    }
+  double max_err = 0, max_val = 0;
+  int nonzero = 0;
+  for (gsize i = 0; i < nf; i++)
+    {
+      max_err = MAX (max_err, fabs (batched[i] - brute[i]));
+      max_val = MAX (max_val, fabs (brute[i]));
+      nonzero += brute[i] > 0;
+    }
+  g_assert_cmpfloat (max_val, >, 0);
+  g_assert_cmpfloat (max_err, <, 1e-5 * max_val);
+  g_assert_cmpint (nonzero, >, (int) nf / 2);
+  /* Every layer has Fisher mass, the projection shortcut included. */
+  for (int l = 0; l < net->n_layers; l++)
+    {
+      double s = 0;
+      for (gsize k = 0; k < net->layers[l].n_weight; k++)
+        s += batched[net->layers[l].offset + k];
+      g_assert_cmpfloat (s, >, 0);
+    }
+  g_free (batched);
+  g_free (brute);
+  blip_network_free (net);
+  g_free (x);
+  g_free (y);
+}
+
+/* Training forwards move the running statistics toward the batch's (PyTorch's
+ * momentum 0.1, unbiased variance); evaluation uses them, leaves them alone,
+ * and treats each sample on its own; a frozen prefix keeps them. */
+static void
+test_batchnorm_running_stats (void)
+{
+  const int B = 5;
+  float *x;
+  gint32 *y;
+  BlipNetwork *net = residual_net (&x, &y, B);
+  g_assert_cmpuint (net->n_buffers, ==, 2 * (2 + 3 + 3 + 3 + 3));
+  BlipOp *conv = &net->ops[0], *bn = &net->ops[1];
+  g_assert_cmpint (bn->kind, ==, BLIP_OP_BATCHNORM);
+  g_assert_cmpstr (bn->name, ==, "bn1");
+  g_assert_cmpstr (net->ops[11].name, ==, "bn5");
+  for (int c = 0; c < bn->C; c++)
+    {
+      g_assert_cmpfloat (bn->running_mean[c], ==, 0.0f);
+      g_assert_cmpfloat (bn->running_var[c], ==, 1.0f);
+    }
+
+  /* An evaluation forward does not move them. */
+  blip_network_forward (net, x, B, 0);
+  g_assert_cmpfloat (bn->running_mean[0], ==, 0.0f);
+  g_assert_cmpfloat (bn->running_var[1], ==, 1.0f);
+
+  blip_network_set_training (net, TRUE);
+  blip_network_forward (net, x, B, 0);
+  int HW = bn->H * bn->W;
+  gsize N = (gsize) B * HW;
+  for (int c = 0; c < bn->C; c++)
+    {
+      double s = 0, ss = 0;
+      for (int b = 0; b < B; b++)
+        for (int k = 0; k < HW; k++)
+          s += conv->act[((gsize) b * bn->C + c) * HW + k];
+      double mu = s / N;
+      for (int b = 0; b < B; b++)
+        for (int k = 0; k < HW; k++)
+          {
+            double d = conv->act[((gsize) b * bn->C + c) * HW + k] - mu;
+            ss += d * d;
+          }
+      g_assert_cmpfloat_with_epsilon (bn->running_mean[c], 0.1 * mu, 1e-6);
+      g_assert_cmpfloat_with_epsilon (bn->running_var[c], 0.9 + 0.1 * ss / (N - 1), 1e-6);
+      /* The training output is normalised over the batch: mean 0 before the ReLU. */
+      g_assert_cmpfloat_with_epsilon (bn->save_mean[c], mu, 1e-5);
+    }
+  g_assert_true (bn->batch_stats);
+  for (int i = 0; i < 4; i++)
+    blip_network_forward (net, x, B, 0);
+  g_autofree float *stats = g_memdup2 (net->buffers, sizeof (float) * net->n_buffers);
+
+  /* Evaluation: (x − running mean)/sqrt(running var + eps), ReLU. */
+  blip_network_set_training (net, FALSE);
+  blip_network_forward (net, x, B, 0);
+  g_assert_false (bn->batch_stats);
+  g_assert_cmpmem (stats, sizeof (float) * net->n_buffers, net->buffers, sizeof (float) * net->n_buffers);
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < bn->C; c++)
+      for (int k = 0; k < HW; k++)
+        {
+          gsize at = ((gsize) b * bn->C + c) * HW + k;
+          double v = (conv->act[at] - bn->running_mean[c]) / sqrt (bn->running_var[c] + 1e-5);
+          g_assert_cmpfloat_with_epsilon (bn->act[at], MAX (v, 0.0), 1e-5);
+        }
+  /* Each sample alone gives its row of the batch's logits. */
+  gsize nc = net->heads[0].out_dim;
+  g_autofree float *batch = g_memdup2 (net->logits, sizeof (float) * B * nc);
+  for (int b = 0; b < B; b++)
+    {
+      blip_network_forward (net, x + (gsize) b * net->input_dim, 1, 0);
+      for (gsize k = 0; k < nc; k++)
+        g_assert_cmpfloat_with_epsilon (net->logits[k], batch[b * nc + k], 1e-5);
+    }
+  /* In training mode the batch changes each sample's output. */
+  blip_network_set_training (net, TRUE);
+  blip_network_forward (net, x, 2, 0);
+  double diff = 0;
+  blip_network_forward (net, x, B, 0);
+  g_autofree float *full = g_memdup2 (net->logits, sizeof (float) * B * nc);
+  blip_network_forward (net, x, 2, 0);
+  for (gsize k = 0; k < 2 * nc; k++)
+    diff = MAX (diff, fabs (net->logits[k] - full[k]));
+  g_assert_cmpfloat (diff, >, 1e-4);
+
+  /* Below the lowest trainable layer batchnorm stays as in evaluation: with
+   * conv1 frozen bn1 keeps its statistics while the others move; with every
+   * layer frozen (FT-FIX) none moves. */
+  gsize bn1 = 2 * (gsize) bn->C;
+  memcpy (stats, net->buffers, sizeof (float) * net->n_buffers);
+  net->layers[0].frozen = TRUE;
+  blip_network_forward (net, x, B, 0);
+  g_assert_false (bn->batch_stats);
+  g_assert_true (net->ops[4].batch_stats);
+  g_assert_cmpmem (stats, sizeof (float) * bn1, net->buffers, sizeof (float) * bn1);
+  g_assert_true (memcmp (stats + bn1, net->buffers + bn1, sizeof (float) * (net->n_buffers - bn1)) != 0);
+  memcpy (stats, net->buffers, sizeof (float) * net->n_buffers);
+  for (int l = 0; l < net->n_layers; l++)
+    net->layers[l].frozen = TRUE;
+  blip_network_forward (net, x, B, 0);
+  g_assert_cmpmem (stats, sizeof (float) * net->n_buffers, net->buffers, sizeof (float) * net->n_buffers);
+  blip_network_free (net);
+  g_free (x);
+  g_free (y);
+}
+
+/* Descriptions that cannot work are errors naming the step. */
+static void
+test_residual_errors (void)
+{
+  BlipRng rng;
+  blip_rng_seed (&rng, 1);
+  int classes[1] = { 2 };
+  const BlipOpSpec conv = { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 3, .k = 3,
+                            .pad = 1 };
+  struct {
+    BlipOpSpec  spec[4];
+    int         n;
+    const char *mention;
+  } cases[] = {
+    /* 2 input channels + 3 conv channels */
+    { { conv, { .kind = BLIP_OP_ADD, .skip = 2 } }, 2, "adds step -1" },
+    { { conv, { .kind = BLIP_OP_ADD } }, 2, "adds" },
+    { { conv, { .kind = BLIP_OP_BATCHNORM, .from = 3 } }, 2, "before the network input" },
+    { { conv, conv, { .kind = BLIP_OP_BATCHNORM, .from = 2 } }, 3, "step 1's output is not read" },
+    { { conv, { .kind = BLIP_OP_DROPOUT, .p = 0.5f }, conv, { .kind = BLIP_OP_ADD, .skip = 3 } }, 4,
+      "overwrites in place" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      BlipNetwork *net = blip_network_new (2, 5, 5, cases[i].spec, cases[i].n, classes, 1, TRUE, 20,
+                                           1e-15, &rng, 2, &error);
+      g_assert_null (net);
+      g_assert_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE);
+      if (strstr (error->message, cases[i].mention) == NULL)
+        g_error ("case %zu: “%s” does not mention “%s”", i, error->message, cases[i].mention);
+    }
+  /* The same shape joins: conv 2→2 plus the network input. */
+  BlipOpSpec ok[2] = { conv, { .kind = BLIP_OP_ADD, .skip = 2 } };
+  ok[0].out = 2;
+  g_autoptr(GError) error = NULL;
+  BlipNetwork *net = blip_network_new (2, 5, 5, ok, 2, classes, 1, TRUE, 20, 1e-15, &rng, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (net->ops[1].input, ==, 0);
+  g_assert_cmpint (net->ops[1].skip, ==, -1);
+  blip_network_free (net);
+}
+
+/* Stage outputs of a ResNet-18 description: the ops after each stage's last add. */
+static void
+expect_resnet18 (int C, int H, int nf, int stem, const int stage_hw[4], gsize n_params)
+{
+  BlipOpSpec spec[BLIP_NETWORK_MAX_SPEC];
+  g_autoptr(GError) error = NULL;
+  int n = blip_network_resnet18_spec (C, H, H, nf, spec, &error);
+  g_assert_no_error (error);
+  /* stem 2, blocks 5 (identity) or 7 (projection): 5·5 + 3·7, pooling 1 */
+  g_assert_cmpint (n, ==, 49);
+  BlipRng rng;
+  blip_rng_seed (&rng, 1);
+  int classes[2] = { 5, 5 };
+  BlipNetwork *net = blip_network_new (C, H, H, spec, n, classes, 2, TRUE, 20, 1e-15, &rng, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (net->n_layers, ==, 20);
+  g_assert_cmpint (net->ops[0].H, ==, stem);
+  int bn = 0, adds = 0;
+  for (int i = 0; i < net->n_ops; i++)
+    {
+      const BlipOp *op = &net->ops[i];
+      bn += op->kind == BLIP_OP_BATCHNORM;
+      if (op->kind != BLIP_OP_ADD)
+        continue;
+      /* Two adds per stage; the second closes it. */
+      if (adds % 2 == 1)
+        {
+          g_assert_cmpint (op->C, ==, nf << (adds / 2));
+          g_assert_cmpint (op->H, ==, stage_hw[adds / 2]);
+          g_assert_cmpint (op->W, ==, stage_hw[adds / 2]);
+        }
+      adds++;
+    }
+  g_assert_cmpint (bn, ==, 20);
+  g_assert_cmpint (adds, ==, 8);
+  g_assert_cmpstr (net->ops[46].name, ==, "bn20");
+  g_assert_cmpint (net->feat_dim, ==, 8 * nf);
+  g_assert_cmpint (net->ops[n - 1].kind, ==, BLIP_OP_AVGPOOL);
+  g_assert_cmpuint (net->n_feature_params, ==, n_params);
+  g_assert_cmpuint (net->n_buffers, ==, 2 * (gsize) nf * (1 + 4 * 1 + 5 * 2 + 5 * 4 + 5 * 8));
+  for (int i = 0; i < net->n_layers; i++)
+    {
+      const BlipLayer *l = &net->layers[i];
+      g_assert_cmpint (l->kind, ==, BLIP_LAYER_CONV2D);
+      g_assert_cmpuint (l->n_bias, ==, 0);
+      /* BLIP covers the weights, with the conv fan-in C_in·k·k. */
+      g_assert_cmpuint (l->quant->n, ==, l->n_weight);
+      g_assert_cmpint (l->in_dim, ==, l->geom.C_in * l->geom.kh * l->geom.kw);
+      g_assert_cmpfloat (l->quant->bound_w, ==, blip_quant_bound_for_fan_in (l->in_dim));
+    }
+  /* The shortcuts: 1×1, stride 2, reading each stage's input. */
+  g_assert_cmpint (net->layers[7].geom.kh, ==, 1);
+  g_assert_cmpint (net->layers[7].geom.stride, ==, 2);
+  g_assert_cmpint (net->layers[7].geom.C_in, ==, nf);
+  blip_network_free (net);
+}
+
+static void
+test_resnet18_shapes (void)
+{
+  /* mini-ImageNet, reduced width 20: stem stride 2, 84 → 42 → 42, 21, 11, 6.
+   * Weights: stem 3·9·20 = 540; stage 1: 4 × 20·9·20 = 14,400; stage 2:
+   * 20·9·40 + 3 × 40·9·40 + 20·40 = 51,200; stage 3: 204,800; stage 4:
+   * 819,200 — 1,090,140, the reduced ResNet-18's 1.09M. */
+  const int mini[4] = { 42, 21, 11, 6 };
+  expect_resnet18 (3, 84, 20, 42, mini, 1090140);
+  /* CIFAR, standard width 64: stem stride 1, 32, 16, 8, 4; 11,159,232
+   * weights, torchvision's ResNet-18 on CIFAR (11,173,962) less its BN affine
+   * parameters (9,600) and classifier (5,130). */
+  const int cifar[4] = { 32, 16, 8, 4 };
+  expect_resnet18 (3, 32, 64, 32, cifar, 11159232);
+  /* Too small an input. */
+  BlipOpSpec spec[BLIP_NETWORK_MAX_SPEC];
+  g_autoptr(GError) error = NULL;
+  g_assert_cmpint (blip_network_resnet18_spec (3, 6, 6, 20, spec, &error), ==, 0);
+  g_assert_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE);
+}
+
+/* One training batch of ResNet-18 (reduced width 20, and 64) at batch 32 on
+ * 3×84×84: forward, loss, backward. Printed, not asserted. */
+static void
+test_resnet18_timing (void)
+{
+  if (!g_test_perf ())
+    {
+      g_test_skip ("timing runs with -m perf");
+      return;
+    }
+  const int B = 32, widths[2] = { 20, 64 };
+  for (int w = 0; w < 2; w++)
+    {
+      BlipOpSpec spec[BLIP_NETWORK_MAX_SPEC];
+      g_autoptr(GError) error = NULL;
+      int n = blip_network_resnet18_spec (3, 84, 84, widths[w], spec, &error);
+      BlipRng rng;
+      blip_rng_seed (&rng, 2);
+      int classes[1] = { 5 };
+      BlipNetwork *net = blip_network_new (3, 84, 84, spec, n, classes, 1, TRUE, 20, 1e-15, &rng, B, &error);
+      g_assert_no_error (error);
+      float *x = g_new (float, (gsize) B * net->input_dim);
+      gint32 *y = g_new (gint32, B);
+      for (gsize i = 0; i < (gsize) B * net->input_dim; i++)
+        x[i] = (float) blip_rng_normal (&rng);
+      for (int b = 0; b < B; b++)
+        y[b] = blip_rng_below (&rng, 5);
+      blip_network_set_training (net, TRUE);
+      double best = INFINITY, fwd = 0;
+      for (int rep = 0; rep < 3; rep++)
+        {
+          gint64 t0 = g_get_monotonic_time ();
+          blip_network_forward (net, x, B, 0);
+          blip_network_loss (net, y, B, 0, NULL);
+          gint64 t1 = g_get_monotonic_time ();
+          blip_network_loss_backward (net, y, B, 0, 1.0f / B);
+          blip_network_backward (net, x, B, 0);
+          double total = (g_get_monotonic_time () - t0) / 1e3;
+          if (total < best)
+            {
+              best = total;
+              fwd = (t1 - t0) / 1e3;
+            }
+        }
+      /* ASCII only: the TAP log escapes the rest */
+      g_test_minimized_result (best, "ResNet-18 width %d, 3x84x84, batch %d: one training batch "
+                               "%.1f ms (forward %.1f ms, backward %.1f ms), %zu weights, "
+                               "best of 3", widths[w], B, best, fwd, best - fwd,
+                               net->n_feature_params);
+      blip_network_free (net);
+      g_free (x);
+      g_free (y);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -448,5 +946,11 @@ main (int argc, char **argv)
   g_test_add_func ("/network/conv-gradients", test_conv_gradients);
   g_test_add_func ("/network/conv-fisher-brute-force", test_conv_fisher_brute_force);
   g_test_add_func ("/network/dropout-modes", test_dropout_modes);
+  g_test_add_func ("/network/residual-gradients", test_residual_gradients);
+  g_test_add_func ("/network/residual-fisher-brute-force", test_residual_fisher_brute_force);
+  g_test_add_func ("/network/batchnorm-running-stats", test_batchnorm_running_stats);
+  g_test_add_func ("/network/residual-errors", test_residual_errors);
+  g_test_add_func ("/network/resnet18-shapes", test_resnet18_shapes);
+  g_test_add_func ("/network/resnet18-timing", test_resnet18_timing);
   return g_test_run ();
 }

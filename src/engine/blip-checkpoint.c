@@ -66,7 +66,9 @@ add_layer (BlipSafetensorsWriter *w, const BlipLayer *l)
   g_autofree char *wn = g_strdup_printf ("%s.weight", l->name);
   g_autofree char *bn = g_strdup_printf ("%s.bias", l->name);
   blip_safetensors_writer_add (w, wn, BLIP_DTYPE_F32, wshape, wrank, l->weight);
-  blip_safetensors_writer_add (w, bn, BLIP_DTYPE_F32, bshape, 1, l->bias);
+  /* A layer without bias (a conv before batchnorm) has no bias tensors. */
+  if (l->n_bias)
+    blip_safetensors_writer_add (w, bn, BLIP_DTYPE_F32, bshape, 1, l->bias);
   const BlipQuantState *q = l->quant;
   if (q == NULL)
     return;
@@ -79,7 +81,26 @@ add_layer (BlipSafetensorsWriter *w, const BlipLayer *l)
       const guint8 *base = k == 0 ? q->bits : (const guint8 *) (k == 1 ? q->anchor : q->fisher_old);
       gsize elem = k == 0 ? 1 : sizeof (float);
       blip_safetensors_writer_add (w, wk, dt, wshape, wrank, base);
-      blip_safetensors_writer_add (w, bk, dt, bshape, 1, base + q->n_weight * elem);
+      if (l->n_bias)
+        blip_safetensors_writer_add (w, bk, dt, bshape, 1, base + q->n_weight * elem);
+    }
+}
+
+/* Batchnorm running statistics as bnK.running_mean and bnK.running_var, [C]
+ * each, PyTorch's names for them. */
+static void
+add_batchnorms (BlipSafetensorsWriter *w, const BlipNetwork *net)
+{
+  for (int i = 0; i < net->n_ops; i++)
+    {
+      const BlipOp *op = &net->ops[i];
+      if (op->kind != BLIP_OP_BATCHNORM)
+        continue;
+      gint64 shape[1] = { op->C };
+      g_autofree char *mn = g_strdup_printf ("%s.running_mean", op->name);
+      g_autofree char *vn = g_strdup_printf ("%s.running_var", op->name);
+      blip_safetensors_writer_add (w, mn, BLIP_DTYPE_F32, shape, 1, op->running_mean);
+      blip_safetensors_writer_add (w, vn, BLIP_DTYPE_F32, shape, 1, op->running_var);
     }
 }
 
@@ -123,9 +144,15 @@ blip_trainer_save_checkpoint (BlipTrainer *tr, const char *path, GError **error)
     add_layer (w, &net->layers[i]);
   for (int t = 0; t < net->n_heads; t++)
     add_layer (w, &net->heads[t]);
+  add_batchnorms (w, net);
 
   gint64 np = (gint64) net->n_params;
   blip_safetensors_writer_add (w, "train.best_params", BLIP_DTYPE_F32, &np, 1, tr->best_params);
+  if (net->n_buffers > 0)
+    {
+      gint64 nb = (gint64) net->n_buffers;
+      blip_safetensors_writer_add (w, "train.best_buffers", BLIP_DTYPE_F32, &nb, 1, tr->best_buffers);
+    }
   if (tr->sgd->velocity != NULL)
     blip_safetensors_writer_add (w, "train.velocity", BLIP_DTYPE_F32, &np, 1, tr->sgd->velocity);
   g_autofree guint8 *frozen = g_new (guint8, net->n_layers);
@@ -250,7 +277,7 @@ read_layer (BlipSafetensors *f, BlipLayer *l, GError **error)
   g_autofree char *wn = g_strdup_printf ("%s.weight", l->name);
   g_autofree char *bn = g_strdup_printf ("%s.bias", l->name);
   if (!blip_safetensors_read (f, wn, BLIP_DTYPE_F32, wshape, wrank, l->weight, TRUE, error) ||
-      !blip_safetensors_read (f, bn, BLIP_DTYPE_F32, bshape, 1, l->bias, TRUE, error))
+      (l->n_bias && !blip_safetensors_read (f, bn, BLIP_DTYPE_F32, bshape, 1, l->bias, TRUE, error)))
     return FALSE;
   BlipQuantState *q = l->quant;
   if (q == NULL)
@@ -264,7 +291,8 @@ read_layer (BlipSafetensors *f, BlipLayer *l, GError **error)
       guint8 *base = k == 0 ? q->bits : (guint8 *) (k == 1 ? q->anchor : q->fisher_old);
       gsize elem = k == 0 ? 1 : sizeof (float);
       if (!blip_safetensors_read (f, wk, dt, wshape, wrank, base, TRUE, error) ||
-          !blip_safetensors_read (f, bk, dt, bshape, 1, base + q->n_weight * elem, TRUE, error))
+          (l->n_bias && !blip_safetensors_read (f, bk, dt, bshape, 1, base + q->n_weight * elem,
+                                                TRUE, error)))
         return FALSE;
     }
   for (gsize i = 0; i < q->n; i++)
@@ -275,6 +303,30 @@ read_layer (BlipSafetensors *f, BlipLayer *l, GError **error)
       if (!(q->fisher_old[i] > 0.0f))
         return invalid (error, f, "%s has a non-positive accumulated Fisher at parameter %"
                         G_GSIZE_FORMAT, l->name, i);
+    }
+  return TRUE;
+}
+
+/* The running statistics add_batchnorms wrote; a negative variance would make
+ * evaluation take the square root of a negative number. Networks without batchnorm
+ * (every MLP and AlexNet checkpoint) read nothing here. */
+static gboolean
+read_batchnorms (BlipSafetensors *f, BlipNetwork *net, GError **error)
+{
+  for (int i = 0; i < net->n_ops; i++)
+    {
+      BlipOp *op = &net->ops[i];
+      if (op->kind != BLIP_OP_BATCHNORM)
+        continue;
+      gint64 shape[1] = { op->C };
+      g_autofree char *mn = g_strdup_printf ("%s.running_mean", op->name);
+      g_autofree char *vn = g_strdup_printf ("%s.running_var", op->name);
+      if (!blip_safetensors_read (f, mn, BLIP_DTYPE_F32, shape, 1, op->running_mean, TRUE, error) ||
+          !blip_safetensors_read (f, vn, BLIP_DTYPE_F32, shape, 1, op->running_var, TRUE, error))
+        return FALSE;
+      for (int c = 0; c < op->C; c++)
+        if (!(op->running_var[c] >= 0.0f))
+          return invalid (error, f, "%s has a negative running variance in channel %d", vn, c);
     }
   return TRUE;
 }
@@ -347,9 +399,14 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   for (int t = 0; t < net->n_heads; t++)
     if (!read_layer (f, &net->heads[t], error))
       return FALSE;
+  if (!read_batchnorms (f, net, error))
+    return FALSE;
 
-  gint64 np = (gint64) net->n_params;
+  gint64 np = (gint64) net->n_params, nb = (gint64) net->n_buffers;
   if (!blip_safetensors_read (f, "train.best_params", BLIP_DTYPE_F32, &np, 1, tr->best_params, TRUE, error))
+    return FALSE;
+  if (nb > 0 &&
+      !blip_safetensors_read (f, "train.best_buffers", BLIP_DTYPE_F32, &nb, 1, tr->best_buffers, TRUE, error))
     return FALSE;
   if (tr->sgd->velocity != NULL &&
       !blip_safetensors_read (f, "train.velocity", BLIP_DTYPE_F32, &np, 1, tr->sgd->velocity, TRUE, error))

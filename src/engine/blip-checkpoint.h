@@ -6,7 +6,10 @@
  * in progress, the epoch's sample order, the RNG, the learning-rate schedule,
  * the accuracy matrix and history, and the full configuration (metadata
  * "config", as JSON). Tensors are named per layer ("fc1.weight",
- * "fc1.weight.bits", "head0.bias", …) so they read naturally from Python.
+ * "fc1.weight.bits", "head0.bias", …; batchnorm running statistics as
+ * "bn3.running_mean", "bn3.running_var", and the best model's copy of them
+ * as "train.best_buffers") so they read naturally from Python. Layers without
+ * bias have no bias tensors.
  * The metadata "format_version" is checked on load.
  */
 #pragma once

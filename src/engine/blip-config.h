@@ -36,9 +36,11 @@ typedef struct {
   double   lr_min;          /* stop the task when lr falls below this */
 
   /* Network */
-  char    *arch;            /* "mlp" (MNIST family) or "alexnet" (the reference's q_alexnet.py) */
-  int      ndim;            /* hidden width of the MLP, or AlexNet's FC width */
-  double   mul;             /* width multiplier (convolutional networks) */
+  char    *arch;            /* "mlp" (MNIST family), "alexnet" (the reference's q_alexnet.py)
+                             * or "resnet18" (the continual-learning ResNet-18) */
+  int      ndim;            /* hidden width of the MLP, or AlexNet's FC width (unused by resnet18) */
+  double   mul;             /* width multiplier (convolutional networks; resnet18's width is
+                             * round(20·mul)) */
 
   /* BLIP */
   int      max_bit;

@@ -17,9 +17,9 @@ place (BlipNetwork *net, BlipLayer *layer, gsize offset)
 {
   layer->offset = offset;
   layer->weight = net->params + offset;
-  layer->bias = layer->weight + layer->n_weight;
   layer->grad_weight = net->grads + offset;
-  layer->grad_bias = layer->grad_weight + layer->n_weight;
+  layer->bias = layer->n_bias ? layer->weight + layer->n_weight : NULL;
+  layer->grad_bias = layer->n_bias ? layer->grad_weight + layer->n_weight : NULL;
   return offset + layer->n_weight + layer->n_bias;
 }
 
@@ -60,18 +60,97 @@ blip_network_alexnet_spec (int C, int H, int W, double mul, int fc_width,
   return n;
 }
 
-/* Walks spec from [C, H, W], filling ops (when not NULL) with output shapes and
- * layers (when not NULL) with kinds, sizes and geometry. Returns FALSE with
- * error when a step does not fit its input. */
+/* One BasicBlock from the block input (the step before spec[n]): conv 3×3
+ * (stride), BN, ReLU, conv 3×3, BN, then the shortcut — conv 1×1 (stride) and
+ * BN when the shape changes — added, ReLU. Returns the next free index. */
+static int
+basic_block (BlipOpSpec *spec, int n, int c_in, int c_out, int stride)
+{
+  spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = c_out,
+                             .k = 3, .stride = stride, .pad = 1, .no_bias = TRUE };
+  spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_BATCHNORM, .relu = TRUE };
+  spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = c_out,
+                             .k = 3, .stride = 1, .pad = 1, .no_bias = TRUE };
+  spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_BATCHNORM };
+  if (stride != 1 || c_in != c_out)
+    {
+      /* The projection reads the block input, 5 steps back; the add joins
+       * its BN with the main path's, 3 steps back. */
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = c_out,
+                                 .k = 1, .stride = stride, .pad = 0, .no_bias = TRUE, .from = 5 };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_BATCHNORM };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_ADD, .skip = 3, .relu = TRUE };
+    }
+  else
+    /* The identity: the main path plus the block input, 5 steps back. */
+    spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_ADD, .skip = 5, .relu = TRUE };
+  return n;
+}
+
+int
+blip_network_resnet18_spec (int C, int H, int W, int nf, BlipOpSpec *spec, GError **error)
+{
+  if (C < 1 || H < 8 || W < 8 || nf < 1)
+    {
+      g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                   "ResNet-18 needs inputs of at least 8×8 pixels and a positive width; got "
+                   "%d×%d×%d, width %d", C, H, W, nf);
+      return 0;
+    }
+  /* 84×84 mini-ImageNet starts at stride 2, as GPM's ResNet-18 does: the
+   * first stage then runs on 42×42 instead of 84×84, a quarter of the cost. */
+  int stem_stride = H >= 64 && W >= 64 ? 2 : 1;
+  int n = 0;
+  spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = nf,
+                             .k = 3, .stride = stem_stride, .pad = 1, .no_bias = TRUE };
+  spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_BATCHNORM, .relu = TRUE };
+  int c = nf;
+  for (int stage = 0; stage < 4; stage++)
+    {
+      int width = nf << stage;
+      n = basic_block (spec, n, c, width, stage == 0 ? 1 : 2);
+      n = basic_block (spec, n, width, width, 1);
+      c = width;
+    }
+  spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_AVGPOOL };
+  g_assert (n <= BLIP_NETWORK_MAX_SPEC);
+  return n;
+}
+
+/* The step that step i's `from` (or `skip`) offset names: i − offset, with 0
+ * meaning the previous step; −1 is the network input. Returns −2 when the
+ * offset reaches before the input. */
+static int
+spec_source (int i, int offset)
+{
+  int j = i - (offset > 0 ? offset : 1);
+  return j >= -1 ? j : -2;
+}
+
+/* Walks spec from [C, H, W], filling ops with inputs, output shapes and
+ * batchnorm names, and layers (when not NULL) with kinds, sizes and geometry.
+ * Returns FALSE with error when a step does not fit its input. */
 static gboolean
-walk_spec (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
+walk_spec (int C0, int H0, int W0, const BlipOpSpec *spec, int n_spec,
            BlipOp *ops, BlipLayer *layers, int *n_layers_out, GError **error)
 {
-  int n_layers = 0, n_conv = 0, n_fc = 0;
+  int n_layers = 0, n_conv = 0, n_fc = 0, n_bn = 0;
   for (int i = 0; i < n_spec; i++)
     {
       const BlipOpSpec *s = &spec[i];
-      BlipOp op = { .kind = s->kind, .layer = -1 };
+      gboolean fused_relu = s->kind == BLIP_OP_BATCHNORM || s->kind == BLIP_OP_ADD;
+      BlipOp op = { .kind = s->kind, .layer = -1, .skip = -1, .relu = fused_relu && s->relu };
+      /* Dropout works in place on its input's buffers, so it only follows. */
+      op.input = spec_source (i, s->kind == BLIP_OP_DROPOUT ? 1 : s->from);
+      if (op.input < -1)
+        {
+          g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                       "step %d reads step %d, before the network input", i, i - s->from);
+          return FALSE;
+        }
+      int C = op.input < 0 ? C0 : ops[op.input].C;
+      int H = op.input < 0 ? H0 : ops[op.input].H;
+      int W = op.input < 0 ? W0 : ops[op.input].W;
       switch (s->kind)
         {
         case BLIP_OP_LAYER:
@@ -110,7 +189,7 @@ walk_spec (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
                 return FALSE;
               }
             l.n_weight = (gsize) l.in_dim * l.out_dim;
-            l.n_bias = l.out_dim;
+            l.n_bias = s->no_bias ? 0 : l.out_dim;
             op.layer = n_layers;
             if (layers != NULL)
               layers[n_layers] = l;
@@ -140,16 +219,74 @@ walk_spec (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
             }
           op.p = s->p;
           break;
+        case BLIP_OP_BATCHNORM:
+          op.name = g_strdup_printf ("bn%d", ++n_bn);
+          break;
+        case BLIP_OP_ADD:
+          op.skip = s->skip >= 1 ? spec_source (i, s->skip) : -2;
+          if (op.skip < -1 ||
+              (op.skip < 0 ? C0 : ops[op.skip].C) != C ||
+              (op.skip < 0 ? H0 : ops[op.skip].H) != H ||
+              (op.skip < 0 ? W0 : ops[op.skip].W) != W)
+            {
+              g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                           "step %d adds step %d (skip %d) to a %d×%d×%d input: it needs an "
+                           "earlier step of the same shape", i, i - s->skip, s->skip, C, H, W);
+              return FALSE;
+            }
+          break;
+        case BLIP_OP_AVGPOOL:
+          H = W = 1;
+          break;
+        default:
+          g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                       "step %d has an unknown kind %d", i, s->kind);
+          return FALSE;
         }
       op.C = C;
       op.H = H;
       op.W = W;
       op.width = (gsize) C * H * W;
-      if (ops != NULL)
-        ops[i] = op;
+      ops[i] = op;
+    }
+  /* Every output but the last is read by a later step: a dead branch would
+   * pass a stale gradient down. */
+  for (int j = 0; j < n_spec - 1; j++)
+    {
+      gboolean read = FALSE;
+      for (int i = j + 1; i < n_spec && !read; i++)
+        read = ops[i].input == j || ops[i].skip == j;
+      if (!read)
+        {
+          g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                       "step %d's output is not read by any later step", j);
+          return FALSE;
+        }
+    }
+  /* A dropout overwrites its input's output in place: nothing else may read it. */
+  for (int i = 1; i < n_spec; i++)
+    {
+      if (ops[i].kind != BLIP_OP_DROPOUT)
+        continue;
+      for (int j = 0; j < n_spec; j++)
+        if (j != i && (ops[j].input == i - 1 || ops[j].skip == i - 1))
+          {
+            g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                         "step %d reads step %d, which the dropout at step %d overwrites in "
+                         "place; read step %d instead", j, i - 1, i, i);
+            return FALSE;
+          }
     }
   *n_layers_out = n_layers;
   return TRUE;
+}
+
+/* Frees what walk_spec allocated in ops (batchnorm names). */
+static void
+clear_op_names (BlipOp *ops, int n)
+{
+  for (int i = 0; i < n; i++)
+    g_clear_pointer (&ops[i].name, g_free);
 }
 
 gsize
@@ -158,7 +295,11 @@ blip_network_activation_bytes (int C, int H, int W, const BlipOpSpec *spec, int 
   g_autofree BlipOp *ops = g_new0 (BlipOp, MAX (n_spec, 1));
   int n_layers;
   if (!walk_spec (C, H, W, spec, n_spec, ops, NULL, &n_layers, NULL))
-    return 0;
+    {
+      clear_op_names (ops, n_spec);
+      return 0;
+    }
+  clear_op_names (ops, n_spec);
   gsize bytes = 0;
   for (int i = 0; i < n_spec; i++)
     {
@@ -168,7 +309,7 @@ blip_network_activation_bytes (int C, int H, int W, const BlipOpSpec *spec, int 
       else if (ops[i].kind == BLIP_OP_LAYER && spec[i].layer_kind == BLIP_LAYER_CONV2D)
         {
           /* act, dact and the kept im2col columns, K·L = C_in·k²·L */
-          int Ci = i > 0 ? ops[i - 1].C : C;
+          int Ci = ops[i].input >= 0 ? ops[ops[i].input].C : C;
           bytes += ops[i].width * 2 * sizeof (float)
                    + (gsize) Ci * spec[i].k * spec[i].k * ops[i].H * ops[i].W * sizeof (float);
         }
@@ -264,8 +405,47 @@ blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
     }
   blip_rng_seed_stream (&net->dropout_rng, blip_rng_next (rng), DROPOUT_STREAM);
 
+  /* Which input gradients add to one already written. Backward runs from the
+   * last op down, so of the ops reading an output the last one (and the head,
+   * for the last op) writes first; every other reader adds. */
+  g_autofree gboolean *written = g_new0 (gboolean, n_spec);
+  written[n_spec - 1] = TRUE;
+  for (int i = n_spec - 1; i >= 0; i--)
+    {
+      BlipOp *op = &net->ops[i];
+      if (op->input >= 0)
+        {
+          op->input_grad_adds = written[op->input];
+          written[op->input] = TRUE;
+        }
+      if (op->kind == BLIP_OP_ADD && op->skip >= 0)
+        {
+          op->skip_grad_adds = written[op->skip];
+          written[op->skip] = TRUE;
+        }
+    }
+
+  /* Batchnorm running statistics: mean 0, variance 1, each op's pair in one
+   * arena. */
+  for (int i = 0; i < n_spec; i++)
+    if (net->ops[i].kind == BLIP_OP_BATCHNORM)
+      net->n_buffers += 2 * (gsize) net->ops[i].C;
+  net->buffers = net->n_buffers ? g_new0 (float, net->n_buffers) : NULL;
+  gsize boff = 0;
+  for (int i = 0; i < n_spec; i++)
+    {
+      BlipOp *op = &net->ops[i];
+      if (op->kind != BLIP_OP_BATCHNORM)
+        continue;
+      op->running_mean = net->buffers + boff;
+      op->running_var = op->running_mean + op->C;
+      for (int c = 0; c < op->C; c++)
+        op->running_var[c] = 1.0f;
+      boff += 2 * (gsize) op->C;
+    }
+
   /* Buffers. Dropout works in place on its input's buffers. */
-  gsize widest_in = net->input_dim, conv_grad = 0, conv_tmp = 0, conv_dcol = 0;
+  gsize widest_in = net->input_dim, conv_grad = 0, conv_tmp = 0, conv_dcol = 0, grad_tmp = 0;
   for (int i = 0; i < n_spec; i++)
     {
       BlipOp *op = &net->ops[i];
@@ -279,8 +459,17 @@ blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
         }
       op->act = g_new0 (float, n);
       op->dact = g_new0 (float, n);
+      /* An add sums into its inputs' gradients directly; other ops' kernels
+       * overwrite, so a gradient to be added goes through grad_tmp. */
+      if (op->input_grad_adds && op->kind != BLIP_OP_ADD)
+        grad_tmp = MAX (grad_tmp, (gsize) max_batch * net->ops[op->input].width);
       if (op->kind == BLIP_OP_MAXPOOL)
         op->argmax = g_new0 (gint32, n);
+      if (op->kind == BLIP_OP_BATCHNORM)
+        {
+          op->save_mean = g_new0 (float, op->C);
+          op->save_invstd = g_new0 (float, op->C);
+        }
       if (op->kind == BLIP_OP_LAYER)
         {
           const BlipLayer *l = &net->layers[op->layer];
@@ -289,8 +478,8 @@ blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
               gsize bl = (gsize) max_batch * blip_conv_positions (&l->geom);
               op->col = g_new0 (float, (gsize) l->in_dim * bl);
               conv_tmp = MAX (conv_tmp, (gsize) l->out_dim * bl);
-              /* The first layer never needs the gradient w.r.t. its input. */
-              if (i > 0)
+              /* A layer on the network input never needs the gradient w.r.t. it. */
+              if (op->input >= 0)
                 conv_dcol = MAX (conv_dcol, (gsize) l->in_dim * bl);
               conv_grad = MAX (conv_grad, l->n_weight);
             }
@@ -310,6 +499,7 @@ blip_network_new (int C, int H, int W, const BlipOpSpec *spec, int n_spec,
   net->scratch_b = g_new0 (float, MAX ((gsize) max_batch * widest_out, conv_grad));
   net->conv_tmp = conv_tmp ? g_new0 (float, conv_tmp) : NULL;
   net->conv_dcol = conv_dcol ? g_new0 (float, conv_dcol) : NULL;
+  net->grad_tmp = grad_tmp ? g_new0 (float, grad_tmp) : NULL;
   return net;
 }
 
@@ -337,7 +527,9 @@ blip_network_free (BlipNetwork *net)
 {
   if (net == NULL)
     return;
-  for (int i = 0; i < net->n_layers; i++)
+  /* Over all n_ops slots: a description that failed half-way has named
+   * layers without counting them. */
+  for (int i = 0; i < net->n_ops; i++)
     {
       g_free (net->layers[i].name);
       blip_quant_state_free (net->layers[i].quant);
@@ -345,6 +537,9 @@ blip_network_free (BlipNetwork *net)
   for (int i = 0; i < net->n_ops; i++)
     {
       BlipOp *op = &net->ops[i];
+      g_free (op->name);
+      g_free (op->save_mean);
+      g_free (op->save_invstd);
       if (op->kind != BLIP_OP_DROPOUT)
         {
           g_free (op->act);
@@ -368,6 +563,8 @@ blip_network_free (BlipNetwork *net)
   g_free (net->scratch_b);
   g_free (net->conv_tmp);
   g_free (net->conv_dcol);
+  g_free (net->grad_tmp);
+  g_free (net->buffers);
   g_free (net->forward_params);
   g_free (net);
 }

@@ -1,5 +1,6 @@
 /* blip-network.h — a feed-forward network: shared feature layers (linear,
- * convolution, pooling, dropout), then one linear head per task.
+ * convolution, pooling, dropout, batch normalisation, residual additions),
+ * then one linear head per task.
  *
  * All parameters live in one float arena (features first, then heads), and all
  * gradients in a second arena of the same layout, so optimisers, checkpoints
@@ -42,35 +43,68 @@ typedef struct {
   gboolean        relu;          /* a ReLU follows, fused into the layer */
   gsize           offset;        /* of the weights in the parameter arena */
   gsize           n_weight;      /* out_dim × in_dim */
-  gsize           n_bias;        /* out_dim */
+  gsize           n_bias;        /* out_dim, or 0 for a layer without bias */
   float          *weight;        /* [out_dim, in_dim], into the arena */
-  float          *bias;          /* [out_dim] follows the weights */
+  float          *bias;          /* [out_dim] follows the weights; NULL without bias */
   float          *grad_weight;
-  float          *grad_bias;
+  float          *grad_bias;     /* NULL without bias */
   BlipQuantState *quant;         /* NULL when the layer is not quantized */
   gboolean        frozen;        /* no gradient, no update (FT-FIX) */
 } BlipLayer;
 
-/* The feature extractor is a chain of operations; layers with parameters are
- * referenced by index into BlipNetwork.layers. */
+/* The feature extractor is a list of operations in evaluation order; layers
+ * with parameters are referenced by index into BlipNetwork.layers. Each op
+ * reads one earlier op's output (usually the previous one), so besides a plain
+ * chain the list can describe branches that join again by BLIP_OP_ADD, as a
+ * residual block's shortcut does:
+ *
+ *   j:   …                      block input
+ *   j+1: conv 3×3, stride s     reads j
+ *   j+2: batchnorm, ReLU
+ *   j+3: conv 3×3
+ *   j+4: batchnorm
+ *   j+5: conv 1×1, stride s     reads j (spec .from = 5): the projection shortcut
+ *   j+6: batchnorm
+ *   j+7: add, ReLU              j+6 + j+4 (spec .skip = 3)
+ *
+ * (an identity shortcut is just "j+5: add, ReLU" with .skip = 5). The backward
+ * pass visits the ops in reverse; an output read by several ops receives the
+ * sum of their gradients. */
 typedef enum {
   BLIP_OP_LAYER,                 /* linear or conv layer, with its fused ReLU */
   BLIP_OP_MAXPOOL,               /* k×k max pooling, stride k */
   BLIP_OP_DROPOUT,               /* in place on the previous op's output */
+  BLIP_OP_BATCHNORM,             /* BatchNorm2d without affine parameters, fused ReLU */
+  BLIP_OP_ADD,                   /* input + the output of op `skip`, fused ReLU */
+  BLIP_OP_AVGPOOL,               /* global average pooling: [C, H, W] → [C, 1, 1] */
 } BlipOpKind;
 
 typedef struct {
   BlipOpKind  kind;
   int         layer;             /* BLIP_OP_LAYER: index into layers */
+  int         input;             /* the op whose output this op reads; −1: the network input */
+  int         skip;              /* BLIP_OP_ADD: the op whose output is added; −1: the network input */
   int         C, H, W;           /* output shape of one sample (linear: C = width, H = W = 1) */
   gsize       width;             /* C·H·W */
   int         k;                 /* pooling window and stride */
   float       p;                 /* dropout probability */
+  gboolean    relu;              /* batchnorm, add: a ReLU follows, fused into the op */
+  /* Backward adds this op's gradient w.r.t. its input (its skip) into that
+   * op's dact instead of overwriting it: a consumer later in the list, whose
+   * backward runs first, has already written it. */
+  gboolean    input_grad_adds;
+  gboolean    skip_grad_adds;
+  char       *name;              /* batchnorm: bn1, bn2, … (checkpoint tensors bnK.running_mean, …) */
   float      *act;               /* [max_batch, width] output */
   float      *dact;              /* [max_batch, width] gradient w.r.t. that output */
   gint32     *argmax;            /* max pooling: [max_batch, width] */
   float      *mask;              /* dropout: [max_batch, width] */
   float      *col;               /* conv: im2col of the last forward, [K, max_batch·L] */
+  float      *running_mean;      /* batchnorm: [C], into BlipNetwork.buffers */
+  float      *running_var;       /* batchnorm: [C], follows running_mean */
+  float      *save_mean;         /* batchnorm: [C], the last training forward's batch statistics */
+  float      *save_invstd;       /* batchnorm: [C] */
+  gboolean    batch_stats;       /* batchnorm: the last forward normalised by batch statistics */
 } BlipOp;
 
 /* One step of a network description for blip_network_new. */
@@ -80,9 +114,19 @@ typedef struct {
   int         out;               /* units (linear) or output channels (conv) */
   int         k;                 /* conv kernel size, or pooling window */
   int         stride, pad;       /* conv only; stride 0 means 1 */
-  gboolean    relu;
+  gboolean    relu;              /* layer, batchnorm, add */
+  gboolean    no_bias;           /* layer: weights only (a conv followed by batchnorm) */
   float       p;                 /* dropout probability */
+  /* Step i reads the output of step i − from (0 means 1: the previous step;
+   * i − from = −1: the network input); dropout always reads the previous step.
+   * BLIP_OP_ADD adds the output of step i − skip (skip ≥ 1), which must have
+   * the same shape. */
+  int         from;
+  int         skip;
 } BlipOpSpec;
+
+/* Room for any network description made by the *_spec functions below. */
+#define BLIP_NETWORK_MAX_SPEC 64
 
 typedef struct _BlipNetwork BlipNetwork;
 
@@ -102,8 +146,13 @@ struct _BlipNetwork {
   gsize       n_feature_params;  /* params[0 .. n_feature_params) belong to the features */
   int         max_batch;
   int         max_classes;
-  gboolean    training;          /* dropout active (see blip_network_set_training) */
+  gboolean    training;          /* dropout active, batchnorm on batch statistics */
   BlipRng     dropout_rng;       /* its own stream, saved in checkpoints */
+  /* State that is not trained by gradients: every batchnorm's running mean
+   * and variance, in op order, kept apart from the parameter arena so
+   * optimisers, weight decay and BLIP never touch them. */
+  float      *buffers;
+  gsize       n_buffers;
 
   /* Per-run buffers. */
   float      *logits;            /* [max_batch, max_classes] */
@@ -113,19 +162,24 @@ struct _BlipNetwork {
   float      *scratch_b;         /* linear Fisher: squared output gradients; conv: one sample's gradient */
   float      *conv_tmp;          /* conv: [C_out, max_batch·L], outputs or gradients grouped by channel */
   float      *conv_dcol;         /* conv: [K, max_batch·L], the gradient w.r.t. col */
+  float      *grad_tmp;          /* an input gradient to be added to one already written */
   float      *forward_params;    /* Q(w, max_bit) copy when training on quantized weights */
 };
 
 /* A network from a description: input [C, H, W], then spec[0..n_spec) in order
- * (layers get names conv1, conv2, … and fc1, fc2, …), then n_heads linear heads
- * with head_classes[t] outputs on the flattened last output.
+ * (layers get names conv1, conv2, … and fc1, fc2, …; batchnorms bn1, bn2, …),
+ * then n_heads linear heads with head_classes[t] outputs on the flattened last
+ * output.
  * Quantized feature layers get BLIP state and the reference's initialisation:
  * N(0, 1/fan_in) clamped to ±6/sqrt(fan_in), biases 0 (fan_in = C_in·k·k for a
  * conv). Non-quantized feature layers get the same initialisation, so every
  * approach starts from the same network for a given seed. Heads use PyTorch's
- * nn.Linear default, U(±1/sqrt(fan_in)) for weights and biases. Dropout draws
+ * nn.Linear default, U(±1/sqrt(fan_in)) for weights and biases. Batchnorm
+ * running statistics start at mean 0, variance 1 (PyTorch's). Dropout draws
  * from a stream of init_rng's seed made at construction. Returns NULL with
- * error set when a shape does not fit (e.g. a kernel larger than its input). */
+ * error set when a shape does not fit (e.g. a kernel larger than its input),
+ * a step reads one that does not exist, an add joins different shapes, or an
+ * output that a dropout overwrites in place is also read by another step. */
 BlipNetwork *blip_network_new     (int C, int H, int W,
                                    const BlipOpSpec *spec, int n_spec,
                                    const int   *head_classes,
@@ -158,11 +212,33 @@ BlipNetwork *blip_network_new_mlp (int          input_dim,
  * set when the input is too small for the kernels. */
 int          blip_network_alexnet_spec (int C, int H, int W, double mul, int fc_width,
                                         BlipOpSpec *spec, GError **error);
+
+/* ResNet-18 as continual-learning papers use it for mini-ImageNet and CIFAR
+ * (the "reduced ResNet-18" of GEM, GPM, ACL with nf = 20; nf = 64 is the
+ * standard width) on [C, H, W] inputs:
+ *   conv 3×3 C→nf (stride 2 when H and W are at least 64, as for 84×84
+ *   mini-ImageNet, to keep the cost down; else stride 1), BN, ReLU;
+ *   four stages of two BasicBlocks with nf, 2nf, 4nf, 8nf channels, the first
+ *   block of stages 2–4 downsampling with stride 2; a BasicBlock is
+ *   conv 3×3, BN, ReLU, conv 3×3, BN, + shortcut, ReLU, the shortcut being
+ *   the identity or, where the shape changes, conv 1×1 (stride 2) and BN;
+ *   global average pooling to 8nf features.
+ * Convolutions have no bias (BN follows each), 3×3 ones padding 1; BN has no
+ * affine parameters and tracks running statistics (momentum 0.1, eps 1e-5).
+ * Fills spec (at most BLIP_NETWORK_MAX_SPEC entries; 49 are used) and returns
+ * the number used, or 0 with error set for inputs under 8×8 or nf < 1. */
+int          blip_network_resnet18_spec (int C, int H, int W, int nf,
+                                         BlipOpSpec *spec, GError **error);
 void         blip_network_free    (BlipNetwork *net);
 
 /* Training mode turns dropout on: each forward draws new masks from
- * dropout_rng. Off (the default) for evaluation and Fisher estimation, as the
- * reference's model.eval() does. */
+ * dropout_rng; and batchnorm normalises by the batch's statistics, moving its
+ * running statistics toward them — except batchnorm below the lowest layer
+ * that is not frozen, which stays as in evaluation so that a frozen prefix
+ * (all of it under FT-FIX) is a fixed function. Off (the default) for evaluation and Fisher
+ * estimation, as the reference's model.eval() does: batchnorm then normalises
+ * by its running statistics, a fixed per-channel affine map, so every sample's
+ * gradient is its own and the per-sample Fisher stays exact. */
 void         blip_network_set_training (BlipNetwork *net, gboolean training);
 
 /* Bytes of activation buffers per sample of max_batch (to size batches). */
@@ -174,7 +250,9 @@ const float *blip_network_forward (BlipNetwork *net, const float *x, int B, int 
 
 /* Backward from dlogits (net->dlogits, filled by the caller or by
  * blip_network_loss_backward) into net->grads for the feature layers that are
- * not frozen and for head `head`. Gradients are overwritten, not accumulated. */
+ * not frozen and for head `head`. Gradients are overwritten, not accumulated.
+ * It differentiates what the last forward computed: through the batch
+ * statistics where batchnorm used them. */
 void         blip_network_backward (BlipNetwork *net, const float *x, int B, int head);
 
 /* Softmax cross-entropy on the last forward's logits: summed loss, hits in *correct. */
@@ -184,7 +262,10 @@ void         blip_network_loss_backward (BlipNetwork *net, const gint32 *labels,
 
 /* Backward from net->dlogits that adds, for every feature layer, the exact
  * per-sample squared gradients times scale into fisher (laid out like the
- * parameter arena's feature range). Does not touch net->grads. */
+ * parameter arena's feature range). Does not touch net->grads. Exact when the
+ * forward ran in evaluation mode; a training-mode forward through batchnorm
+ * couples the samples, and then each sample's "gradient" is its share of the
+ * batch gradient. */
 void         blip_network_fisher_backward (BlipNetwork *net, const float *x, int B, int head,
                                            float scale, float *fisher);
 

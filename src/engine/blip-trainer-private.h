@@ -42,6 +42,7 @@ struct _BlipTrainer {
   gint32          *y;              /* [max_batch] */
   int             *order;          /* shuffled sample order of the current epoch */
   float           *best_params;    /* the best model of the current task */
+  float           *best_buffers;   /* its batchnorm running statistics (NULL without batchnorm) */
 
   /* Loop state */
   Phase            phase;

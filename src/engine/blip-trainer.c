@@ -45,7 +45,8 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   tr->n_tasks = experiment->n_tasks;
   /* Evaluation batches are large for an MLP (fewer, bigger GEMMs); a conv
    * net's activations are ~100× wider, so it evaluates in training-size batches. */
-  gboolean conv = g_str_equal (config->arch, "alexnet");
+  gboolean resnet = g_str_equal (config->arch, "resnet18");
+  gboolean conv = resnet || g_str_equal (config->arch, "alexnet");
   tr->max_batch = MAX (config->sbatch, config->fisher_sbatch);
   if (!conv)
     tr->max_batch = MAX (tr->max_batch, EVAL_BATCH);
@@ -59,10 +60,15 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   int *classes = g_new (int, tr->n_tasks);
   for (int t = 0; t < tr->n_tasks; t++)
     classes[t] = experiment->tasks[t].ncla;
-  BlipOpSpec spec[16];
+  BlipOpSpec spec[BLIP_NETWORK_MAX_SPEC];
   int n_spec;
   int C = experiment->channels, H = experiment->height, W = experiment->width;
-  if (conv)
+  if (resnet)
+    /* --mul scales the reduced ResNet-18's base width of 20 (GEM, GPM):
+     * --mul 3.2 gives the standard 64. */
+    n_spec = blip_network_resnet18_spec (C, H, W, MAX (1, (int) nearbyint (20 * config->mul)),
+                                         spec, error);
+  else if (conv)
     n_spec = blip_network_alexnet_spec (C, H, W, config->mul, config->ndim, spec, error);
   else
     {
@@ -101,6 +107,7 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
     max_train = MAX (max_train, experiment->tasks[t].train.n);
   tr->order = g_new (int, max_train);
   tr->best_params = g_new (float, tr->net->n_params);
+  tr->best_buffers = tr->net->n_buffers ? g_new (float, tr->net->n_buffers) : NULL;
 
   gsize nn = (gsize) tr->n_tasks * tr->n_tasks;
   tr->acc = g_new (double, nn);
@@ -141,6 +148,7 @@ blip_trainer_free (BlipTrainer *tr)
   g_free (tr->y);
   g_free (tr->order);
   g_free (tr->best_params);
+  g_free (tr->best_buffers);
   g_free (tr->acc);
   g_free (tr->loss);
   g_free (tr->capacity);
@@ -294,6 +302,17 @@ blip_trainer_estimate_fisher (BlipTrainer *tr, int task, BlipFisherLabels labels
     }
 }
 
+/* The best model is the parameters and the batchnorm running statistics that
+ * go with them (the reference's deepcopy of state_dict() has both). */
+static void
+keep_best (BlipTrainer *tr)
+{
+  BlipNetwork *net = tr->net;
+  memcpy (tr->best_params, net->params, sizeof (float) * net->n_params);
+  if (net->n_buffers > 0)
+    memcpy (tr->best_buffers, net->buffers, sizeof (float) * net->n_buffers);
+}
+
 static gboolean
 task_begin (BlipTrainer *tr, GError **error)
 {
@@ -303,7 +322,7 @@ task_begin (BlipTrainer *tr, GError **error)
   tr->best_loss = INFINITY;
   tr->stop_task = FALSE;
   blip_sgd_reset (tr->sgd, tr->lr);
-  memcpy (tr->best_params, tr->net->params, sizeof (float) * tr->net->n_params);
+  keep_best (tr);
   const BlipTask *task = &tr->experiment->tasks[tr->task];
   tr->n_batches = (task->train.n + tr->config.sbatch - 1) / tr->config.sbatch;
   if (tr->strategy->klass->before_task)
@@ -416,7 +435,7 @@ epoch_end (BlipTrainer *tr)
     {
       tr->best_loss = valid_loss;
       tr->patience = tr->config.lr_patience;
-      memcpy (tr->best_params, tr->net->params, sizeof (float) * tr->net->n_params);
+      keep_best (tr);
       ev.improved = TRUE;
     }
   else if (--tr->patience <= 0)
@@ -441,6 +460,8 @@ task_end (BlipTrainer *tr, GError **error)
 {
   BlipNetwork *net = tr->net;
   memcpy (net->params, tr->best_params, sizeof (float) * net->n_params);
+  if (net->n_buffers > 0)
+    memcpy (net->buffers, tr->best_buffers, sizeof (float) * net->n_buffers);
   if (net->forward_params != NULL)
     blip_network_sync_quantized_forward (net);
 

@@ -501,6 +501,30 @@ test_conv_pointwise_is_grid (void)
   blip_snapshot_free (d.s);
 }
 
+/* A layer without biases (ResNet's 1×1 shortcut convolutions) has no bias
+ * column: the grid is rows × cols, every cell a weight, and nothing reads
+ * past the weights (AddressSanitizer builds check that). */
+static void
+test_grid_without_bias (void)
+{
+  const int W = 500, H = 400;
+  DrawData d = { make_conv_snapshot (ROWS, COLS, 1, pattern_bits), NULL, 0, { 0 } };
+  BlipLayerSnapshot *l = &d.s->layers[0];
+  /* Shrink to the weights alone, in fresh allocations of exactly that size. */
+  l->n = l->n_weight;
+  guint8 *bits = g_memdup2 (l->bits, l->n);
+  g_free (l->bits);
+  l->bits = bits;
+  blip_map_view_init (&d.view);
+  cairo_surface_t *img = render (draw_map, &d, W, H);
+  cairo_surface_destroy (img);
+  /* The last column holds weights, and a step right stays on it. */
+  double cx = 4 + (COLS - 0.5) * (W - 8.0 - 70) / COLS, cy = 28 + (2 + 0.5) * (H - 32.0) / ROWS;
+  g_assert_cmpint (blip_figure_layer_map_pick (W, H, d.s, 0, &d.view, cx, cy), ==, 3 * COLS - 1);
+  g_assert_cmpint (blip_figure_layer_map_step (W, H, d.s, 0, &d.view, 3 * COLS - 1, 1, 0), ==, 3 * COLS - 1);
+  blip_snapshot_free (d.s);
+}
+
 /* The linear grid's geometry is what it always was: cell_rect, pick, step
  * and zoom agree with the rows × (cols + 1) grid stretched over the map. */
 static void
@@ -620,6 +644,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/figures/palettes", test_palettes);
+  g_test_add_func ("/figures/layer-map/grid-without-bias", test_grid_without_bias);
   g_test_add_func ("/figures/parameter/five-frozen-bits", test_parameter_bits);
   g_test_add_func ("/figures/parameter/task-colours", test_parameter_history_colours);
   g_test_add_func ("/figures/layer-map/fully-frozen", test_layer_map_full);

@@ -30,11 +30,18 @@ blip_map_view_init (BlipMapView *view)
   };
 }
 
-/* The grid: weights [rows × cols] and the biases as one more column. */
+/* Whether the layer has biases: ResNet's convolutions have none. */
+static inline gboolean
+has_bias (const BlipLayerSnapshot *l)
+{
+  return l->n > l->n_weight;
+}
+
+/* The grid: weights [rows × cols] and, when there are biases, one more column. */
 static void
 grid_size (const BlipLayerSnapshot *l, int *gw, int *gh)
 {
-  *gw = l->cols + 1;
+  *gw = l->cols + (has_bias (l) ? 1 : 0);
   *gh = l->rows;
 }
 
@@ -278,8 +285,11 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
               int k = (int) ((b[x] - lo) * scale + 0.5);
               row[x] = lut[CLAMP (k, 0, 255)];
             }
-          int k = (int) ((l->bits[l->n_weight + y] - lo) * scale + 0.5);
-          row[l->cols] = lut[CLAMP (k, 0, 255)];
+          if (has_bias (l))
+            {
+              int k = (int) ((l->bits[l->n_weight + y] - lo) * scale + 0.5);
+              row[l->cols] = lut[CLAMP (k, 0, 255)];
+            }
           continue;
         }
       for (int x = 0; x < gw; x++)
@@ -310,8 +320,9 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
   char zoom[32] = "";
   if (view->zoom > 1)
     g_snprintf (zoom, sizeof zoom, ", zoom %.1f×", view->zoom);
-  figure_textf (cr, mx, 19, 15, ALIGN_LEFT, TRUE, "%s — %s (%d × %d + bias)%s", l->name,
-                map_quantity_name (view->quantity), l->rows, l->cols, zoom);
+  figure_textf (cr, mx, 19, 15, ALIGN_LEFT, TRUE, "%s — %s (%d × %d%s)%s", l->name,
+                map_quantity_name (view->quantity), l->rows, l->cols,
+                has_bias (l) ? " + bias" : "", zoom);
 
   map_legend (cr, width, my, mh, lo, hi, view, TRUE);
 }
@@ -444,7 +455,7 @@ blip_figure_layer_map_step (int width, int height, const BlipSnapshot *s, int la
     return -1;
   gssize gx, gy;
   grid_cell (l, index, &gx, &gy);
-  gx = CLAMP (gx + dx, 0, l->cols);
+  gx = CLAMP (gx + dx, 0, has_bias (l) ? l->cols : l->cols - 1);
   gy = CLAMP (gy + dy, 0, l->rows - 1);
   return gx < l->cols ? gy * l->cols + gx : (gssize) l->n_weight + gy;
 }

@@ -243,7 +243,8 @@ on_key_pressed (GtkEventControllerKey *controller, guint keyval, guint keycode, 
         gssize gy = (gsize) i < l->n_weight ? i / l->cols : i - (gssize) l->n_weight;
         gx += dx;
         gy += dy;
-        gx = CLAMP (gx, 0, l->cols);
+        /* Biases, where the layer has them, are the last column. */
+        gx = CLAMP (gx, 0, l->n > l->n_weight ? l->cols : l->cols - 1);
         gy = CLAMP (gy, 0, l->rows - 1);
         select_index (self, gx < l->cols ? gy * l->cols + gx : (gssize) l->n_weight + gy, FALSE);
         return TRUE;

@@ -603,7 +603,7 @@ test_real (void)
 
 /* `blip run --experiment cifar` end to end on synthetic files in the real
  * binary formats: it trains all ten tasks when CIFAR-10 and CIFAR-100 are
- * there, and refuses before training, naming the missing files and writing
+ * there, identically for the same seed, and refuses before training, naming the missing files and writing
  * nothing, when CIFAR-100 is not. */
 static int
 run_blip_cli (const char *data, const char *out, char **err)
@@ -643,6 +643,16 @@ test_run_cli (void)
   assert_contains (text, "\"experiment\": \"cifar\"");
   assert_contains (text, "cifar100-");
   assert_contains (text, "\"complete\": true");
+
+  /* The same seed gives the same bytes: dropout masks, shuffles and the
+   * validation split all come from the seed. */
+  g_autofree char *out3 = g_build_filename (data, "out3", NULL);
+  g_autofree char *err3 = NULL;
+  g_assert_cmpint (run_blip_cli (data, out3, &err3), ==, 0);
+  g_autofree char *results3 = g_build_filename (out3, "results.json", NULL);
+  g_autofree char *text3 = NULL;
+  g_assert_true (g_file_get_contents (results3, &text3, NULL, NULL));
+  g_assert_cmpstr (text, ==, text3);
 
   /* Without CIFAR-100: exit status 1, the missing files named, no output. */
   blip_test_rmtree (d100);

@@ -427,22 +427,8 @@ blip_experiment_open_miniimagenet (const BlipConfig *config, GError **error)
           splits[s]->plane_size = MINI_SIDE * MINI_SIDE;
         }
       /* The preset holds out pc_valid = 0.02; 0 validates on the training set. */
-      if (config->valid_fraction > 0.0)
-        blip_experiment_carve_validation (task, config->valid_fraction, config->seed, t);
-      else
-        {
-          task->valid = task->train;
-          task->valid_is_train = TRUE;
-        }
-      if (task->train.n == 0 || task->test.n == 0 || task->valid.n == 0)
-        {
-          g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_TOO_SMALL,
-                       "task %d (%s) has %d training, %d validation and %d test samples; "
-                       "each must be at least 1 (check --train-subset, --test-subset and "
-                       "--valid-fraction)", t, task->name, task->train.n, task->valid.n,
-                       task->test.n);
-          too_small = TRUE;
-        }
+      if (!blip_experiment_finish_task (task, t, config, error))
+        too_small = TRUE;
     }
   g_free (local);
   g_free (perm);

@@ -717,22 +717,8 @@ blip_experiment_open_mixture5 (const BlipConfig *config, GError **error)
       split_setup (&task->test, d->test[s], d->lut[s], d->grey_perm);
       /* The preset holds out mixture5.py's pc_valid = 0.15; 0 validates on
        * the training set. */
-      if (config->valid_fraction > 0.0)
-        blip_experiment_carve_validation (task, config->valid_fraction, config->seed, t);
-      else
-        {
-          task->valid = task->train;
-          task->valid_is_train = TRUE;
-        }
-      if (task->train.n == 0 || task->test.n == 0 || task->valid.n == 0)
-        {
-          g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_TOO_SMALL,
-                       "task %d (%s) has %d training, %d validation and %d test samples; "
-                       "each must be at least 1 (check --train-subset, --test-subset and "
-                       "--valid-fraction)", t, task->name, task->train.n, task->valid.n,
-                       task->test.n);
-          return NULL;
-        }
+      if (!blip_experiment_finish_task (task, t, config, error))
+        return NULL;
     }
   return g_steal_pointer (&e);
 }

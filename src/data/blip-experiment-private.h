@@ -18,6 +18,13 @@ BlipExperiment *blip_experiment_alloc (const char *name, const char *title,
 void            blip_experiment_carve_validation (BlipTask *task, double fraction,
                                                   guint64 seed, int t);
 
+/* The last step of building task t: the validation split (carved as
+ * config->valid_fraction says, or the training split itself when that is 0,
+ * as the reference's MNIST loaders do), then a check that no split is empty.
+ * FALSE with error naming the task and the flags that shrink it. */
+gboolean        blip_experiment_finish_task (BlipTask *task, int t, const BlipConfig *config,
+                                             GError **error);
+
 /* cifar, cifar10-5 and folder (blip-experiment-cifar.c). */
 BlipExperiment *blip_experiment_open_images (const BlipConfig *config, GError **error);
 

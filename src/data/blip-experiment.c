@@ -179,6 +179,29 @@ blip_experiment_alloc (const char *name, const char *title, gpointer data, GDest
   return e;
 }
 
+gboolean
+blip_experiment_finish_task (BlipTask *task, int t, const BlipConfig *config, GError **error)
+{
+  if (config->valid_fraction > 0.0)
+    blip_experiment_carve_validation (task, config->valid_fraction, config->seed, t);
+  else
+    {
+      /* The reference's MNIST loaders validate on a copy of the training set. */
+      task->valid = task->train;
+      task->valid_is_train = TRUE;
+    }
+  if (task->train.n == 0 || task->test.n == 0 || task->valid.n == 0)
+    {
+      g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_TOO_SMALL,
+                   "task %d (%s) has %d training, %d validation and %d test samples; "
+                   "each must be at least 1 (check --train-subset, --test-subset and "
+                   "--valid-fraction)", t, task->name, task->train.n, task->valid.n,
+                   task->test.n);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* Moves the last `fraction` of a seeded shuffle of train into valid. */
 void
 blip_experiment_carve_validation (BlipTask *task, double fraction, guint64 seed, int t)
@@ -330,23 +353,8 @@ blip_experiment_open (const BlipConfig *config, GError **error)
                    config->test_subset);
       split_setup (&task->train, p->train_images, perm, p->lut);
       split_setup (&task->test, p->test_images, perm, p->lut);
-      if (config->valid_fraction > 0.0)
-        blip_experiment_carve_validation (task, config->valid_fraction, config->seed, t);
-      else
-        {
-          /* The reference validates on a copy of the training set. */
-          task->valid = task->train;
-          task->valid_is_train = TRUE;
-        }
-      if (task->train.n == 0 || task->test.n == 0 || task->valid.n == 0)
-        {
-          g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_TOO_SMALL,
-                       "task %d (%s) has %d training, %d validation and %d test samples; "
-                       "each must be at least 1 (check --train-subset, --test-subset and "
-                       "--valid-fraction)", t, task->name, task->train.n, task->valid.n,
-                       task->test.n);
-          return NULL;
-        }
+      if (!blip_experiment_finish_task (task, t, config, error))
+        return NULL;
     }
   return g_steal_pointer (&e);
 }

@@ -224,6 +224,26 @@ blip_conv2d_backward (const BlipConvGeom *g, const float *x, const float *weight
     }
 }
 
+/* One sample's share of the Fisher: F_W += scale·grad², and F_b += scale·(Σ_L G_n)²
+ * for each output channel (fisher_b NULL to skip). */
+static void
+add_squares (float *fisher_w, float *fisher_b, const float *grad, gsize nw,
+             const float *dn, int O, int L, float scale)
+{
+  for (gsize i = 0; i < nw; i++)
+    fisher_w[i] += scale * grad[i] * grad[i];
+  if (fisher_b == NULL)
+    return;
+  for (int o = 0; o < O; o++)
+    {
+      const float *row = dn + (gsize) o * L;
+      float s = 0.0f;
+      for (int l = 0; l < L; l++)
+        s += row[l];
+      fisher_b[o] += scale * s * s;
+    }
+}
+
 void
 blip_conv2d_fisher (const BlipConvGeom *g, const float *x, const float *dout,
                     float *fisher_w, float *fisher_b, int B, float scale,
@@ -245,17 +265,7 @@ blip_conv2d_fisher (const BlipConvGeom *g, const float *x, const float *dout,
       /* grad[O, K] = G_n[O, L] · col[K, L]ᵀ, sample n's weight gradient */
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L,
                    1.0f, dn, L, a, L, 0.0f, grad, K);
-      for (gsize i = 0; i < nw; i++)
-        fisher_w[i] += scale * grad[i] * grad[i];
-      if (fisher_b != NULL)
-        for (int o = 0; o < O; o++)
-          {
-            const float *row = dn + (gsize) o * L;
-            float s = 0.0f;
-            for (int l = 0; l < L; l++)
-              s += row[l];
-            fisher_b[o] += scale * s * s;
-          }
+      add_squares (fisher_w, fisher_b, grad, nw, dn, O, L, scale);
     }
 }
 
@@ -343,17 +353,7 @@ blip_conv2d_fisher_batched (const BlipConvGeom *g, const float *col, const float
       /* grad[O, K] = G_n[O, L] · col_n[K, L]ᵀ, col_n being columns n·L.. of col */
       cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L,
                    1.0f, dn, L, col + (gsize) n * L, (int) ld, 0.0f, grad, K);
-      for (gsize i = 0; i < nw; i++)
-        fisher_w[i] += scale * grad[i] * grad[i];
-      if (fisher_b != NULL)
-        for (int o = 0; o < O; o++)
-          {
-            const float *row = dn + (gsize) o * L;
-            float s = 0.0f;
-            for (int l = 0; l < L; l++)
-              s += row[l];
-            fisher_b[o] += scale * s * s;
-          }
+      add_squares (fisher_w, fisher_b, grad, nw, dn, O, L, scale);
     }
 }
 

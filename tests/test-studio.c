@@ -8,7 +8,8 @@
  * survive a malformed session file and a missing data set with a dialog;
  * Settings… refuses an invalid value and restarts the run with a valid one;
  * the Compare view trains a second run beside the first and frees it on
- * reset and on close. */
+ * reset and on close; Export View, Save Session and Open Session work
+ * through their file choosers, answered by the test. */
 #include <gtk/gtk.h>
 #include <math.h>
 
@@ -16,6 +17,7 @@
 #include "blip-figures.h"
 #include "blip-runner.h"
 #include "blip-window.h"
+#include "blip-window-private.h"
 #include "blip-bits-view.h"
 #include "blip-layer-map-view.h"
 #include "blip-acc-matrix-view.h"
@@ -878,6 +880,203 @@ test_window_compare (void)
   blip_test_rmtree (dir);
 }
 
+/* ---- File choosers ---------------------------------------------------------------- */
+
+/* The chooser an action just showed: its title and filter names. */
+static GtkFileChooser *
+chooser_shown (BlipStudioWindow *window, const char *action, const char *title, const char *const *filters)
+{
+  g_action_group_activate_action (G_ACTION_GROUP (window), action, NULL);
+  GtkNativeDialog *dialog = blip_studio_window_get_file_dialog (window);
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (gtk_native_dialog_get_title (dialog), ==, title);
+  g_autoptr(GListModel) got = gtk_file_chooser_get_filters (GTK_FILE_CHOOSER (dialog));
+  guint n = 0;
+  for (; filters[n] != NULL; n++)
+    {
+      g_autoptr(GtkFileFilter) filter = g_list_model_get_item (got, n);
+      g_assert_nonnull (filter);
+      g_assert_cmpstr (gtk_file_filter_get_name (filter), ==, filters[n]);
+    }
+  g_assert_cmpuint (g_list_model_get_n_items (got), ==, n);
+  return GTK_FILE_CHOOSER (dialog);
+}
+
+typedef struct {
+  GtkFileChooser *chooser;
+  GFile          *file;
+} Chosen;
+
+/* Puts c->file in the chooser, again while the chooser reads back another:
+ * the fallback GtkFileChooserDialog sets its folders asynchronously. Save
+ * choosers take folder and name (GTK 4.8's set_file does not fill in the
+ * name of a file that does not exist yet), Open choosers select the file. */
+static gboolean
+file_chosen (gpointer data)
+{
+  Chosen *c = data;
+  g_autoptr(GFile) file = gtk_file_chooser_get_file (c->chooser);
+  if (file != NULL && g_file_equal (file, c->file))
+    return TRUE;
+  g_autoptr(GError) error = NULL;
+  if (gtk_file_chooser_get_action (c->chooser) == GTK_FILE_CHOOSER_ACTION_SAVE)
+    {
+      g_autoptr(GFile) folder = g_file_get_parent (c->file);
+      g_autofree char *basename = g_file_get_basename (c->file);
+      g_assert_true (gtk_file_chooser_set_current_folder (c->chooser, folder, &error));
+      gtk_file_chooser_set_current_name (c->chooser, basename);
+    }
+  else
+    g_assert_true (gtk_file_chooser_set_file (c->chooser, c->file, &error));
+  g_assert_no_error (error);
+  return FALSE;
+}
+
+/* Answers the chooser as a user would: path chosen (NULL: none), then the
+ * button. The chooser goes to its start folder once shown, which can undo
+ * an early choice: hence the second look after a pause. It is hidden
+ * before the answer because nobody is there to close it. */
+static void
+chooser_answer (BlipStudioWindow *window, GtkFileChooser *chooser, const char *path, int response)
+{
+  if (path != NULL)
+    {
+      Chosen c = { chooser, g_file_new_for_path (path) };
+      g_assert_true (wait_until (file_chosen, &c, 20));
+      wait_until (never, NULL, 0.3);
+      g_assert_true (wait_until (file_chosen, &c, 20));
+      g_object_unref (c.file);
+    }
+  gtk_native_dialog_hide (GTK_NATIVE_DIALOG (chooser));
+  g_signal_emit_by_name (chooser, "response", response);
+  /* The window lets go of an answered chooser. */
+  g_assert_null (blip_studio_window_get_file_dialog (window));
+}
+
+static gboolean
+file_starts_with (const char *path, const char *prefix, gsize len)
+{
+  g_autofree char *contents = NULL;
+  gsize size = 0;
+  return g_file_get_contents (path, &contents, &size, NULL) && size >= len && memcmp (contents, prefix, len) == 0;
+}
+
+typedef struct {
+  BlipStudioWindow *window;
+  guint             generation;
+  int               tasks;
+} Reopened;
+
+static gboolean
+window_reopened (gpointer data)
+{
+  Reopened *r = data;
+  BlipRunner *runner = blip_studio_window_get_runner (r->window);
+  return blip_runner_get_generation (runner) != r->generation && blip_runner_get_state (runner) == BLIP_RUNNER_READY &&
+         blip_runner_get_tasks_done (runner) == r->tasks;
+}
+
+/* Export View, Save Session and Open Session through their choosers: each
+ * names the file it suggests and offers its filters; Cancel writes nothing;
+ * an export without an extension takes the chosen filter's; a saved session
+ * opens again at the same task; a malformed one ends in a dialog naming it
+ * while the run carries on. */
+static void
+test_window_file_choosers (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (dir, "mnist", 300, 100, 14);
+  BlipConfig c;
+  small_config (&c, dir);
+  BlipStudioWindow *window = g_object_new (BLIP_TYPE_STUDIO_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+  blip_studio_window_set_data_dir (window, dir);
+  g_assert_true (blip_studio_window_set_view (window, "layer-map"));
+  blip_studio_window_start_config (window, &c, "classroom");
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (window_started, window, 120));
+  blip_studio_window_refresh (window);
+  BlipRunner *runner = blip_studio_window_get_runner (window);
+  RunnerWatch w = { .runner = runner };
+  g_signal_connect (runner, "session-saved", G_CALLBACK (on_saved), &w);
+
+  /* Export View: Cancel, a .png, then a bare name with the SVG filter. */
+  const char *figures[] = { "PNG image", "SVG drawing", "PDF document", NULL };
+  GtkFileChooser *chooser = chooser_shown (window, "export-view", "Export View", figures);
+  g_autofree char *name = gtk_file_chooser_get_current_name (chooser);
+  g_assert_cmpstr (name, ==, "layer-map-mnist5-blip.png");
+  g_autofree char *cancelled_png = g_build_filename (dir, "cancelled.png", NULL);
+  chooser_answer (window, chooser, cancelled_png, GTK_RESPONSE_CANCEL);
+  g_assert_false (g_file_test (cancelled_png, G_FILE_TEST_EXISTS));
+
+  g_autofree char *png = g_build_filename (dir, "map.png", NULL);
+  chooser = chooser_shown (window, "export-view", "Export View", figures);
+  chooser_answer (window, chooser, png, GTK_RESPONSE_ACCEPT);
+  g_assert_true (file_starts_with (png, "\x89PNG\r\n\x1a\n", 8));
+
+  g_autofree char *bare = g_build_filename (dir, "map", NULL);
+  g_autofree char *svg = g_build_filename (dir, "map.svg", NULL);
+  chooser = chooser_shown (window, "export-view", "Export View", figures);
+  g_autoptr(GListModel) filters = gtk_file_chooser_get_filters (chooser);
+  g_autoptr(GtkFileFilter) svg_filter = g_list_model_get_item (filters, 1);
+  gtk_file_chooser_set_filter (chooser, svg_filter);
+  chooser_answer (window, chooser, bare, GTK_RESPONSE_ACCEPT);
+  g_assert_false (g_file_test (bare, G_FILE_TEST_EXISTS));
+  g_assert_true (file_starts_with (svg, "<?xml", 5));
+
+  /* One task, so the session has something to keep. */
+  blip_runner_set_pause_after_task (runner, 1);
+  blip_studio_window_play (window);
+  g_assert_true (wait_until (first_task_done, window, 300));
+
+  /* Save Session: Cancel, then a file. The runner writes in order, so once
+   * the second is saved the cancelled one would have been too. */
+  const char *sessions[] = { "BLIP Studio sessions", NULL };
+  chooser = chooser_shown (window, "save-session", "Save Session", sessions);
+  g_autofree char *session_name = gtk_file_chooser_get_current_name (chooser);
+  g_assert_cmpstr (session_name, ==, "mnist5-blip-task1.safetensors");
+  g_autofree char *cancelled_session = g_build_filename (dir, "cancelled.safetensors", NULL);
+  chooser_answer (window, chooser, cancelled_session, GTK_RESPONSE_CANCEL);
+  g_autofree char *session = g_build_filename (dir, "run.safetensors", NULL);
+  chooser = chooser_shown (window, "save-session", "Save Session", sessions);
+  chooser_answer (window, chooser, session, GTK_RESPONSE_ACCEPT);
+  g_assert_true (wait_until (runner_saved, &w, 60));
+  g_assert_cmpstr (w.saved, ==, session);
+  g_assert_true (g_file_test (session, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (cancelled_session, G_FILE_TEST_EXISTS));
+
+  /* Open Session, from a fresh run: back at one task, as a new run. */
+  Reopened reopened = { window, blip_runner_get_generation (runner), 0 };
+  g_action_group_activate_action (G_ACTION_GROUP (window), "reset", NULL);
+  g_assert_true (wait_until (window_reopened, &reopened, 120));
+  const char *open_filters[] = { "BLIP Studio sessions", "All files", NULL };
+  reopened = (Reopened) { window, blip_runner_get_generation (runner), 1 };
+  chooser = chooser_shown (window, "open-session", "Open Session", open_filters);
+  chooser_answer (window, chooser, session, GTK_RESPONSE_ACCEPT);
+  g_assert_true (wait_until (window_reopened, &reopened, 120));
+
+  /* A malformed session: a dialog naming it; the run stays as it was. */
+  guint generation = blip_runner_get_generation (runner);
+  g_autofree char *bad = g_build_filename (dir, "broken.safetensors", NULL);
+  g_assert_true (g_file_set_contents (bad, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));
+  chooser = chooser_shown (window, "open-session", "Open Session", open_filters);
+  chooser_answer (window, chooser, bad, GTK_RESPONSE_ACCEPT);
+  g_assert_true (wait_until (dialog_shown, NULL, 60));
+  GtkMessageDialog *dialog = find_dialog ();
+  g_autofree char *text = dialog_text (dialog);
+  g_assert_nonnull (strstr (text, bad));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (wait_until (first_task_done, window, 30));
+  g_assert_cmpuint (blip_runner_get_generation (runner), ==, generation);
+  g_assert_cmpint (blip_runner_get_tasks_done (runner), ==, 1);
+
+  g_signal_handlers_disconnect_by_data (runner, &w);
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_free (w.saved);
+  blip_config_clear (&c);
+  blip_test_rmtree (dir);
+}
+
 /* A missing data set: a dialog that names where the app looked and how to get it. */
 static void
 test_window_missing_data (void)
@@ -1052,6 +1251,10 @@ main (int argc, char **argv)
       g_test_add_func ("/studio/display", test_no_display);
       return g_test_run ();
     }
+  /* The file chooser keeps its settings in GSettings; dconf would need a
+   * D-Bus session (none under xvfb-run, and its warning is fatal here) and
+   * would write into the user's settings. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   gtk_init ();
   blip_studio_register_resources ();
   g_test_add_func ("/studio/bits-view/frozen-cells", test_bits_view_frozen_cells);
@@ -1065,6 +1268,7 @@ main (int argc, char **argv)
   g_test_add_func ("/studio/window/missing-data", test_window_missing_data);
   g_test_add_func ("/studio/window/settings", test_window_settings);
   g_test_add_func ("/studio/window/compare", test_window_compare);
+  g_test_add_func ("/studio/window/file-choosers", test_window_file_choosers);
   g_test_add_func ("/studio/window/lesson", test_window_lesson);
   g_test_add_func ("/studio/application/actions", test_application_actions);
   return g_test_run ();

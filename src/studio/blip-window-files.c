@@ -270,3 +270,10 @@ blip_studio_window_files_dispose (BlipStudioWindow *self)
   g_clear_handle_id (&self->screenshot_timeout, g_source_remove);
   g_clear_pointer (&self->screenshot_path, g_free);
 }
+
+GtkNativeDialog *
+blip_studio_window_get_file_dialog (BlipStudioWindow *self)
+{
+  g_return_val_if_fail (BLIP_IS_STUDIO_WINDOW (self), NULL);
+  return self->file_dialog;
+}

@@ -116,6 +116,9 @@ void blip_studio_window_action_save_session (GSimpleAction *action, GVariant *pa
 void blip_studio_window_action_export_view  (GSimpleAction *action, GVariant *param, gpointer self);
 void blip_studio_window_check_screenshot    (BlipStudioWindow *self, int tasks_done);
 void blip_studio_window_files_dispose       (BlipStudioWindow *self);
+/* The file chooser the last Open/Save/Export action showed, NULL once it
+ * answered: tests reach it to choose a file without a user. */
+GtkNativeDialog *blip_studio_window_get_file_dialog (BlipStudioWindow *self);
 
 /* blip-window-compare.c */
 void     blip_studio_window_compare_init       (BlipStudioWindow *self);

@@ -76,6 +76,13 @@ static const ValidCase valid_cases[] = {
       { "ntasks", 2, NULL }, { "valid_fraction", 0.1, NULL }, { "quiet", 1, NULL }, { "download", 1, NULL },
       { "download_url", 0, "http://mirror.example/" }, { "threads", 2, NULL }, { "lr", 0.01, NULL },
       { NULL, 0, NULL } } },
+  /* Lesson 3's set-up, where fine-tuning visibly forgets; flags still win. */
+  { "forgetting-preset", { "run", "--preset", "forgetting", "--seed", "2", NULL },
+    { { "nepochs", 15, NULL }, { "train_subset", 500, NULL }, { "test_subset", 1000, NULL },
+      { "lr", 0.1, NULL }, { "ndim", 200, NULL }, { "sbatch", 64, NULL }, { "seed", 2, NULL },
+      { NULL, 0, NULL } } },
+  { "forgetting-preset-lr", { "run", "--lr", "0.05", "--preset", "forgetting", NULL },
+    { { "nepochs", 15, NULL }, { "lr", 0.05, NULL }, { NULL, 0, NULL } } },
   { "folder-tasks", { "run", "--experiment", "folder", "--tasks", "cat,dog;car,truck", NULL },
     { { "experiment", 0, "folder" }, { "tasks", 0, "cat,dog;car,truck" }, { NULL, 0, NULL } } },
   /* The last of a repeated flag wins; bounds are inclusive. */

@@ -71,7 +71,7 @@ typedef struct {
 
 static const ArgSpec specs[] = {
   { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist, fmnist5, cifar, cifar10-5, mixture5, miniimagenet or folder" },
-  { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs) or classroom (3 epochs, 2000 samples per task)" },
+  { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs), classroom (3 epochs, 2000 samples per task) or forgetting (15 epochs on 500 samples at lr 0.1, 200 hidden units: fine-tuning visibly forgets)" },
   { "--approach", T_STR, CFG (approach), 0, 0, "NAME", "blip (default), sgd, sgd-frozen or ewc" },
   { "--data-dir", T_STR, CFG (data_dir), 0, 0, "DIR", "where data sets live (else $BLIP_DATA_DIR, else the XDG data dir); for folder, the folder or .tar.gz holding train/<class>/ and test/<class>/" },
   { "--tasks", T_STR, CFG (tasks), 0, 0, "LIST", "folder experiment: the class folders of each task, tasks split by ';', classes by ',' (e.g. 'cat,dog;car,truck')" },

@@ -108,7 +108,7 @@ const char  *blip_lesson_step_get_question_markup (const BlipLessonStep *step);
 const BlipConfig *blip_lesson_step_get_settings   (const BlipLessonStep *step);
 /* The Settings value as written, or NULL. */
 const char  *blip_lesson_step_get_settings_text   (const BlipLessonStep *step);
-/* The speed preset named in Settings ("paper", "quick", "classroom"), or NULL. */
+/* The speed preset named in Settings ("paper", "quick", "classroom", "forgetting"), or NULL. */
 const char  *blip_lesson_step_get_preset          (const BlipLessonStep *step);
 BlipLessonView blip_lesson_step_get_view          (const BlipLessonStep *step);
 /* What to train; count receives N (1 for RUN_ALL, 0 for RUN_NONE). */

@@ -46,7 +46,7 @@ static const GOptionEntry options[] = {
     "Folder holding the data sets (default: $BLIP_DATA_DIR, else ~/.local/share/blip-studio/data)", "DIR" },
   { "experiment", 'e', 0, G_OPTION_ARG_STRING, NULL, NULL /* listed from the registry */, "NAME" },
   { "approach", 'a', 0, G_OPTION_ARG_STRING, NULL, NULL /* listed from the registry */, "NAME" },
-  { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL, "Speed preset: paper, quick or classroom (default)", "NAME" },
+  { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL, "Speed preset: paper, quick, classroom (default) or forgetting", "NAME" },
   { "autoplay", 0, 0, G_OPTION_ARG_NONE, NULL, "Start training at once", NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
     "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare", "NAME" },

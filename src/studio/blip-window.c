@@ -12,7 +12,7 @@
 
 G_DEFINE_FINAL_TYPE (BlipStudioWindow, blip_studio_window, GTK_TYPE_APPLICATION_WINDOW)
 
-static const char * const preset_names[] = { "paper", "quick", "classroom" };
+static const char * const preset_names[] = { "paper", "quick", "classroom", "forgetting" };
 
 /* ---- Runs ------------------------------------------------------------------------ */
 
@@ -155,7 +155,7 @@ blip_studio_window_start (BlipStudioWindow *self, const char *experiment, const 
   if (preset && p >= G_N_ELEMENTS (preset_names))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "--preset: unknown preset “%s” (expected paper, quick or classroom)", preset);
+                   "--preset: unknown preset “%s” (expected paper, quick, classroom or forgetting)", preset);
       return FALSE;
     }
   self->updating++;

@@ -92,6 +92,35 @@ test_gradients (void)
 }
 
 /* Σ_n (∂ℓ_n/∂θ)² computed by one GEMM per layer equals the loop over samples. */
+/* The Fisher of the feature layers on head 1, two ways: *batched from one
+ * blip_network_fisher_backward over the B samples, *brute from one backward
+ * pass per sample, squared and summed. Each sample's loss is scaled by
+ * loss_scale, and both sums by scale. */
+static void
+fisher_two_ways (BlipNetwork *net, const float *x, const gint32 *y, int B,
+                 float loss_scale, float scale, float **batched, double **brute)
+{
+  gsize nf = net->n_feature_params;
+  *batched = g_new0 (float, nf);
+  blip_network_forward (net, x, B, 1);
+  blip_network_loss (net, y, B, 1, NULL);
+  blip_network_loss_backward (net, y, B, 1, loss_scale);
+  blip_network_fisher_backward (net, x, B, 1, scale, *batched);
+
+  *brute = g_new0 (double, nf);
+  for (int n = 0; n < B; n++)
+    {
+      const float *xn = x + (gsize) n * net->input_dim;
+      blip_network_forward (net, xn, 1, 1);
+      blip_network_loss (net, y + n, 1, 1, NULL);
+      /* the gradient of sample n's share of the batch loss */
+      blip_network_loss_backward (net, y + n, 1, 1, loss_scale);
+      blip_network_backward (net, xn, 1, 1);
+      for (gsize i = 0; i < nf; i++)
+        (*brute)[i] += scale * (double) net->grads[i] * net->grads[i];
+    }
+}
+
 static void
 test_fisher_brute_force (void)
 {
@@ -102,23 +131,9 @@ test_fisher_brute_force (void)
   gsize nf = net->n_feature_params;
   const float scale = 0.25f, loss_scale = 1.0f / f.B;
 
-  float *batched = g_new0 (float, nf);
-  blip_network_forward (net, f.x, f.B, 1);
-  blip_network_loss (net, f.y, f.B, 1, NULL);
-  blip_network_loss_backward (net, f.y, f.B, 1, loss_scale);
-  blip_network_fisher_backward (net, f.x, f.B, 1, scale, batched);
-
-  double *brute = g_new0 (double, nf);
-  for (int n = 0; n < f.B; n++)
-    {
-      blip_network_forward (net, f.x + (gsize) n * f.in, 1, 1);
-      blip_network_loss (net, f.y + n, 1, 1, NULL);
-      /* the gradient of sample n's share of the batch-mean loss */
-      blip_network_loss_backward (net, f.y + n, 1, 1, loss_scale);
-      blip_network_backward (net, f.x + (gsize) n * f.in, 1, 1);
-      for (gsize i = 0; i < nf; i++)
-        brute[i] += scale * (double) net->grads[i] * net->grads[i];
-    }
+  float *batched;
+  double *brute;
+  fisher_two_ways (net, f.x, f.y, f.B, loss_scale, scale, &batched, &brute);
   double max_rel = 0;
   int nonzero = 0;
   for (gsize i = 0; i < nf; i++)
@@ -373,23 +388,9 @@ test_conv_fisher_brute_force (void)
   BlipNetwork *net = small_conv_net (&x, &y, B);
   gsize nf = net->n_feature_params;
   const float scale = 0.5f;
-  float *batched = g_new0 (float, nf);
-  blip_network_forward (net, x, B, 1);
-  blip_network_loss (net, y, B, 1, NULL);
-  blip_network_loss_backward (net, y, B, 1, 1.0f);
-  blip_network_fisher_backward (net, x, B, 1, scale, batched);
-
-  double *brute = g_new0 (double, nf);
-  for (int n = 0; n < B; n++)
-    {
-      const float *xn = x + (gsize) n * net->input_dim;
-      blip_network_forward (net, xn, 1, 1);
-      blip_network_loss (net, y + n, 1, 1, NULL);
-      blip_network_loss_backward (net, y + n, 1, 1, 1.0f);
-      blip_network_backward (net, xn, 1, 1);
-      for (gsize i = 0; i < nf; i++)
-        brute[i] += scale * (double) net->grads[i] * net->grads[i];
-    }
+  float *batched;
+  double *brute;
+  fisher_two_ways (net, x, y, B, 1.0f, scale, &batched, &brute);
   double max_err = 0, max_val = 0;
   for (gsize i = 0; i < nf; i++)
     {
@@ -607,23 +608,9 @@ test_residual_fisher_brute_force (void)
   scramble_running_stats (net, 5);
   gsize nf = net->n_feature_params;
   const float scale = 0.5f;
-  float *batched = g_new0 (float, nf);
-  blip_network_forward (net, x, B, 1);
-  blip_network_loss (net, y, B, 1, NULL);
-  blip_network_loss_backward (net, y, B, 1, 1.0f);
-  blip_network_fisher_backward (net, x, B, 1, scale, batched);
-
-  double *brute = g_new0 (double, nf);
-  for (int n = 0; n < B; n++)
-    {
-      const float *xn = x + (gsize) n * net->input_dim;
-      blip_network_forward (net, xn, 1, 1);
-      blip_network_loss (net, y + n, 1, 1, NULL);
-      blip_network_loss_backward (net, y + n, 1, 1, 1.0f);
-      blip_network_backward (net, xn, 1, 1);
-      for (gsize i = 0; i < nf; i++)
-        brute[i] += scale * (double) net->grads[i] * net->grads[i];
-    }
+  float *batched;
+  double *brute;
+  fisher_two_ways (net, x, y, B, 1.0f, scale, &batched, &brute);
   double max_err = 0, max_val = 0;
   int nonzero = 0;
   for (gsize i = 0; i < nf; i++)

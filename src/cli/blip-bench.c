@@ -17,20 +17,16 @@
 #define TARGET_FISHER_SECONDS 1.0
 #define TARGET_MAP_MS 16.0
 
-typedef struct {
-  double fisher_seconds;
-} BenchObserver;
-
-static void
-observe (BlipTrainer *tr, const BlipEvent *ev, gpointer data)
+void
+blip_bench_observe_fisher (BlipTrainer *tr, const BlipEvent *ev, gpointer data)
 {
-  BenchObserver *o = data;
+  double *fisher_seconds = data;
   if (ev->type == BLIP_EVENT_FISHER_READY)
-    o->fisher_seconds = ev->seconds;
+    *fisher_seconds = ev->seconds;
 }
 
-static double
-now (void)
+double
+blip_bench_now (void)
 {
   return g_get_monotonic_time () / 1e6;
 }
@@ -51,7 +47,7 @@ time_gemms (int B, int K, int H, int C, int iters)
   double best = INFINITY;
   for (int rep = 0; rep < 3; rep++)
     {
-      double t0 = now ();
+      double t0 = blip_bench_now ();
       for (int it = 0; it < iters; it++)
         {
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, H, K, 1, x, K, w, K, 0, h, H);
@@ -60,7 +56,7 @@ time_gemms (int B, int K, int H, int C, int iters)
           cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, C, 1, z, C, wh, H, 0, dh, H);
           cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, H, K, B, 1, dh, H, x, K, 0, dw, K);
         }
-      best = MIN (best, (now () - t0) / iters);
+      best = MIN (best, (blip_bench_now () - t0) / iters);
     }
   g_free (x); g_free (w); g_free (h); g_free (dw); g_free (wh); g_free (z); g_free (dwh); g_free (dh);
   return best;
@@ -142,17 +138,17 @@ bad:
       fprintf (stderr, "blip bench: %s\n", error->message);
       return 1;
     }
-  BenchObserver obs = { NAN };
-  blip_trainer_add_observer (tr, observe, &obs, NULL);
+  double fisher_seconds = NAN;
+  blip_trainer_add_observer (tr, blip_bench_observe_fisher, &fisher_seconds, NULL);
 
   printf ("blip bench: MLP %d-%d, %d heads of %d, batch %d, BLIP clipping, %d BLAS thread(s)\n",
           K, H, T, C, B, openblas_get_num_threads ());
   for (int i = 0; i < warmup; i++)
     blip_trainer_step (tr, BLIP_STEP_BATCH, NULL);
-  double t0 = now ();
+  double t0 = blip_bench_now ();
   for (int i = 0; i < batches; i++)
     blip_trainer_step (tr, BLIP_STEP_BATCH, NULL);
-  double batch_s = (now () - t0) / batches;
+  double batch_s = (blip_bench_now () - t0) / batches;
   /* Finish the epoch: evaluation, then the Fisher on 80 × 100 samples. */
   blip_trainer_step (tr, BLIP_STEP_TASK, NULL);
 
@@ -165,10 +161,10 @@ bad:
   double map_best = INFINITY;
   for (int rep = 0; rep < 30; rep++)
     {
-      double m0 = now ();
+      double m0 = blip_bench_now ();
       blip_figure_layer_map (cr, 1200, 800, snap, 0, &view);
       cairo_surface_flush (surface);
-      map_best = MIN (map_best, now () - m0);
+      map_best = MIN (map_best, blip_bench_now () - m0);
     }
   cairo_destroy (cr);
   cairo_surface_destroy (surface);
@@ -187,8 +183,8 @@ bad:
   printf ("%-44s %8.1f %% %8.0f %% %7.2fx  %s\n", "GEMM time / batch time", 100 * share,
           100 * TARGET_GEMM_SHARE, share / TARGET_GEMM_SHARE, share >= TARGET_GEMM_SHARE ? "ok" : "MISSED");
   printf ("%-44s %8.3f s %8.3f s %7.2fx  %s\n", "Fisher estimation (80 batches of 100)",
-          obs.fisher_seconds, TARGET_FISHER_SECONDS, TARGET_FISHER_SECONDS / obs.fisher_seconds,
-          obs.fisher_seconds <= TARGET_FISHER_SECONDS ? "ok" : "MISSED");
+          fisher_seconds, TARGET_FISHER_SECONDS, TARGET_FISHER_SECONDS / fisher_seconds,
+          fisher_seconds <= TARGET_FISHER_SECONDS ? "ok" : "MISSED");
   printf ("%-44s %7.3f ms %7.3f ms %7.2fx  %s\n", "layer map redraw, 1200x784 into 1200x800 px",
           map_best * 1e3, TARGET_MAP_MS, TARGET_MAP_MS / (map_best * 1e3),
           map_best * 1e3 <= TARGET_MAP_MS ? "ok" : "MISSED");

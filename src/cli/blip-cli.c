@@ -6,6 +6,7 @@
 #include "blip-progress.h"
 #include "blip-bench.h"
 #include "blip-lesson-check.h"
+#include "blip-table.h"
 #include "blip-figures.h"
 
 #include <cblas.h>
@@ -448,6 +449,7 @@ usage (FILE *f)
            "Usage: blip COMMAND [OPTION…]\n\n"
            "Commands:\n"
            "  run      train a continual-learning benchmark (blip run --help)\n"
+           "  table    every method on one experiment, as the paper's tables (blip table --help)\n"
            "  bench    measure training speed against bare GEMMs (blip bench --help)\n"
            "  list     list experiments and approaches\n"
            "  lesson   check lesson files for BLIP Studio (blip lesson check FILE…)\n"
@@ -466,6 +468,8 @@ main (int argc, char **argv)
   const char *cmd = argv[1];
   if (strcmp (cmd, "run") == 0)
     return cmd_run (argc - 1, argv + 1);
+  if (strcmp (cmd, "table") == 0)
+    return blip_table_main (argc - 1, argv + 1);
   if (strcmp (cmd, "bench") == 0)
     return blip_bench_main (argc - 1, argv + 1);
   if (strcmp (cmd, "list") == 0)

@@ -72,6 +72,7 @@ typedef struct {
   Source    source;
   gboolean  done;             /* numbers read from a complete results.json */
   gboolean  failed;
+  gboolean  interrupted;      /* stopped by Ctrl-C; --resume continues it */
   int       n_tasks;
   double    acc, bwt_paper, bwt_code;
   gint64    memory;           /* after the last task */
@@ -363,7 +364,7 @@ table_text (Row *rows, int n, const char *experiment)
         growth_text (r),
         format_seconds (r->done ? r->seconds : NAN),
         isnan (paper) ? g_strdup ("—") : g_strdup_printf ("%.2f", paper),
-        g_strdup (r->done ? source_names[r->source] : r->failed ? "failed" : "not run"),
+        g_strdup (r->done ? source_names[r->source] : r->failed ? "failed" : r->interrupted ? "interrupted" : "not run"),
       };
       for (int c = 0; c < N_COLS; c++)
         {
@@ -445,7 +446,8 @@ table_csv (Row *rows, int n, const char *experiment)
       csv_field (o, r->klass->name);
       g_string_append_c (o, ',');
       csv_field (o, r->klass->title);
-      g_string_append_printf (o, ",%s,", r->done ? source_names[r->source] : r->failed ? "failed" : "not-run");
+      g_string_append_printf (o, ",%s,", r->done ? source_names[r->source] : r->failed ? "failed"
+                              : r->interrupted ? "interrupted" : "not-run");
       if (r->done)
         g_string_append_printf (o, "%d", r->n_tasks);
       csv_number (o, "%.4f", r->done ? 100 * r->acc : NAN);
@@ -497,7 +499,8 @@ table_json (Row *rows, int n, const char *experiment, guint64 seed)
       g_string_append (o, ", \"title\": ");
       blip_json_append_string (o, r->klass->title);
       g_string_append (o, ", \"status\": ");
-      blip_json_append_string (o, r->done ? source_names[r->source] : r->failed ? "failed" : "not-run");
+      blip_json_append_string (o, r->done ? source_names[r->source] : r->failed ? "failed"
+                               : r->interrupted ? "interrupted" : "not-run");
       g_string_append (o, ", ");
       if (r->done)
         {
@@ -876,7 +879,7 @@ blip_table_main (int argc, char **argv)
       g_ptr_array_free (args, TRUE);
       ResultsState state = RESULTS_ABSENT;
       if (status == EXIT_INTERRUPTED || (stop_requested && status != 0))
-        interrupted = TRUE;
+        interrupted = r->interrupted = TRUE;
       else if (status != 0)
         {
           fprintf (stderr, "blip table: %s: %s\n", label,

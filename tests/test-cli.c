@@ -83,6 +83,20 @@ static const ValidCase valid_cases[] = {
       { NULL, 0, NULL } } },
   { "forgetting-preset-lr", { "run", "--lr", "0.05", "--preset", "forgetting", NULL },
     { { "nepochs", 15, NULL }, { "lr", 0.05, NULL }, { NULL, 0, NULL } } },
+  /* --paper-settings: the approach's own settings after the experiment's
+   * preset (the reference's baselines run AlexNet on mini-ImageNet), before
+   * the speed preset and the flags. */
+  { "paper-settings-baseline", { "run", "--experiment", "miniimagenet", "--approach", "sgd", "--paper-settings", NULL },
+    { { "arch", 0, "alexnet" }, { "paper_settings", 1, NULL }, { "lr", 0.01, NULL }, { "sbatch", 32, NULL },
+      { NULL, 0, NULL } } },
+  { "paper-settings-absent", { "run", "--experiment", "miniimagenet", "--approach", "sgd", NULL },
+    { { "arch", 0, "resnet18" }, { "paper_settings", 0, NULL }, { NULL, 0, NULL } } },
+  { "paper-settings-ewc-flag-wins", { "run", "--lamb", "7", "--gamma=0.5", "--paper-settings", "--approach=ewc", NULL },
+    { { "ewc_lambda", 7, NULL }, { "ewc_gamma", 0.5, NULL }, { "paper_settings", 1, NULL }, { NULL, 0, NULL } } },
+  { "paper-settings-ewc", { "run", "--experiment", "pmnist", "--approach", "ewc", "--paper-settings", NULL },
+    { { "ewc_lambda", 5000, NULL }, { "ewc_gamma", 1, NULL }, { "arch", 0, "mlp" }, { NULL, 0, NULL } } },
+  { "paper-settings-blip-preset", { "run", "--experiment", "mixture5", "--paper-settings", "--preset", "quick", NULL },
+    { { "F_prior", 5e-17, NULL }, { "max_bit", 20, NULL }, { "nepochs", 5, NULL }, { NULL, 0, NULL } } },
   { "folder-tasks", { "run", "--experiment", "folder", "--tasks", "cat,dog;car,truck", NULL },
     { { "experiment", 0, "folder" }, { "tasks", 0, "cat,dog;car,truck" }, { NULL, 0, NULL } } },
   /* The last of a repeated flag wins; bounds are inclusive. */
@@ -103,6 +117,7 @@ get_field (const BlipRunOptions *o, const char *field, double *num, const char *
   STR ("approach", c->approach);
   STR ("data_dir", c->data_dir);
   STR ("tasks", c->tasks);
+  STR ("arch", c->arch);
   STR ("output", o->output);
   STR ("download_url", o->download_url);
   NUM ("seed", c->seed);
@@ -130,6 +145,7 @@ get_field (const BlipRunOptions *o, const char *field, double *num, const char *
   NUM ("quiet", o->quiet);
   NUM ("download", o->download);
   NUM ("threads", o->threads);
+  NUM ("paper_settings", o->paper_settings);
 #undef NUM
 #undef STR
   g_error ("unknown field %s in the test table", field);
@@ -223,6 +239,8 @@ static const InvalidCase invalid_cases[] = {
   { "tasks-without-folder", { "run", "--tasks", "a,b", NULL }, "--tasks" },
   { "tasks-one-class", { "run", "--experiment=folder", "--tasks", "a,b;c", NULL }, "--tasks" },
   { "tasks-empty", { "run", "--experiment=folder", "--tasks=", NULL }, "--tasks" },
+  { "paper-settings-with-resume", { "run", "--paper-settings", "--resume", "dir", NULL }, "--paper-settings" },
+  { "paper-settings-with-value", { "run", "--paper-settings=1", NULL }, "--paper-settings" },
 };
 
 static void
@@ -421,7 +439,10 @@ static const BinaryCase binary_cases[] = {
   { "no-command", { NULL }, 2, { NULL }, { "Usage", NULL } },
   { "list", { "list", NULL }, 0,
     { "mnist5", "pmnist", "fmnist5", "blip", "sgd", "sgd-frozen", "ewc", NULL }, { NULL } },
-  { "run-help", { "run", "--help", NULL }, 0, { "Usage: blip run", "--lr", "--F-prior", NULL }, { NULL } },
+  { "run-help", { "run", "--help", NULL }, 0, { "Usage: blip run", "--lr", "--F-prior", "--paper-settings", NULL },
+    { NULL } },
+  { "help-lists-table", { "help", NULL }, 0, { "table", NULL }, { NULL } },
+  { "table-help", { "table", "--help", NULL }, 0, { "Usage: blip table", "--approaches", "--resume", NULL }, { NULL } },
   { "version", { "version", NULL }, 0, { "blip ", NULL }, { NULL } },
   { "lesson-no-subcommand", { "lesson", NULL }, 2, { NULL }, { "blip lesson", "check", NULL } },
   { "lesson-unknown-subcommand", { "lesson", "lint", NULL }, 2, { NULL }, { "“lint”", NULL } },

@@ -860,6 +860,17 @@ test_window_compare (void)
   blip_studio_window_refresh (window);
   g_assert_cmpint (side_filled (view, BLIP_COMPARE_LEFT), >, 800);
   g_assert_cmpint (side_filled (view, BLIP_COMPARE_RIGHT), >, 800);
+  /* Each side states ACC, BWT and the memory its method keeps: BLIP's bits,
+   * anchors and Fisher; nothing for fine-tuning. */
+  const char *left_status = blip_compare_view_get_status (view, BLIP_COMPARE_LEFT);
+  const char *right_status = blip_compare_view_get_status (view, BLIP_COMPARE_RIGHT);
+  g_test_message ("compare: “%s” | “%s”", left_status, right_status);
+  g_assert_nonnull (strstr (left_status, "ACC "));
+  g_assert_nonnull (strstr (left_status, "BWT "));
+  g_assert_nonnull (strstr (left_status, "memory "));
+  g_assert_null (strstr (left_status, "memory 0 B"));
+  g_assert_null (strstr (left_status, "memory —"));
+  g_assert_nonnull (strstr (right_status, "memory 0 B"));
   if (g_getenv ("BLIP_STUDIO_TEST_SHOTS") != NULL)
     g_object_unref (render_texture (GTK_WIDGET (window)));
 

@@ -470,6 +470,19 @@ test_observer_order (gconstpointer data)
       else
         g_assert_true (isnan (sec));
     }
+  /* The strategy's memory is recorded after each task and, for these
+   * methods, does not grow: BLIP keeps a bit count (1 byte), an anchor and a
+   * Fisher (4 bytes each) per quantized parameter, EWC a Fisher and an anchor
+   * per feature parameter, fine-tuning nothing. */
+  BlipNetwork *net = blip_trainer_get_network (tr);
+  gsize quantized = 0;
+  for (int l = 0; l < net->n_layers; l++)
+    quantized += net->layers[l].quant ? net->layers[l].quant->n : 0;
+  gint64 expect_memory = blip ? (gint64) quantized * 9
+                       : strcmp (approach, "ewc") == 0 ? (gint64) net->n_feature_params * 8 : 0;
+  for (int t = 0; t < SYN_TASKS; t++)
+    g_assert_cmpint (blip_trainer_get_memory_bytes (tr, t), ==, expect_memory);
+  g_assert_cmpint (expect_memory, ==, (gint64) blip_strategy_memory_bytes (blip_trainer_get_strategy (tr)));
   g_assert_null (r.before_bits);
   g_array_free (r.events, TRUE);
   blip_trainer_free (tr);
@@ -1085,9 +1098,24 @@ test_results_json_metrics (void)
   BlipConfig c;
   small_config (&c, "blip", 8);
   BlipTrainer *tr = make_trainer (&c);
+  for (int t = 0; t < SYN_TASKS; t++)
+    g_assert_cmpint (blip_trainer_get_memory_bytes (tr, t), ==, -1);
+  g_autofree char *before = blip_results_json (tr);
+  g_assert_nonnull (strstr (before, "\"memory_bytes_per_task\": [null, null"));
   run_to_end (tr);
   g_autofree char *json = blip_results_json (tr);
   const double *acc = blip_trainer_get_acc_matrix (tr);
+  /* Format 2: the memory after each task, the same for every task of BLIP. */
+  g_assert_nonnull (strstr (json, "\"format\": \"blip-results/2\""));
+  gint64 memory = blip_trainer_get_memory_bytes (tr, 0);
+  g_assert_cmpint (memory, >, 0);
+  GString *list = g_string_new ("\"memory_bytes_per_task\": [");
+  for (int t = 0; t < SYN_TASKS; t++)
+    g_string_append_printf (list, "%s%" G_GINT64_FORMAT, t ? ", " : "", memory);
+  g_string_append (list, "]");
+  g_assert_nonnull (strstr (json, list->str));
+  g_string_free (list, TRUE);
+  g_assert_cmpfloat (json_number (json, "strategy_memory_bytes"), ==, memory);
   BlipMetrics m;
   blip_metrics_compute (acc, SYN_TASKS, SYN_TASKS - 1, &m);
   g_assert_cmpfloat (json_number (json, "ACC"), ==, m.acc);

@@ -99,6 +99,7 @@ static const ArgSpec specs[] = {
   { "--test-subset", T_INT, CFG (test_subset), 0, 1 << 30, "N", "use the first N test samples of each task (0: all)" },
   { "--ntasks", T_INT, CFG (ntasks), 0, 1000, "N", "run only the first N tasks (0: all)" },
   { "--valid-fraction", T_DOUBLE, CFG (valid_fraction), 0, 0.99, "X", "hold out this share of training data for validation (0: as the reference: the training set itself for MNIST, 10% for CIFAR and folder)" },
+  { "--paper-settings", T_BOOL, NONE, 0, 0, NULL, "apply the approach's own settings from the paper's code (e.g. EWC's λ) on top of the experiment's, as blip table does; flags still override them" },
   { "--quiet", T_BOOL, NONE, 0, 0, NULL, "one line per task instead of a progress bar" },
   { "--download", T_BOOL, NONE, 0, 0, NULL, "download missing data set files, verifying their checksums" },
   { "--download-url", T_STR, NONE, 0, 0, "URL", "base URL to download from instead of the canonical ones" },
@@ -115,6 +116,13 @@ find_spec (const char *flag)
     if (strcmp (specs[i].flag, flag) == 0)
       return &specs[i];
   return NULL;
+}
+
+int
+blip_run_flag_arity (const char *flag)
+{
+  const ArgSpec *spec = find_spec (flag);
+  return spec == NULL ? -1 : spec->type == T_BOOL ? 0 : 1;
 }
 
 char *
@@ -149,6 +157,13 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
         g_free (o->output), o->output = g_strdup (value);
       else if (strcmp (spec->flag, "--quiet") == 0)
         o->quiet = TRUE;
+      else if (strcmp (spec->flag, "--paper-settings") == 0)
+        {
+          /* applied with the preset; it changes the configuration */
+          o->paper_settings = TRUE;
+          if (o->config_flag == NULL)
+            o->config_flag = g_strdup (spec->flag);
+        }
       else if (strcmp (spec->flag, "--download") == 0)
         o->download = TRUE;
       else if (strcmp (spec->flag, "--download-url") == 0)
@@ -206,11 +221,19 @@ blip_run_options_parse (BlipRunOptions *o, int argc, char **argv, GError **error
   memset (o, 0, sizeof *o);
   blip_config_init_defaults (&o->config);
 
-  /* First pass: the experiment, whose paper preset the other flags override. */
-  const char *experiment = "mnist5", *preset = "paper";
+  /* First pass: the experiment, whose paper preset the other flags override,
+   * and the approach, whose own settings come next with --paper-settings. */
+  const char *experiment = "mnist5", *preset = "paper", *approach = o->config.approach;
+  gboolean paper_settings = FALSE;
   for (int i = 1; i < argc; i++)
     {
-      if (g_str_has_prefix (argv[i], "--experiment="))
+      if (strcmp (argv[i], "--paper-settings") == 0)
+        paper_settings = TRUE;
+      else if (g_str_has_prefix (argv[i], "--approach="))
+        approach = argv[i] + strlen ("--approach=");
+      else if (strcmp (argv[i], "--approach") == 0 && i + 1 < argc)
+        approach = argv[++i];
+      else if (g_str_has_prefix (argv[i], "--experiment="))
         experiment = argv[i] + strlen ("--experiment=");
       else if (strcmp (argv[i], "--experiment") == 0 && i + 1 < argc)
         experiment = argv[++i];
@@ -233,6 +256,8 @@ blip_run_options_parse (BlipRunOptions *o, int argc, char **argv, GError **error
     }
   if (!blip_config_apply_preset (&o->config, experiment, error))
     return FALSE;
+  if (paper_settings)
+    blip_strategy_class_apply_paper_settings (blip_strategy_lookup (approach), &o->config, experiment);
   g_autoptr(GError) preset_error = NULL;
   if (!blip_config_apply_speed_preset (&o->config, preset, &preset_error))
     {

@@ -25,6 +25,7 @@ typedef struct {
   int        checkpoint_every;  /* also checkpoint every N epochs (0: only after each task) */
   char      *resume;        /* --resume DIR */
   char      *figures;       /* --figures DIR */
+  gboolean   paper_settings;  /* --paper-settings: the approach's own settings after the preset */
   char      *config_flag;   /* the first flag given that changes the configuration, if any */
 } BlipRunOptions;
 
@@ -32,6 +33,9 @@ typedef struct {
  * experiment's paper preset is applied first, then the flags given. */
 gboolean blip_run_options_parse (BlipRunOptions *options, int argc, char **argv, GError **error);
 void     blip_run_options_clear (BlipRunOptions *options);
+/* Whether a `blip run` flag (without "=value") takes a value: 1, is a switch:
+ * 0, or is unknown: -1. */
+int      blip_run_flag_arity    (const char *flag);
 /* The --help text of `blip run`. */
 char    *blip_run_options_help  (void);
 

@@ -6,6 +6,7 @@
 #include "blip-progress.h"
 #include "blip-bench.h"
 #include "blip-lesson-check.h"
+#include "blip-table.h"
 #include "blip-figures.h"
 
 #include <cblas.h>
@@ -108,8 +109,19 @@ print_summary (BlipTrainer *tr, double wall_seconds)
   for (int t = 0; t <= last; t++)
     if (blip_trainer_task_hit_nan (tr, t))
       printf ("Task %d stopped early: the loss became NaN (the best model before it was kept)\n", t + 1);
-  printf ("Strategy memory              %8.2f MiB\n",
-          blip_strategy_memory_bytes (blip_trainer_get_strategy (tr)) / 1048576.0);
+  /* The method's own state (see blip-strategy.h): one figure when it stays
+   * the same from task to task, else its value after each task. */
+  gint64 first = blip_trainer_get_memory_bytes (tr, 0), final = blip_trainer_get_memory_bytes (tr, last);
+  printf ("Method memory (kept state)   %8.2f MiB", final / 1048576.0);
+  if (first == final)
+    printf ("   (the same after every task)\n");
+  else
+    {
+      printf ("   after each task:");
+      for (int t = 0; t <= last; t++)
+        printf (" %.2f", blip_trainer_get_memory_bytes (tr, t) / 1048576.0);
+      printf (" MiB\n");
+    }
   double fisher_max = 0;
   for (int t = 0; t <= last; t++)
     if (!isnan (blip_trainer_get_fisher_seconds (tr, t)))
@@ -437,6 +449,7 @@ usage (FILE *f)
            "Usage: blip COMMAND [OPTION…]\n\n"
            "Commands:\n"
            "  run      train a continual-learning benchmark (blip run --help)\n"
+           "  table    every method on one experiment, as the paper's tables (blip table --help)\n"
            "  bench    measure training speed against bare GEMMs (blip bench --help)\n"
            "  list     list experiments and approaches\n"
            "  lesson   check lesson files for BLIP Studio (blip lesson check FILE…)\n"
@@ -455,6 +468,8 @@ main (int argc, char **argv)
   const char *cmd = argv[1];
   if (strcmp (cmd, "run") == 0)
     return cmd_run (argc - 1, argv + 1);
+  if (strcmp (cmd, "table") == 0)
+    return blip_table_main (argc - 1, argv + 1);
   if (strcmp (cmd, "bench") == 0)
     return blip_bench_main (argc - 1, argv + 1);
   if (strcmp (cmd, "list") == 0)

@@ -171,6 +171,7 @@ blip_trainer_save_checkpoint (BlipTrainer *tr, const char *path, GError **error)
   blip_safetensors_writer_add (w, "results.loss", BLIP_DTYPE_F64, tt, 2, tr->loss);
   blip_safetensors_writer_add (w, "results.capacity", BLIP_DTYPE_F64, tl, 2, tr->capacity);
   blip_safetensors_writer_add (w, "results.consolidation_seconds", BLIP_DTYPE_F64, tt, 1, tr->fisher_seconds);
+  blip_safetensors_writer_add (w, "results.memory_bytes", BLIP_DTYPE_F64, tt, 1, tr->memory_bytes);
   g_autofree guint8 *nan_stop = g_new (guint8, tr->n_tasks);
   for (int t = 0; t < tr->n_tasks; t++)
     nan_stop[t] = tr->nan_stop[t];
@@ -462,6 +463,21 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
 
   if (tr->strategy->klass->load && !tr->strategy->klass->load (tr->strategy, f, error))
     return FALSE;
+  /* Checkpoints written before the strategy's memory was recorded per task
+   * lack it: the strategy's memory now stands in for the finished tasks. */
+  if (blip_safetensors_has (f, "results.memory_bytes"))
+    {
+      if (!blip_safetensors_read (f, "results.memory_bytes", BLIP_DTYPE_F64, tt, 1, tr->memory_bytes,
+                                  FALSE, error))
+        return FALSE;
+      for (int t = 0; t < tr->n_tasks; t++)
+        if (!isnan (tr->memory_bytes[t]) && !(tr->memory_bytes[t] >= 0 && tr->memory_bytes[t] <= 0x1p62))
+          return invalid (error, f, "results.memory_bytes holds %g for task %d, expected a byte count",
+                          tr->memory_bytes[t], t + 1);
+    }
+  else
+    for (int t = 0; t < tr->n_tasks; t++)
+      tr->memory_bytes[t] = t < tasks_done ? (double) blip_strategy_memory_bytes (tr->strategy) : NAN;
 
   int threads = 0;
   if (meta_int (f, "blas_threads", 1, 4096, &threads, NULL) && threads != openblas_get_num_threads ())

@@ -28,6 +28,21 @@ blip_trainer_used_capacity (BlipTrainer *trainer)
   return total ? (double) used / total : 0.0;
 }
 
+char *
+blip_format_bytes (gint64 bytes)
+{
+  if (bytes < 0)
+    return g_strdup ("—");
+  if (bytes < 1024)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " B", bytes);
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+  double v = bytes / 1024.0;
+  int u = 0;
+  while (v >= 1024.0 && u + 1 < (int) G_N_ELEMENTS (units))
+    v /= 1024.0, u++;
+  return g_strdup_printf ("%.2f %s", v, units[u]);
+}
+
 void
 blip_json_append_double (GString *out, double v)
 {
@@ -116,7 +131,7 @@ blip_results_json (BlipTrainer *tr)
   const double *acc = blip_trainer_get_acc_matrix (tr);
   GString *o = g_string_new ("{\n");
 
-  kv_string (o, "  ", "format", "blip-results/1", TRUE);
+  kv_string (o, "  ", "format", BLIP_RESULTS_FORMAT, TRUE);
   kv_string (o, "  ", "experiment", c->experiment, TRUE);
   kv_string (o, "  ", "approach", c->approach, TRUE);
   kv_int (o, "  ", "seed", (gint64) c->seed, TRUE);
@@ -155,6 +170,17 @@ blip_results_json (BlipTrainer *tr)
   kv_double (o, "  ", "BWT_code", m.bwt_code, TRUE);
   kv_double (o, "  ", "used_capacity", blip_trainer_used_capacity (tr), TRUE);
   kv_int (o, "  ", "strategy_memory_bytes", (gint64) blip_strategy_memory_bytes (strategy), TRUE);
+  g_string_append (o, "  \"memory_bytes_per_task\": [");
+  for (int t = 0; t < T; t++)
+    {
+      gint64 bytes = blip_trainer_get_memory_bytes (tr, t);
+      g_string_append (o, t ? ", " : "");
+      if (bytes < 0)
+        g_string_append (o, "null");
+      else
+        g_string_append_printf (o, "%" G_GINT64_FORMAT, bytes);
+    }
+  g_string_append (o, "],\n");
   kv_int (o, "  ", "n_params", (gint64) net->n_params, TRUE);
 
   g_string_append (o, "  \"capacity\": {");

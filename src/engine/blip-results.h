@@ -24,8 +24,17 @@ void      blip_metrics_compute (const double *acc, int n_tasks, int last, BlipMe
 double    blip_trainer_used_capacity (BlipTrainer *trainer);
 
 /* results.json: the configuration, accuracy and loss matrices, metrics,
- * capacity per task and layer, and the per-epoch history. Deterministic for a
- * seed: wall times are kept out (see blip_results_timing_json). */
+ * capacity per task and layer, the strategy's memory, and the per-epoch
+ * history. Deterministic for a seed: wall times are kept out (timing.json).
+ *
+ * "format" names the version. Readers must ignore keys they do not know.
+ *   blip-results/1  the first version.
+ *   blip-results/2  adds "memory_bytes_per_task": the strategy's memory after
+ *                   each task (blip_trainer_get_memory_bytes; null for tasks
+ *                   not run). "strategy_memory_bytes" (both versions) is its
+ *                   memory when the file was written. */
+#define BLIP_RESULTS_FORMAT "blip-results/2"
+
 char     *blip_results_json        (BlipTrainer *trainer);
 /* The accuracy matrix as CSV, a header row of task names. */
 char     *blip_results_csv         (BlipTrainer *trainer);
@@ -33,6 +42,10 @@ char     *blip_results_csv         (BlipTrainer *trainer);
  * of measurements from the front-end, may be NULL) into dir, each atomically. */
 gboolean  blip_results_write       (BlipTrainer *trainer, const char *dir, const char *timing_extra,
                                     GError **error);
+
+/* A byte count for people: "0 B", "512 B", "3.50 KiB", "11.02 MiB",
+ * "1.20 GiB"; "—" when negative (not measured). Free with g_free. */
+char     *blip_format_bytes        (gint64 bytes);
 
 /* Formats a double for JSON: shortest round-trip form, null for NaN/inf. */
 void      blip_json_append_double  (GString *out, double value);

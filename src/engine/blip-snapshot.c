@@ -22,6 +22,9 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
   s->acc = g_memdup2 (blip_trainer_get_acc_matrix (trainer), sizeof (double) * s->n_tasks * s->n_tasks);
   const BlipEpochRecord *history = blip_trainer_get_history (trainer, &s->n_history);
   s->history = g_memdup2 (history, sizeof (BlipEpochRecord) * s->n_history);
+  s->memory_bytes = g_new (gint64, s->n_tasks);
+  for (int t = 0; t < s->n_tasks; t++)
+    s->memory_bytes[t] = blip_trainer_get_memory_bytes (trainer, t);
 
   s->n_layers = net->n_layers;
   s->layers = g_new0 (BlipLayerSnapshot, net->n_layers);
@@ -95,6 +98,7 @@ blip_snapshot_free (BlipSnapshot *s)
   g_free (s->layers);
   g_free (s->acc);
   g_free (s->history);
+  g_free (s->memory_bytes);
   g_free (s->experiment);
   g_free (s->approach);
   g_free (s);

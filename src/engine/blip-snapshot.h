@@ -55,6 +55,10 @@ typedef struct {
   double            *acc;        /* n_tasks², NaN where not measured */
   guint              n_history;
   BlipEpochRecord   *history;
+  /* n_tasks: the strategy's memory after each task in bytes
+   * (blip_trainer_get_memory_bytes), -1 where not measured; NULL in
+   * snapshots made by hand. */
+  gint64            *memory_bytes;
   /* private */
   gint               ref_count;
 } BlipSnapshot;

@@ -63,6 +63,7 @@ struct _BlipTrainer {
   double          *loss;
   double          *capacity;       /* n_tasks × n_layers */
   double          *fisher_seconds; /* n_tasks */
+  double          *memory_bytes;   /* n_tasks: the strategy's memory after each task, NaN before */
   gboolean        *nan_stop;       /* n_tasks */
   GArray          *history;        /* BlipEpochRecord */
   const float     *fisher_task;

@@ -118,8 +118,9 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   for (gsize i = 0; i < (gsize) tr->n_tasks * tr->net->n_layers; i++)
     tr->capacity[i] = NAN;
   tr->fisher_seconds = g_new (double, tr->n_tasks);
+  tr->memory_bytes = g_new (double, tr->n_tasks);
   for (int t = 0; t < tr->n_tasks; t++)
-    tr->fisher_seconds[t] = NAN;
+    tr->fisher_seconds[t] = tr->memory_bytes[t] = NAN;
   tr->nan_stop = g_new0 (gboolean, tr->n_tasks);
   tr->phase = PHASE_RUN_BEGIN;
   tr->lr = config->lr;
@@ -153,6 +154,7 @@ blip_trainer_free (BlipTrainer *tr)
   g_free (tr->loss);
   g_free (tr->capacity);
   g_free (tr->fisher_seconds);
+  g_free (tr->memory_bytes);
   g_free (tr->nan_stop);
   blip_config_clear (&tr->config);
   g_free (tr);
@@ -482,6 +484,8 @@ task_end (BlipTrainer *tr, GError **error)
         tr->capacity[tr->task * net->n_layers + i] =
           (double) blip_quant_state_used_bits (q) / ((double) q->max_bit * q->n);
     }
+  /* After consolidation: what the method now keeps for tasks 0..task. */
+  tr->memory_bytes[tr->task] = (double) blip_strategy_memory_bytes (tr->strategy);
 
   for (int u = 0; u <= tr->task; u++)
     {
@@ -659,6 +663,13 @@ blip_trainer_get_fisher_seconds (BlipTrainer *tr, int task)
 {
   g_return_val_if_fail (task >= 0 && task < tr->n_tasks, NAN);
   return tr->fisher_seconds[task];
+}
+
+gint64
+blip_trainer_get_memory_bytes (BlipTrainer *tr, int task)
+{
+  g_return_val_if_fail (task >= 0 && task < tr->n_tasks, -1);
+  return isnan (tr->memory_bytes[task]) ? -1 : (gint64) tr->memory_bytes[task];
 }
 
 void

@@ -130,6 +130,11 @@ gboolean              blip_trainer_task_hit_nan    (BlipTrainer *trainer, int ta
 double                blip_trainer_get_elapsed     (BlipTrainer *trainer);
 /* Seconds spent estimating the Fisher after each task (NaN when not done). */
 double                blip_trainer_get_fisher_seconds (BlipTrainer *trainer, int task);
+/* Bytes of state the strategy keeps (blip_strategy_memory_bytes, see
+ * blip-strategy.h for what counts), recorded after task `task` was
+ * consolidated; -1 before. Constant across tasks for BLIP and EWC, growing
+ * for methods that keep something per task. */
+gint64                blip_trainer_get_memory_bytes (BlipTrainer *trainer, int task);
 /* The task's Fisher while FISHER_READY is being delivered, else NULL (BLIP
  * folds it into the accumulated Fisher before BITS_UPDATED). */
 const float          *blip_trainer_get_fisher_task (BlipTrainer *trainer);

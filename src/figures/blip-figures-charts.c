@@ -252,8 +252,13 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
       blip_metrics_compute (s->acc, T, last, &m);
       figure_textf (cr, left, ty, font, ALIGN_LEFT, TRUE, "ACC %.2f%%   BWT %.2f%% (paper, ÷(T−1))   %.2f%% (code, ÷T)",
                     100 * m.acc, 100 * m.bwt_paper, 100 * m.bwt_code);
+      /* The method's kept state beside its accuracy, as the paper's tables
+       * compare them; hand-made snapshots may lack it. */
+      g_autofree char *memory = s->memory_bytes != NULL && s->memory_bytes[last] >= 0
+        ? blip_format_bytes (s->memory_bytes[last]) : NULL;
       figure_textf (cr, left, ty + 1.4 * font, font * 0.85, ALIGN_LEFT, FALSE, "after %d of %d tasks; "
-                    "colour from %.1f%% to 100%%", last + 1, T, 100 * lo);
+                    "%s%s%scolour from %.1f%% to 100%%", last + 1, T, memory ? "memory " : "",
+                    memory ? memory : "", memory ? "; " : "", 100 * lo);
     }
   else
     figure_text (cr, left, ty, font, ALIGN_LEFT, FALSE, "No task finished yet");

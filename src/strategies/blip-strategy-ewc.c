@@ -108,6 +108,17 @@ ewc_memory_bytes (BlipStrategy *self, BlipNetwork *net)
   return net->n_feature_params * 2 * sizeof (float);
 }
 
+/* λ = 5000: the default of approaches/ewc.py in both the BLIP reference's
+ * baselines (miniImageNetClassification) and the HAT code base it builds on;
+ * neither decays the Fisher of earlier tasks (γ = 1). */
+static void
+ewc_paper_settings (BlipConfig *config, const char *experiment)
+{
+  blip_strategy_baseline_paper_settings (config, experiment);
+  config->ewc_lambda = 5000.0;
+  config->ewc_gamma = 1.0;
+}
+
 const BlipStrategyClass blip_strategy_ewc_class = {
   .name = "ewc",
   .title = "Online EWC",
@@ -121,4 +132,5 @@ const BlipStrategyClass blip_strategy_ewc_class = {
   .memory_bytes = ewc_memory_bytes,
   .save = ewc_save,
   .load = ewc_load,
+  .paper_settings = ewc_paper_settings,
 };

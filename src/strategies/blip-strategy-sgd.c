@@ -17,6 +17,7 @@ const BlipStrategyClass blip_strategy_sgd_class = {
   .description = "Plain SGD on each task in turn, with no protection against forgetting",
   .quantized = FALSE,
   .instance_size = sizeof (BlipStrategy),
+  .paper_settings = blip_strategy_baseline_paper_settings,
 };
 
 const BlipStrategyClass blip_strategy_sgd_frozen_class = {
@@ -26,4 +27,5 @@ const BlipStrategyClass blip_strategy_sgd_frozen_class = {
   .quantized = FALSE,
   .instance_size = sizeof (BlipStrategy),
   .before_task = sgd_frozen_before_task,
+  .paper_settings = blip_strategy_baseline_paper_settings,
 };

@@ -77,3 +77,27 @@ blip_strategy_memory_bytes (BlipStrategy *self)
 {
   return self->klass->memory_bytes ? self->klass->memory_bytes (self, self->net) : 0;
 }
+
+gboolean
+blip_strategy_class_apply_paper_settings (const BlipStrategyClass *klass, BlipConfig *config,
+                                          const char *experiment)
+{
+  if (klass == NULL || klass->paper_settings == NULL)
+    return FALSE;
+  klass->paper_settings (config, experiment);
+  return TRUE;
+}
+
+void
+blip_strategy_baseline_paper_settings (BlipConfig *config, const char *experiment)
+{
+  /* miniImageNetClassification/src/run_baselines.py builds networks/alexnet.py
+   * for every baseline; its README runs them with the settings of our preset
+   * (--lr 0.01 --momentum 0.0 --mul 1 --sbatch 32). The MNIST and CIFAR
+   * baselines use the experiment's network. */
+  if (g_strcmp0 (experiment, "miniimagenet") == 0)
+    {
+      g_free (config->arch);
+      config->arch = g_strdup ("alexnet");
+    }
+}

@@ -7,7 +7,22 @@
  *   after_update  a per-element hook on each range the optimiser just updated,
  *                 while that range is in cache (BLIP: clip to the frozen bits)
  *   after_task    consolidation (BLIP: Fisher → IG → bits → quantize)
- *   memory_bytes  the state the method keeps, for comparisons
+ *   memory_bytes  the state the method keeps, for comparisons (see below)
+ *   paper_settings  the method's own settings from the paper's code, which
+ *                 `blip table` and `blip run --paper-settings` apply on top of
+ *                 the experiment's preset (optional)
+ *
+ * What memory_bytes counts: the bytes of state the method keeps beyond the
+ * network's own parameters in order to protect earlier tasks, as the BLIP
+ * paper's memory comparisons count it. BLIP: one byte of frozen-bit count per
+ * quantized parameter plus its float anchor and accumulated Fisher; EWC: the
+ * float Fisher and anchor per feature parameter; fine-tuning: nothing. Not
+ * counted: the parameters themselves (every method has them, task heads
+ * included), buffers every method shares (gradients, the optimiser's
+ * velocity, the best model of the current task) and data sets. Methods whose
+ * state grows with the number of tasks (per-task masks, factors or models)
+ * return more after later tasks; the trainer records the value after each
+ * task (blip_trainer_get_memory_bytes).
  * A new method is one new file and one line in the registry (blip-strategy.c);
  * both front-ends list methods from that registry.
  */
@@ -49,6 +64,10 @@ typedef struct {
   /* Checkpointing of state the strategy keeps outside the network. */
   void     (*save)          (BlipStrategy *self, BlipSafetensorsWriter *writer);
   gboolean (*load)          (BlipStrategy *self, BlipSafetensors *file, GError **error);
+  /* Sets the method's own settings for `experiment` (e.g. EWC's λ) in a
+   * configuration that holds the experiment's preset. Only fields the
+   * method's reference runs fix; NULL when it has none. */
+  void     (*paper_settings) (BlipConfig *config, const char *experiment);
 } BlipStrategyClass;
 
 struct _BlipStrategy {
@@ -67,6 +86,14 @@ gboolean      blip_strategy_init     (BlipStrategy *self, BlipNetwork *net, cons
 void          blip_strategy_free     (BlipStrategy *self);
 const char   *blip_strategy_get_name (const BlipStrategy *self);
 gsize         blip_strategy_memory_bytes (BlipStrategy *self);
+/* Applies klass->paper_settings when the method has them; TRUE if it did. */
+gboolean      blip_strategy_class_apply_paper_settings (const BlipStrategyClass *klass, BlipConfig *config,
+                                                        const char *experiment);
+
+/* The settings the reference's baseline runs share (run_baselines.py of
+ * miniImageNetClassification: every baseline on AlexNet), for the
+ * paper_settings hooks of baselines. */
+void          blip_strategy_baseline_paper_settings (BlipConfig *config, const char *experiment);
 
 /* The method classes, for the registry. */
 extern const BlipStrategyClass blip_strategy_blip_class;

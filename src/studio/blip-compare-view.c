@@ -70,6 +70,13 @@ blip_compare_view_set_running (BlipCompareView *self, gboolean running)
   gtk_switch_set_active (self->running_switch, running);
 }
 
+const char *
+blip_compare_view_get_status (BlipCompareView *self, BlipCompareSide side)
+{
+  g_return_val_if_fail (BLIP_IS_COMPARE_VIEW (self), NULL);
+  return gtk_label_get_text (side == BLIP_COMPARE_LEFT ? self->left_status : self->right_status);
+}
+
 BlipFigureView *
 blip_compare_view_get_figure (BlipCompareView *self, BlipCompareSide side, const char *name)
 {

@@ -33,6 +33,8 @@ void            blip_compare_view_set_running     (BlipCompareView *self, gboole
 void            blip_compare_view_set_side        (BlipCompareView *self, BlipCompareSide side,
                                                    const char *approach, BlipSnapshot *snapshot,
                                                    const char *status);
+/* A side's line of status (as last set). */
+const char     *blip_compare_view_get_status      (BlipCompareView *self, BlipCompareSide side);
 /* A side's figure: "acc-matrix" or "curves". */
 BlipFigureView *blip_compare_view_get_figure      (BlipCompareView *self, BlipCompareSide side,
                                                    const char *name);

@@ -10,6 +10,8 @@
 
 #include "blip-studio-application.h"
 
+#include <math.h>
+
 /* "after 2 of 5 tasks · training" */
 static char *
 side_status (BlipRunner *runner, const BlipSnapshot *s)
@@ -27,7 +29,20 @@ side_status (BlipRunner *runner, const BlipSnapshot *s)
     }
   if (s == NULL)
     return g_strdup (state);
-  return g_strdup_printf ("after %d of %d tasks  ·  %s", blip_runner_get_tasks_done (runner), s->n_tasks, state);
+  int done = blip_runner_get_tasks_done (runner), T = s->n_tasks;
+  /* The newest row of the snapshot's own matrix (it may lag the runner). */
+  int last = -1;
+  while (last + 1 < T && isfinite (s->acc[(last + 1) * T + last + 1]))
+    last++;
+  if (last < 0)
+    return g_strdup_printf ("after %d of %d tasks  ·  %s", done, T, state);
+  /* The numbers the paper's tables put side by side, from the snapshot as
+   * the accuracy matrix draws them: ACC, BWT and the memory the method keeps. */
+  BlipMetrics m;
+  blip_metrics_compute (s->acc, T, last, &m);
+  g_autofree char *memory = blip_format_bytes (s->memory_bytes ? s->memory_bytes[last] : -1);
+  return g_strdup_printf ("after %d of %d tasks  ·  ACC %.2f%%  ·  BWT %.2f%%  ·  memory %s  ·  %s", done, T,
+                          100 * m.acc, 100 * m.bwt_paper, memory, state);
 }
 
 void

@@ -1,0 +1,487 @@
+/* test-table.c — `blip table` (src/cli/blip-table.c) through the built tool:
+ *   hand-made  results.json files written by the test: the table's layout,
+ *              ACC/BWT/memory/growth/time/paper columns, table.csv line by
+ *              line and table.json; complete results are reused (nothing
+ *              trains: the data folder does not exist); blip-results/1 files
+ *              still read; a table of malformed or foreign results.json
+ *              files, each refused with exit 1 and a message naming the file;
+ *              an unfinished run refused without --resume.
+ *   end-to-end three methods on a fake MNIST: every one trained, with ACC
+ *              above chance and its memory recorded per task (constant and
+ *              non-zero for BLIP and EWC, zero for fine-tuning); a second
+ *              call reuses all of them; an unfinished run is continued from
+ *              its checkpoint with --resume. */
+#include "blip.h"
+#include "blip-test-util.h"
+
+#include <math.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#define BLIP_EXE BLIP_TEST_BUILDDIR "/src/cli/blip"
+
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} Ran;
+
+static void
+ran_clear (Ran *r)
+{
+  g_free (r->out);
+  g_free (r->err);
+}
+
+/* Runs `blip table ARGS… --output OUT`. */
+static Ran
+run_table (const char *out, const char * const *args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) BLIP_EXE);
+  g_ptr_array_add (argv, (gpointer) "table");
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, (gpointer) "--output");
+  g_ptr_array_add (argv, (gpointer) out);
+  g_ptr_array_add (argv, NULL);
+  Ran r = { -1, NULL, NULL };
+  int wait_status = 0;
+  g_autoptr(GError) error = NULL;
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err, &wait_status,
+                &error);
+  g_assert_no_error (error);
+  g_ptr_array_free (argv, TRUE);
+  if (WIFEXITED (wait_status))
+    r.status = WEXITSTATUS (wait_status);
+  return r;
+}
+
+static gboolean
+have_binary (void)
+{
+  if (!g_file_test (BLIP_EXE, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("the blip tool has not been built at " BLIP_EXE);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+write_text (const char *dir, const char *name, const char *text)
+{
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+read_text (const char *path)
+{
+  char *text = NULL;
+  g_autoptr(GError) error = NULL;
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* A results.json of 3 tasks as blip run writes it (the keys the table reads
+ * and a few it ignores); memory_list NULL leaves "memory_bytes_per_task" out. */
+static char *
+results_json (const char *format, const char *experiment, const char *approach, int seed, gboolean complete,
+              const char *acc, const char *bwt_paper, const char *bwt_code, gint64 memory, const char *memory_list)
+{
+  GString *s = g_string_new ("{\n");
+  g_string_append_printf (s, "  \"format\": \"%s\",\n  \"experiment\": \"%s\",\n  \"approach\": \"%s\",\n"
+                          "  \"seed\": %d,\n  \"tasks_completed\": %d,\n  \"complete\": %s,\n  \"n_tasks\": 3,\n"
+                          "  \"config\": {\"lr\": 0.01},\n  \"acc_matrix\": [[1, null, null], [1, 1, null], [1, 1, 1]],\n",
+                          format, experiment, approach, seed, complete ? 3 : 2, complete ? "true" : "false");
+  if (acc != NULL)
+    g_string_append_printf (s, "  \"ACC\": %s,\n", acc);
+  g_string_append_printf (s, "  \"BWT_paper\": %s,\n  \"BWT_code\": %s,\n  \"used_capacity\": 0,\n"
+                          "  \"strategy_memory_bytes\": %" G_GINT64_FORMAT ",\n", bwt_paper, bwt_code, memory);
+  if (memory_list != NULL)
+    g_string_append_printf (s, "  \"memory_bytes_per_task\": %s,\n", memory_list);
+  g_string_append (s, "  \"n_params\": 100,\n  \"history\": []\n}\n");
+  return g_string_free (s, FALSE);
+}
+
+static void
+put_run (const char *out, const char *approach, const char *json, const char *timing)
+{
+  g_autofree char *dir = g_build_filename (out, approach, NULL);
+  write_text (dir, "results.json", json);
+  if (timing != NULL)
+    write_text (dir, "timing.json", timing);
+}
+
+/* The three runs of the hand-made table: BLIP (constant memory), EWC written
+ * as if its memory grew (as HAT's or IMM's does), FT-FIX in the first format. */
+static void
+put_hand_made (const char *out)
+{
+  g_autofree char *blip = results_json ("blip-results/2", "mnist5", "blip", 0, TRUE, "0.9964", "-0.0001", "-0.00005",
+                                        452160, "[452160, 452160, 452160]");
+  g_autofree char *ewc = results_json ("blip-results/2", "mnist5", "ewc", 0, TRUE, "0.9", "-0.05", "-0.0333",
+                                       3000, "[1000, 2000, 3000]");
+  g_autofree char *frozen = results_json ("blip-results/1", "mnist5", "sgd-frozen", 0, TRUE, "0.8", "0", "0", 0, NULL);
+  put_run (out, "blip", blip, "{\n  \"train_seconds\": 75.5,\n  \"consolidation_seconds\": [1, 1, 1]\n}\n");
+  put_run (out, "ewc", ewc, "{\"train_seconds\": 7200}");
+  put_run (out, "sgd-frozen", frozen, NULL);
+}
+
+/* The cells of the table's row that starts with `label` (split at runs of
+ * two or more blanks), or NULL. */
+static GStrv
+table_row (const char *out, const char *label)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  for (int i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], label) && strstr (lines[i], "  ") != NULL)
+      {
+        g_autoptr(GRegex) re = g_regex_new ("\\s{2,}", 0, 0, NULL);
+        return g_regex_split (re, lines[i], 0);
+      }
+  return NULL;
+}
+
+static void
+assert_row (const char *out, const char *label, const char *const *want)
+{
+  g_auto(GStrv) cells = table_row (out, label);
+  if (cells == NULL)
+    g_error ("no table row for %s in:\n%s", label, out);
+  for (int c = 0; want[c] != NULL; c++)
+    if (g_strv_length (cells) <= (guint) c || strcmp (cells[c], want[c]) != 0)
+      g_error ("row %s, column %d: “%s”, expected “%s”\n%s", label, c + 1,
+               g_strv_length (cells) > (guint) c ? cells[c] : "(none)", want[c], out);
+}
+
+static void
+test_hand_made (void)
+{
+  if (!have_binary ())
+    return;
+  g_autofree char *out = blip_test_mkdtemp ();
+  put_hand_made (out);
+  const char *args[] = { "--experiment", "mnist5", "--approaches", "blip,ewc,sgd-frozen", "--data-dir",
+                         "/nonexistent/data", "--quiet", NULL };
+  Ran r = run_table (out, args);
+  if (r.status != 0)
+    g_error ("blip table exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+
+  /* Layout: a header row, a rule, one row per method in the order asked. */
+  g_assert_nonnull (strstr (r.out, "MNIST-5"));
+  const char *heads[] = { "Method", "ACC (%)", "BWT (%)", "Memory", "Memory growth", "Train time", "Paper ACC (%)",
+                          "Run", NULL };
+  assert_row (r.out, "Method", heads);
+  const char *blip[] = { "BLIP", "99.64", "-0.01", "441.56 KiB", "constant", "1 min 15 s", "99.64", "reused", NULL };
+  const char *ewc[] = { "Online EWC (ewc)", "90.00", "-5.00", "2.93 KiB", "+1000 B/task", "2 h 00 min", "95.78",
+                        "reused", NULL };
+  const char *frozen[] = { "FT-FIX (sgd-frozen)", "80.00", "0.00", "0 B", "—", "—", "—", "reused", NULL };
+  assert_row (r.out, "BLIP", blip);
+  assert_row (r.out, "Online EWC", ewc);
+  assert_row (r.out, "FT-FIX", frozen);
+  const char *table = strstr (r.out, "Method ");
+  const char *order[] = { "BLIP  ", "Online EWC", "FT-FIX" };
+  for (int i = 0; i < 2; i++)
+    g_assert_true (strstr (table, order[i]) < strstr (table, order[i + 1]));
+  /* Only what was asked for. */
+  g_assert_null (strstr (r.out, "Fine-tuning (sgd)"));
+
+  /* table.csv: one line per method, numbers unrounded for the display. */
+  g_autofree char *csv_path = g_build_filename (out, "table.csv", NULL);
+  g_autofree char *csv = read_text (csv_path);
+  g_auto(GStrv) lines = g_strsplit (csv, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);   /* header, 3 rows, the empty string after the last \n */
+  g_assert_cmpstr (lines[0], ==, "approach,title,status,tasks,acc_percent,bwt_paper_percent,bwt_code_percent,"
+                                 "memory_bytes,memory_bytes_per_task,memory_growth_bytes_per_task,time_seconds,"
+                                 "paper_acc_percent,results");
+  g_autofree char *blip_line = g_strdup_printf ("blip,BLIP,reused,3,99.6400,-0.0100,-0.0050,452160,"
+                                                "452160 452160 452160,0,75.500,99.64,%s/blip/results.json", out);
+  g_autofree char *ewc_line = g_strdup_printf ("ewc,Online EWC,reused,3,90.0000,-5.0000,-3.3300,3000,"
+                                               "1000 2000 3000,1000,7200.000,95.78,%s/ewc/results.json", out);
+  g_autofree char *frozen_line = g_strdup_printf ("sgd-frozen,FT-FIX,reused,3,80.0000,0.0000,0.0000,0,,,,,"
+                                                  "%s/sgd-frozen/results.json", out);
+  g_assert_cmpstr (lines[1], ==, blip_line);
+  g_assert_cmpstr (lines[2], ==, ewc_line);
+  g_assert_cmpstr (lines[3], ==, frozen_line);
+  g_assert_cmpstr (lines[4], ==, "");
+
+  /* table.json: valid, one row per method with the same numbers. */
+  g_autofree char *json_path = g_build_filename (out, "table.json", NULL);
+  g_autofree char *text = read_text (json_path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipJson) json = blip_json_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  const char *format = NULL;
+  g_assert_true (blip_json_get_string (json, "format", &format));
+  g_assert_cmpstr (format, ==, "blip-table/1");
+  BlipJson *rows = blip_json_get (json, "rows");
+  g_assert_nonnull (rows);
+  g_assert_cmpuint (rows->items->len, ==, 3);
+  BlipJson *row = g_ptr_array_index (rows->items, 1);
+  double v;
+  g_assert_true (blip_json_get_number (row, "ACC", &v));
+  g_assert_cmpfloat (v, ==, 0.9);
+  g_assert_true (blip_json_get_number (row, "memory_bytes", &v));
+  g_assert_cmpfloat (v, ==, 3000);
+  g_assert_true (blip_json_get_number (row, "paper_ACC_percent", &v));
+  g_assert_cmpfloat (v, ==, 95.78);
+  BlipJson *per_task = blip_json_get (row, "memory_bytes_per_task");
+  g_assert_nonnull (per_task);
+  g_assert_cmpuint (per_task->items->len, ==, 3);
+  /* FT-FIX's first-format file has no paper figure and no per-task memory. */
+  row = g_ptr_array_index (rows->items, 2);
+  g_assert_cmpint (blip_json_get (row, "paper_ACC_percent")->type, ==, BLIP_JSON_NULL);
+  g_assert_cmpint (blip_json_get (row, "memory_bytes_per_task")->type, ==, BLIP_JSON_NULL);
+  ran_clear (&r);
+  blip_test_rmtree (out);
+}
+
+typedef struct {
+  const char *name;
+  const char *approach;    /* folder and --approaches */
+  const char *json;        /* NULL: built from the fields below */
+  const char *format, *experiment;
+  int         seed;
+  const char *acc, *memory_list;
+  const char *err_has;
+} BadCase;
+
+static const BadCase bad_cases[] = {
+  { "not-json", "blip", "{\"format\": \"blip-results/2\", ", NULL, NULL, 0, NULL, NULL, "not valid JSON" },
+  { "not-an-object", "blip", "[1, 2, 3]", NULL, NULL, 0, NULL, NULL, "expected a JSON object" },
+  { "other-format", "blip", NULL, "blip-results/9", "mnist5", 0, "0.9", "[1, 1, 1]", "“format”" },
+  { "no-acc", "blip", NULL, "blip-results/2", "mnist5", 0, NULL, "[1, 1, 1]", "“ACC”" },
+  { "acc-out-of-range", "blip", NULL, "blip-results/2", "mnist5", 0, "1.5", "[1, 1, 1]", "“ACC”" },
+  { "memory-too-short", "blip", NULL, "blip-results/2", "mnist5", 0, "0.9", "[1, 1]", "“memory_bytes_per_task”" },
+  { "memory-negative", "blip", NULL, "blip-results/2", "mnist5", 0, "0.9", "[1, -1, 1]", "“memory_bytes_per_task”" },
+  { "memory-missing", "blip", NULL, "blip-results/2", "mnist5", 0, "0.9", NULL, "“memory_bytes_per_task”" },
+  { "other-experiment", "blip", NULL, "blip-results/2", "pmnist", 0, "0.9", "[1, 1, 1]", "a run of pmnist" },
+  { "other-seed", "sgd", NULL, "blip-results/2", "mnist5", 5, "0.9", "[0, 0, 0]", "seed 5" },
+};
+
+static void
+test_malformed (gconstpointer data)
+{
+  const BadCase *bc = data;
+  if (!have_binary ())
+    return;
+  g_autofree char *out = blip_test_mkdtemp ();
+  g_autofree char *json = bc->json ? g_strdup (bc->json)
+    : results_json (bc->format, bc->experiment, bc->approach, bc->seed, TRUE, bc->acc, "0", "0", 1, bc->memory_list);
+  put_run (out, bc->approach, json, NULL);
+  const char *args[] = { "--approaches", bc->approach, "--data-dir", "/nonexistent/data", "--quiet", NULL };
+  Ran r = run_table (out, args);
+  g_autofree char *path = g_build_filename (out, bc->approach, "results.json", NULL);
+  if (r.status != 1 || strstr (r.err, path) == NULL || strstr (r.err, bc->err_has) == NULL)
+    g_error ("%s: exit %d, expected 1 with a message naming %s and “%s”\nstdout: %s\nstderr: %s", bc->name,
+             r.status, path, bc->err_has, r.out, r.err);
+  /* Refused before anything ran or was written. */
+  g_autofree char *csv = g_build_filename (out, "table.csv", NULL);
+  g_assert_false (g_file_test (csv, G_FILE_TEST_EXISTS));
+  ran_clear (&r);
+  blip_test_rmtree (out);
+}
+
+/* An interrupted run's results.json (complete: false) is not reused, and
+ * not overwritten either without --resume. */
+static void
+test_unfinished_refused (void)
+{
+  if (!have_binary ())
+    return;
+  g_autofree char *out = blip_test_mkdtemp ();
+  g_autofree char *json = results_json ("blip-results/2", "mnist5", "blip", 0, FALSE, "0.9", "0", "0", 1,
+                                        "[1, 1, null]");
+  put_run (out, "blip", json, NULL);
+  const char *args[] = { "--approaches", "blip", "--data-dir", "/nonexistent/data", NULL };
+  Ran r = run_table (out, args);
+  g_autofree char *dir = g_build_filename (out, "blip", NULL);
+  if (r.status != 1 || strstr (r.err, dir) == NULL || strstr (r.err, "--resume") == NULL)
+    g_error ("exit %d, expected 1 naming %s and --resume\nstderr: %s", r.status, dir, r.err);
+  g_autofree char *path = g_build_filename (dir, "results.json", NULL);
+  g_autofree char *kept = read_text (path);
+  g_assert_cmpstr (kept, ==, json);
+  ran_clear (&r);
+  blip_test_rmtree (out);
+}
+
+typedef struct {
+  const char *label;
+  const char *approach;
+} Method;
+
+static const Method e2e_methods[] = {
+  { "BLIP", "blip" }, { "Fine-tuning (sgd)", "sgd" }, { "Online EWC (ewc)", "ewc" },
+};
+
+/* The per-task memory of DIR/<approach>/results.json, checked against
+ * strategy_memory_bytes. */
+static void
+check_memory_per_task (const char *out, const char *approach, int T)
+{
+  g_autofree char *path = g_build_filename (out, approach, "results.json", NULL);
+  g_autofree char *text = read_text (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipJson) json = blip_json_parse (text, strlen (text), &error);
+  g_assert_no_error (error);
+  const char *format = NULL;
+  g_assert_true (blip_json_get_string (json, "format", &format));
+  g_assert_cmpstr (format, ==, BLIP_RESULTS_FORMAT);
+  guint64 total = 0, first = 0;
+  g_assert_true (blip_json_as_uint64 (blip_json_get (json, "strategy_memory_bytes"), &total));
+  BlipJson *list = blip_json_get (json, "memory_bytes_per_task");
+  g_assert_nonnull (list);
+  g_assert_cmpuint (list->items->len, ==, (guint) T);
+  g_assert_true (blip_json_as_uint64 (g_ptr_array_index (list->items, 0), &first));
+  for (int t = 0; t < T; t++)
+    {
+      guint64 bytes = 0;
+      g_assert_true (blip_json_as_uint64 (g_ptr_array_index (list->items, t), &bytes));
+      /* BLIP's bits, anchors and Fisher and EWC's Fisher and anchors are
+       * sized by the network, not by the number of tasks. */
+      g_assert_cmpuint (bytes, ==, first);
+    }
+  g_assert_cmpuint (total, ==, first);
+  if (strcmp (approach, "sgd") == 0)
+    g_assert_cmpuint (first, ==, 0);
+  else
+    g_assert_cmpuint (first, >, 0);
+}
+
+static void
+test_end_to_end (void)
+{
+  if (!have_binary ())
+    return;
+  g_autofree char *data = blip_test_mkdtemp ();
+  g_autofree char *out = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (data, "mnist", 600, 200, 3);
+  const char *args[] = { "--experiment", "mnist5", "--approaches", "blip,sgd,ewc", "--data-dir", data,
+                         "--nepochs", "2", "--ndim", "64", "--lr", "0.05", "--fisher-batches", "2", "--quiet", NULL };
+  Ran r = run_table (out, args);
+  if (r.status != 0)
+    g_error ("blip table exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+  g_test_message ("%s", r.out);
+  for (gsize i = 0; i < G_N_ELEMENTS (e2e_methods); i++)
+    {
+      g_auto(GStrv) cells = table_row (r.out, e2e_methods[i].label);
+      if (cells == NULL || g_strv_length (cells) < 8)
+        g_error ("no complete row for %s:\n%s", e2e_methods[i].label, r.out);
+      /* Two-class tasks: chance is 50%. */
+      double acc = g_ascii_strtod (cells[1], NULL);
+      g_assert_cmpfloat (acc, >, 70.0);
+      g_assert_cmpfloat (acc, <=, 100.0);
+      g_assert_cmpstr (cells[4], ==, "constant");
+      g_assert_cmpstr (cells[7], ==, "trained");
+      check_memory_per_task (out, e2e_methods[i].approach, 5);
+    }
+  g_autofree char *csv_path = g_build_filename (out, "table.csv", NULL);
+  g_autofree char *first_csv = read_text (csv_path);
+  ran_clear (&r);
+
+  /* Again: every run is reused, with the same numbers. */
+  r = run_table (out, args);
+  g_assert_cmpint (r.status, ==, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS (e2e_methods); i++)
+    {
+      g_autofree char *line = g_strdup_printf ("%s: reusing", e2e_methods[i].label);
+      g_assert_nonnull (strstr (r.out, line));
+    }
+  g_autofree char *again_csv = read_text (csv_path);
+  g_auto(GStrv) want = g_strsplit (first_csv, "\n", -1), got = g_strsplit (again_csv, "\n", -1);
+  g_assert_cmpuint (g_strv_length (want), ==, g_strv_length (got));
+  for (int i = 1; got[i] != NULL && got[i][0]; i++)
+    {
+      /* Same row but for the status word. */
+      g_auto(GStrv) a = g_strsplit (want[i], ",", -1), b = g_strsplit (got[i], ",", -1);
+      g_assert_cmpuint (g_strv_length (a), ==, g_strv_length (b));
+      for (guint c = 0; a[c] != NULL; c++)
+        if (c != 2)
+          g_assert_cmpstr (a[c], ==, b[c]);
+      g_assert_cmpstr (a[2], ==, "trained");
+      g_assert_cmpstr (b[2], ==, "reused");
+    }
+  ran_clear (&r);
+
+  /* An unfinished BLIP run (its results marked incomplete; its checkpoints
+   * stay): refused, then continued with --resume from the newest checkpoint. */
+  g_autofree char *blip_json = g_build_filename (out, "blip", "results.json", NULL);
+  g_autofree char *text = read_text (blip_json);
+  g_autoptr(GRegex) complete = g_regex_new ("\"complete\": true", 0, 0, NULL);
+  g_autofree char *edited = g_regex_replace_literal (complete, text, -1, 0, "\"complete\": false", 0, NULL);
+  g_assert_cmpstr (edited, !=, text);
+  g_autofree char *blip_dir = g_build_filename (out, "blip", NULL);
+  write_text (blip_dir, "results.json", edited);
+  r = run_table (out, args);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "--resume"));
+  ran_clear (&r);
+  const char *resume_args[] = { "--experiment", "mnist5", "--approaches", "blip,sgd,ewc", "--data-dir", data,
+                                "--nepochs", "2", "--ndim", "64", "--lr", "0.05", "--fisher-batches", "2",
+                                "--quiet", "--resume", NULL };
+  r = run_table (out, resume_args);
+  if (r.status != 0)
+    g_error ("blip table --resume exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+  g_assert_nonnull (strstr (r.out, "BLIP: resuming"));
+  g_auto(GStrv) cells = table_row (r.out, "BLIP");
+  g_assert_nonnull (cells);
+  g_assert_cmpstr (cells[7], ==, "resumed");
+  g_autofree char *resumed = read_text (blip_json);
+  g_assert_nonnull (strstr (resumed, "\"complete\": true"));
+  check_memory_per_task (out, "blip", 5);
+  ran_clear (&r);
+  blip_test_rmtree (data);
+  blip_test_rmtree (out);
+}
+
+static void
+test_usage (void)
+{
+  if (!have_binary ())
+    return;
+  g_autofree char *out = blip_test_mkdtemp ();
+  static const struct { const char *args[4]; const char *err_has; } cases[] = {
+    { { "--approaches", "blip,nosuch", NULL }, "“nosuch”" },
+    { { "--approaches", "blip,blip", NULL }, "twice" },
+    { { "--approach", "blip", NULL }, "--approaches" },
+    { { "--lr", "abc", NULL }, "--lr" },
+    { { "--frobnicate", NULL }, "--frobnicate" },
+    { { "--resume=dir", NULL }, "--resume" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Ran r = run_table (out, cases[i].args);
+      if (r.status != 2 || strstr (r.err, cases[i].err_has) == NULL)
+        g_error ("case %zu: exit %d, expected 2 with “%s”\nstderr: %s", i, r.status, cases[i].err_has, r.err);
+      ran_clear (&r);
+    }
+  const char *help[] = { "--help", NULL };
+  Ran r = run_table (out, help);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "Usage: blip table"));
+  g_assert_nonnull (strstr (r.out, "--resume"));
+  ran_clear (&r);
+  blip_test_rmtree (out);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/table/hand-made", test_hand_made);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/table/malformed/%s", bad_cases[i].name);
+      g_test_add_data_func (path, &bad_cases[i], test_malformed);
+    }
+  g_test_add_func ("/table/unfinished-refused", test_unfinished_refused);
+  g_test_add_func ("/table/usage", test_usage);
+  g_test_add_func ("/table/end-to-end", test_end_to_end);
+  return g_test_run ();
+}

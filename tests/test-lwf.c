@@ -11,6 +11,8 @@
  *                     parameter and the heads 0..2
  *   old-heads         LwF trains the earlier heads on the distillation
  *                     loss, plain SGD leaves them as they were
+ *   copy              the old model's network (blip_network_copy) computes the
+ *                     same logits as the original, AlexNet and ResNet-18
  *   memory            one copy of every parameter (the old model) */
 #include "blip.h"
 
@@ -215,6 +217,42 @@ test_old_heads (gconstpointer data)
   blip_config_clear (&c);
 }
 
+/* blip_network_copy rebuilds a network from its ops: the same logits on
+ * every head, for a plain chain with dropout and pooling (AlexNet) and for
+ * residual branches with batchnorm (ResNet-18). */
+static void
+test_copy (gconstpointer data)
+{
+  gboolean resnet = GPOINTER_TO_INT (data);
+  BlipOpSpec spec[BLIP_NETWORK_MAX_SPEC];
+  g_autoptr(GError) error = NULL;
+  int n = resnet ? blip_network_resnet18_spec (3, 16, 16, 2, spec, &error)
+                 : blip_network_alexnet_spec (3, 16, 16, 0.1, 12, spec, &error);
+  g_assert_no_error (error);
+  BlipRng rng;
+  blip_rng_seed (&rng, 6);
+  const int classes[3] = { 2, 5, 3 };
+  BlipNetwork *net = blip_network_new (3, 16, 16, spec, n, classes, 3, FALSE, 20, 1.0, &rng, 4, &error);
+  g_assert_no_error (error);
+  for (gsize i = 0; i < net->n_buffers; i++)
+    net->buffers[i] = 0.5f + blip_rng_uniform (&rng);
+  BlipNetwork *copy = blip_network_copy (net);
+  g_assert_cmpuint (copy->n_params, ==, net->n_params);
+  g_assert_cmpint (copy->n_ops, ==, net->n_ops);
+  float x[4 * 3 * 16 * 16];
+  for (gsize i = 0; i < G_N_ELEMENTS (x); i++)
+    x[i] = (float) blip_rng_normal (&rng);
+  for (int t = 0; t < 3; t++)
+    {
+      const float *a = blip_network_forward (net, x, 4, t);
+      g_autofree float *la = g_memdup2 (a, sizeof (float) * 4 * classes[t]);
+      const float *b = blip_network_forward (copy, x, 4, t);
+      g_assert_cmpmem (la, sizeof (float) * 4 * classes[t], b, sizeof (float) * 4 * classes[t]);
+    }
+  blip_network_free (copy);
+  blip_network_free (net);
+}
+
 static void
 test_memory (void)
 {
@@ -240,6 +278,8 @@ main (int argc, char **argv)
       g_autofree char *name = g_strdup_printf ("/lwf/old-heads/%s", head_cases[i]);
       g_test_add_data_func (name, head_cases[i], test_old_heads);
     }
+  g_test_add_data_func ("/lwf/copy/alexnet", GINT_TO_POINTER (FALSE), test_copy);
+  g_test_add_data_func ("/lwf/copy/resnet18", GINT_TO_POINTER (TRUE), test_copy);
   g_test_add_func ("/lwf/memory", test_memory);
   return g_test_run ();
 }

@@ -1,7 +1,8 @@
 /* test-checkpoint.c — saving and restoring a run (blip-checkpoint.h), on the
  * in-memory synthetic experiment (and a small fake MNIST for the functions
  * that open an experiment by name), so it always runs:
- *   exact resume  for blip, sgd-frozen, ewc and SGD with momentum and weight
+ *   exact resume  for blip, sgd-frozen, ewc, lwf, imm-mode, hat (with momentum)
+ *                 and SGD with momentum and weight
  *                 decay, a trainer is cut (before any step, after single
  *                 batches mid-epoch, after an epoch, after a task, mid-epoch
  *                 of the second task, after the run finished, after a pause
@@ -62,6 +63,10 @@ static const ConfigCase config_cases[] = {
   { "blip", "blip", 0.0, 0.0, 5 },
   { "sgd-frozen", "sgd-frozen", 0.0, 0.0, 5 },
   { "ewc", "ewc", 0.0, 0.0, 5 },
+  { "lwf", "lwf", 0.0, 0.0, 5 },
+  { "imm-mode", "imm-mode", 0.0, 0.0, 5 },
+  /* HAT's embeddings have their own optimiser: momentum and lr decay too. */
+  { "hat", "hat", 0.9, 0.0, 1 },
   /* Velocity to carry over, and patience 1 so the lr schedule moves. */
   { "sgd-momentum-wd", "sgd", 0.9, 1e-3, 1 },
 };
@@ -628,6 +633,14 @@ static const BadCase bad_cases[] = {
     BLIP_SAFETENSORS_ERROR_NOT_FINITE, "ewc.fisher" },
   { "ewc-active-bad", "ewc", BAD_META, "ewc.active", "yes", 0, 0, D_SAFETENSORS,
     BLIP_SAFETENSORS_ERROR_MISSING, "ewc.active" },
+  { "lwf-active-bad", "lwf", BAD_META, "lwf.active", "2", 0, 0, D_SAFETENSORS,
+    BLIP_SAFETENSORS_ERROR_MISSING, "lwf.active" },
+  { "nan-imm-prev", "imm-mode", BAD_F32, "imm.prev", NULL, 4, NAN, D_SAFETENSORS,
+    BLIP_SAFETENSORS_ERROR_NOT_FINITE, "imm.prev" },
+  { "inf-hat-embeddings", "hat", BAD_F32, "hat.embeddings", NULL, 9, INFINITY, D_SAFETENSORS,
+    BLIP_SAFETENSORS_ERROR_NOT_FINITE, "hat.embeddings" },
+  { "hat-tasks-seen-bad", "hat", BAD_META, "hat.tasks_seen", "4", 0, 0, D_SAFETENSORS,
+    BLIP_SAFETENSORS_ERROR_MISSING, "hat.tasks_seen" },
   { "fisher-zero", "blip", BAD_F32, "fc1.weight.fisher", NULL, 5, 0.0, D_CHECKPOINT,
     BLIP_CHECKPOINT_ERROR_INVALID, "Fisher" },
   { "other-ndim", "blip", BAD_OTHER_NDIM, NULL, NULL, 0, 0, D_SAFETENSORS,

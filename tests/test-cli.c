@@ -60,6 +60,14 @@ static const ValidCase valid_cases[] = {
   { "experiment-equals", { "run", "--experiment=pmnist", "--approach", "ewc", "--lamb", "100", "--gamma=0.5", NULL },
     { { "experiment", 0, "pmnist" }, { "approach", 0, "ewc" }, { "ewc_lambda", 100, NULL },
       { "ewc_gamma", 0.5, NULL }, { NULL, 0, NULL } } },
+  { "comparison-methods",
+    { "run", "--approach", "hat", "--lwf-lambda", "0.5", "--lwf-temperature=1", "--imm-lambda", "0.1",
+      "--hat-smax", "100", "--hat-c=2.5", NULL },
+    { { "approach", 0, "hat" }, { "lwf_lambda", 0.5, NULL }, { "lwf_temperature", 1, NULL },
+      { "imm_lambda", 0.1, NULL }, { "hat_smax", 100, NULL }, { "hat_c", 2.5, NULL }, { NULL, 0, NULL } } },
+  { "comparison-defaults", { "run", "--approach", "lwf", NULL },
+    { { "lwf_lambda", 2, NULL }, { "lwf_temperature", 2, NULL }, { "imm_lambda", 0.01, NULL },
+      { "hat_smax", 400, NULL }, { "hat_c", 0.75, NULL }, { NULL, 0, NULL } } },
   { "everything",
     { "run", "--experiment", "fmnist5", "--approach", "sgd-frozen", "--data-dir", "/data/here", "--output", "out/dir",
       "--seed", "4294967295", "--sbatch", "32", "--nepochs", "5", "--momentum", "0.9", "--weight-decay", "1e-4",
@@ -138,6 +146,11 @@ get_field (const BlipRunOptions *o, const char *field, double *num, const char *
   NUM ("fisher_sbatch", c->fisher_sbatch);
   NUM ("ewc_lambda", c->ewc_lambda);
   NUM ("ewc_gamma", c->ewc_gamma);
+  NUM ("lwf_lambda", c->lwf_lambda);
+  NUM ("lwf_temperature", c->lwf_temperature);
+  NUM ("imm_lambda", c->imm_lambda);
+  NUM ("hat_smax", c->hat_smax);
+  NUM ("hat_c", c->hat_c);
   NUM ("train_subset", c->train_subset);
   NUM ("test_subset", c->test_subset);
   NUM ("ntasks", c->ntasks);
@@ -223,6 +236,11 @@ static const InvalidCase invalid_cases[] = {
   { "momentum-one", { "run", "--momentum", "1", NULL }, "--momentum" },
   { "seed-negative", { "run", "--seed", "-1", NULL }, "--seed" },
   { "gamma-above-one", { "run", "--gamma", "2", NULL }, "--gamma" },
+  { "lwf-lambda-negative", { "run", "--lwf-lambda", "-1", NULL }, "--lwf-lambda" },
+  { "lwf-temperature-zero", { "run", "--lwf-temperature", "0", NULL }, "--lwf-temperature" },
+  { "imm-lambda-nan", { "run", "--imm-lambda", "nan", NULL }, "--imm-lambda" },
+  { "hat-smax-below-one", { "run", "--hat-smax", "0.5", NULL }, "--hat-smax" },
+  { "hat-c-negative", { "run", "--hat-c=-0.1", NULL }, "--hat-c" },
   { "valid-fraction-one", { "run", "--valid-fraction", "1", NULL }, "--valid-fraction" },
   { "unknown-flag", { "run", "--frobnicate", "3", NULL }, "--frobnicate" },
   { "unknown-flag-equals", { "run", "--learning-rate=0.1", NULL }, "--learning-rate" },
@@ -428,7 +446,7 @@ typedef struct {
   const char *name;
   const char *args[6];
   int         status;
-  const char *out_has[8];   /* substrings of stdout */
+  const char *out_has[12];  /* substrings of stdout */
   const char *err_has[4];   /* substrings of stderr */
 } BinaryCase;
 
@@ -438,7 +456,7 @@ static const BinaryCase binary_cases[] = {
   { "unknown-command", { "frobnicate", NULL }, 2, { NULL }, { "frobnicate", "Usage", NULL } },
   { "no-command", { NULL }, 2, { NULL }, { "Usage", NULL } },
   { "list", { "list", NULL }, 0,
-    { "mnist5", "pmnist", "fmnist5", "blip", "sgd", "sgd-frozen", "ewc", NULL }, { NULL } },
+    { "mnist5", "pmnist", "fmnist5", "blip", "sgd", "sgd-frozen", "ewc", "lwf", "imm-mode", "hat", NULL }, { NULL } },
   { "run-help", { "run", "--help", NULL }, 0, { "Usage: blip run", "--lr", "--F-prior", "--paper-settings", NULL },
     { NULL } },
   { "help-lists-table", { "help", NULL }, 0, { "table", NULL }, { NULL } },

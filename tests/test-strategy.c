@@ -1,5 +1,5 @@
 /* test-strategy.c — the continual-learning methods (blip-strategy.h):
- *   registry     blip, sgd, sgd-frozen and ewc are listed and found; an
+ *   registry     blip, sgd, sgd-frozen, ewc, lwf, imm-mode and hat are listed and found; an
  *                unknown name is BLIP_STRATEGY_ERROR_UNKNOWN listing the names
  *   sgd-frozen   feature weights do not move at all while task 2 trains (but
  *                did during task 1, and do under plain sgd), the head does
@@ -70,6 +70,9 @@ static const Known known[] = {
   { "sgd", FALSE },
   { "sgd-frozen", FALSE },
   { "ewc", FALSE },
+  { "lwf", FALSE },
+  { "imm-mode", FALSE },
+  { "hat", FALSE },
 };
 
 static void

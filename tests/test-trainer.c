@@ -587,6 +587,40 @@ test_new_invalid_config (void)
   blip_config_clear (&c);
 }
 
+/* The comparison methods' settings: each out-of-range value is refused by
+ * validation, naming its flag; the defaults pass. */
+typedef struct {
+  const char *flag;
+  gsize       offset;
+  double      value;
+} BadSetting;
+
+static const BadSetting bad_settings[] = {
+  { "--lwf-lambda", G_STRUCT_OFFSET (BlipConfig, lwf_lambda), -0.5 },
+  { "--lwf-lambda", G_STRUCT_OFFSET (BlipConfig, lwf_lambda), INFINITY },
+  { "--lwf-temperature", G_STRUCT_OFFSET (BlipConfig, lwf_temperature), 0.0 },
+  { "--lwf-temperature", G_STRUCT_OFFSET (BlipConfig, lwf_temperature), NAN },
+  { "--imm-lambda", G_STRUCT_OFFSET (BlipConfig, imm_lambda), -1e-3 },
+  { "--hat-smax", G_STRUCT_OFFSET (BlipConfig, hat_smax), 0.5 },
+  { "--hat-smax", G_STRUCT_OFFSET (BlipConfig, hat_smax), NAN },
+  { "--hat-c", G_STRUCT_OFFSET (BlipConfig, hat_c), -1.0 },
+};
+
+static void
+test_bad_setting (gconstpointer data)
+{
+  const BadSetting *b = data;
+  BlipConfig c;
+  blip_config_init_defaults (&c);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (blip_config_validate (&c, &error));
+  G_STRUCT_MEMBER (double, &c, b->offset) = b->value;
+  g_assert_false (blip_config_validate (&c, &error));
+  g_assert_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, b->flag));
+  blip_config_clear (&c);
+}
+
 /* ---- (d) pause and cancel ----------------------------------------------------- */
 
 typedef struct {
@@ -1190,6 +1224,12 @@ main (int argc, char **argv)
   g_test_add_func ("/trainer/observer/remove", test_observer_remove);
   g_test_add_func ("/trainer/observer/remove-in-callback", test_observer_remove_in_callback);
   g_test_add_func ("/trainer/new/invalid-config", test_new_invalid_config);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_settings); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/trainer/bad-setting/%" G_GSIZE_FORMAT "%s", i,
+                                               bad_settings[i].flag + 1);
+      g_test_add_data_func (name, &bad_settings[i], test_bad_setting);
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (step_cases); i++)
     {
       g_autofree char *name = g_strdup_printf ("/trainer/stepping/%s", step_cases[i].name);

@@ -35,6 +35,13 @@ blip_config_init_defaults (BlipConfig *config)
     .fisher_sbatch = 100,
     .ewc_lambda = 5000.0,
     .ewc_gamma = 1.0,
+    /* The HAT code base's defaults (lwf.py's λ, imm_mode.py's λ, hat.py's
+     * c and s_max); the temperature is Li & Hoiem's T = 2. */
+    .lwf_lambda = 2.0,
+    .lwf_temperature = 2.0,
+    .imm_lambda = 0.01,
+    .hat_smax = 400.0,
+    .hat_c = 0.75,
     .train_subset = 0,
     .test_subset = 0,
     .ntasks = 0,
@@ -245,6 +252,17 @@ blip_config_validate (const BlipConfig *c, GError **error)
   CHECK (isfinite (c->ewc_lambda) && c->ewc_lambda >= 0, "--lamb must be ≥ 0, got %g", c->ewc_lambda);
   CHECK (isfinite (c->ewc_gamma) && c->ewc_gamma >= 0 && c->ewc_gamma <= 1,
          "--gamma must be in [0, 1], got %g", c->ewc_gamma);
+  CHECK (isfinite (c->lwf_lambda) && c->lwf_lambda >= 0 && c->lwf_lambda <= 1e6,
+         "--lwf-lambda must be in [0, 1e6], got %g", c->lwf_lambda);
+  CHECK (isfinite (c->lwf_temperature) && c->lwf_temperature >= 0.01 && c->lwf_temperature <= 100,
+         "--lwf-temperature must be in [0.01, 100], got %g", c->lwf_temperature);
+  CHECK (isfinite (c->imm_lambda) && c->imm_lambda >= 0 && c->imm_lambda <= 1e6,
+         "--imm-lambda must be in [0, 1e6], got %g", c->imm_lambda);
+  /* s anneals from 1/s_max up to s_max, so s_max below 1 would run backwards. */
+  CHECK (isfinite (c->hat_smax) && c->hat_smax >= 1 && c->hat_smax <= 1e5,
+         "--hat-smax must be in [1, 1e5], got %g", c->hat_smax);
+  CHECK (isfinite (c->hat_c) && c->hat_c >= 0 && c->hat_c <= 1e3,
+         "--hat-c must be in [0, 1000], got %g", c->hat_c);
   CHECK (c->train_subset >= 0, "--train-subset must be ≥ 0, got %d", c->train_subset);
   CHECK (c->test_subset >= 0, "--test-subset must be ≥ 0, got %d", c->test_subset);
   CHECK (c->ntasks >= 0, "--ntasks must be ≥ 0, got %d", c->ntasks);
@@ -298,6 +316,11 @@ static const Field fields[] = {
   FIELD (fisher_sbatch, F_INT),
   FIELD (ewc_lambda, F_DOUBLE),
   FIELD (ewc_gamma, F_DOUBLE),
+  FIELD (lwf_lambda, F_DOUBLE),
+  FIELD (lwf_temperature, F_DOUBLE),
+  FIELD (imm_lambda, F_DOUBLE),
+  FIELD (hat_smax, F_DOUBLE),
+  FIELD (hat_c, F_DOUBLE),
   FIELD (train_subset, F_INT),
   FIELD (test_subset, F_INT),
   FIELD (ntasks, F_INT),

@@ -53,6 +53,17 @@ typedef struct {
   double   ewc_lambda;
   double   ewc_gamma;
 
+  /* LwF: λ and temperature of the distillation of the old heads */
+  double   lwf_lambda;
+  double   lwf_temperature;
+
+  /* IMM-mode: λ of the L2-transfer term toward the previous merged model */
+  double   imm_lambda;
+
+  /* HAT: the gates' largest slope s_max and the mask regulariser's c */
+  double   hat_smax;
+  double   hat_c;
+
   /* Data subsets, for tests and classroom runs; 0 means the whole split */
   int      train_subset;    /* training samples per task */
   int      test_subset;     /* test samples per task */

@@ -5,6 +5,7 @@
 #include "blip-network.h"
 #include "blip-layers.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -56,7 +57,56 @@ op_input_shape (const BlipNetwork *net, int i, int *C, int *H, int *W)
   *W = net->ops[j].W;
 }
 
-/* in[B, fan-in shape] → op->act[B, width] for a layer op, ReLU fused. */
+/* act[B, C, HW] = gate_in[B, C, HW]·gate[C], keeping gate_in: a gated layer's
+ * output (HW = 1 for a linear layer). */
+static void
+gate_forward (BlipOp *op, int B)
+{
+  int C = op->C;
+  gsize HW = op->width / C;
+  memcpy (op->gate_in, op->act, sizeof (float) * B * op->width);
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++)
+      {
+        float g = op->gate[c];
+        float *a = op->act + ((gsize) b * C + c) * HW;
+        for (gsize k = 0; k < HW; k++)
+          a[k] *= g;
+      }
+}
+
+/* Backward through the gate, given dact[B, C, HW] w.r.t. the gated output:
+ * dgate[C] = Σ_{b,k} dact·gate_in (when wanted), then dact ∘= gate, the
+ * gradient w.r.t. gate_in. */
+static void
+gate_backward (BlipOp *op, int B, gboolean want_dgate)
+{
+  int C = op->C;
+  gsize HW = op->width / C;
+  if (want_dgate && op->dgate != NULL)
+    for (int c = 0; c < C; c++)
+      {
+        double s = 0.0;
+        for (int b = 0; b < B; b++)
+          {
+            gsize base = ((gsize) b * C + c) * HW;
+            for (gsize k = 0; k < HW; k++)
+              s += op->dact[base + k] * op->gate_in[base + k];
+          }
+        op->dgate[c] = (float) s;
+      }
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++)
+      {
+        float g = op->gate[c];
+        float *d = op->dact + ((gsize) b * C + c) * HW;
+        for (gsize k = 0; k < HW; k++)
+          d[k] *= g;
+      }
+}
+
+/* in[B, fan-in shape] → op->act[B, width] for a layer op, ReLU fused, then
+ * the unit gate when there is one. */
 static void
 layer_forward (BlipNetwork *net, BlipOp *op, const float *in, int B)
 {
@@ -71,11 +121,13 @@ layer_forward (BlipNetwork *net, BlipOp *op, const float *in, int B)
         blip_bias_relu_forward (op->act, bias, B, l->out_dim);
       else if (l->relu)
         blip_relu_forward (op->act, (gsize) B * l->out_dim);
-      return;
     }
-  /* in[B, C_in, H, W] → col[K, B·L] → act[B, C_out, H_out, W_out], ReLU fused */
-  blip_conv2d_forward_batched (&l->geom, in, forward_weight (net, l), forward_bias (net, l),
-                               l->relu, op->act, B, op->col, net->conv_tmp);
+  else
+    /* in[B, C_in, H, W] → col[K, B·L] → act[B, C_out, H_out, W_out], ReLU fused */
+    blip_conv2d_forward_batched (&l->geom, in, forward_weight (net, l), forward_bias (net, l),
+                                 l->relu, op->act, B, op->col, net->conv_tmp);
+  if (op->gate != NULL)
+    gate_forward (op, B);
 }
 
 /* Index of the lowest op that needs a backward pass: the first layer op that
@@ -327,8 +379,12 @@ op_backward (BlipNetwork *net, int i, const float *x, int B, int lowest,
     }
 
   BlipLayer *l = &net->layers[op->layer];
+  /* dact[B, width] w.r.t. the gated output → w.r.t. the ReLU's output, whose
+   * zeros gate_in keeps even where a gate is exactly 0. */
+  if (op->gate != NULL)
+    gate_backward (op, B, pass == PASS_GRADIENT);
   if (l->relu)
-    blip_relu_backward (op->act, op->dact, n);
+    blip_relu_backward (op->gate != NULL ? op->gate_in : op->act, op->dact, n);
   const float *w = forward_weight (net, l);
   din = input_grad (net, i, lowest);
   /* Bias gradients (and Fisher) only where the layer has a bias. */
@@ -388,6 +444,38 @@ void
 blip_network_backward (BlipNetwork *net, const float *x, int B, int head)
 {
   backward_pass (net, x, B, head, lowest_trainable_op (net), PASS_GRADIENT, 0.0f, NULL);
+}
+
+void
+blip_network_head_forward (BlipNetwork *net, int head, int B, float *out)
+{
+  g_return_if_fail (head >= 0 && head < net->n_heads && B <= net->max_batch);
+  const BlipLayer *h = &net->heads[head];
+  /* feat[B, F] → out[B, C_head] */
+  blip_linear_forward (net->ops[net->n_ops - 1].act, h->weight, h->bias, out, B, h->in_dim, h->out_dim);
+}
+
+void
+blip_network_head_backward (BlipNetwork *net, int head, const float *dlogits, int B, gboolean accumulate)
+{
+  g_return_if_fail (head >= 0 && head < net->n_heads && B <= net->max_batch);
+  BlipLayer *h = &net->heads[head];
+  BlipOp *last = &net->ops[net->n_ops - 1];
+  /* dlogits[B, C] → dW_head[C, F], db_head[C] (overwritten) */
+  blip_linear_backward (last->act, h->weight, dlogits, h->grad_weight, h->grad_bias, NULL,
+                        B, h->in_dim, h->out_dim, FALSE);
+  /* dfeat[B, F] (+)= dlogits[B, C] · W_head[C, F] */
+  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, h->in_dim, h->out_dim,
+               1.0f, dlogits, h->out_dim, h->weight, h->in_dim, accumulate ? 1.0f : 0.0f,
+               last->dact, h->in_dim);
+}
+
+void
+blip_network_features_backward (BlipNetwork *net, const float *x, int B)
+{
+  int lowest = lowest_trainable_op (net);
+  for (int i = net->n_ops - 1; i >= lowest; i--)
+    op_backward (net, i, x, B, lowest, PASS_GRADIENT, 0.0f, NULL);
 }
 
 void

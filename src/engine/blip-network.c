@@ -548,6 +548,7 @@ blip_network_free (BlipNetwork *net)
       g_free (op->argmax);
       g_free (op->mask);
       g_free (op->col);
+      g_free (op->gate_in);
     }
   for (int t = 0; t < net->n_heads; t++)
     g_free (net->heads[t].name);
@@ -630,4 +631,81 @@ blip_network_capacity (const BlipNetwork *net, guint64 *used_bits, guint64 *tota
     *used_bits = used;
   if (total_bits)
     *total_bits = total;
+}
+
+void
+blip_network_set_gate (BlipNetwork *net, int layer, const float *gate, float *dgate)
+{
+  g_return_if_fail (layer >= 0 && layer < net->n_layers);
+  for (int i = 0; i < net->n_ops; i++)
+    {
+      BlipOp *op = &net->ops[i];
+      if (op->kind != BLIP_OP_LAYER || op->layer != layer)
+        continue;
+      op->gate = gate;
+      op->dgate = gate != NULL ? dgate : NULL;
+      if (gate != NULL && op->gate_in == NULL)
+        op->gate_in = g_new0 (float, (gsize) net->max_batch * op->width);
+      return;
+    }
+}
+
+/* The description net was made from, read back from its ops and layers. */
+static void
+network_spec (const BlipNetwork *net, BlipOpSpec *spec)
+{
+  for (int i = 0; i < net->n_ops; i++)
+    {
+      const BlipOp *op = &net->ops[i];
+      BlipOpSpec s = { .kind = op->kind, .k = op->k, .p = op->p, .relu = op->relu,
+                       .from = i - op->input };
+      if (op->kind == BLIP_OP_ADD)
+        s.skip = i - op->skip;
+      if (op->kind == BLIP_OP_LAYER)
+        {
+          const BlipLayer *l = &net->layers[op->layer];
+          s.layer_kind = l->kind;
+          s.out = l->out_dim;
+          s.relu = l->relu;
+          s.no_bias = l->n_bias == 0;
+          if (l->kind == BLIP_LAYER_CONV2D)
+            {
+              s.k = l->geom.kh;
+              s.stride = l->geom.stride;
+              s.pad = l->geom.pad;
+            }
+        }
+      spec[i] = s;
+    }
+}
+
+BlipNetwork *
+blip_network_copy (const BlipNetwork *net)
+{
+  g_autofree BlipOpSpec *spec = g_new0 (BlipOpSpec, net->n_ops);
+  g_autofree int *classes = g_new (int, net->n_heads);
+  network_spec (net, spec);
+  for (int t = 0; t < net->n_heads; t++)
+    classes[t] = net->heads[t].out_dim;
+  /* The initialisation is overwritten by the copy. */
+  BlipRng rng;
+  blip_rng_seed (&rng, 0);
+  g_autoptr(GError) error = NULL;
+  BlipNetwork *copy = blip_network_new (net->in_c, net->in_h, net->in_w, spec, net->n_ops, classes,
+                                        net->n_heads, FALSE, 20, 1.0, &rng, net->max_batch, &error);
+  /* The description came from a network that was built, so it builds again. */
+  g_assert_no_error (error);
+  g_assert (copy->n_params == net->n_params && copy->n_buffers == net->n_buffers);
+  blip_network_copy_params (copy, net);
+  copy->dropout_rng = net->dropout_rng;
+  return copy;
+}
+
+void
+blip_network_copy_params (BlipNetwork *dst, const BlipNetwork *src)
+{
+  g_return_if_fail (dst->n_params == src->n_params && dst->n_buffers == src->n_buffers);
+  memcpy (dst->params, src->params, sizeof (float) * src->n_params);
+  if (src->n_buffers > 0)
+    memcpy (dst->buffers, src->buffers, sizeof (float) * src->n_buffers);
 }

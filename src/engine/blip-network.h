@@ -105,6 +105,12 @@ typedef struct {
   float      *save_mean;         /* batchnorm: [C], the last training forward's batch statistics */
   float      *save_invstd;       /* batchnorm: [C] */
   gboolean    batch_stats;       /* batchnorm: the last forward normalised by batch statistics */
+  /* Layer op with a unit gate (HAT, blip_network_set_gate): the output is
+   * act[b, c, …] = gate_in[b, c, …]·gate[c], gate_in being the layer's output
+   * after its fused ReLU. */
+  const float *gate;             /* [C]; NULL: not gated */
+  float      *gate_in;           /* [max_batch, width] the output before the gate */
+  float      *dgate;             /* [C] ∂L/∂gate of the last backward (overwritten); may be NULL */
 } BlipOp;
 
 /* One step of a network description for blip_network_new. */
@@ -254,6 +260,35 @@ const float *blip_network_forward (BlipNetwork *net, const float *x, int B, int 
  * It differentiates what the last forward computed: through the batch
  * statistics where batchnorm used them. */
 void         blip_network_backward (BlipNetwork *net, const float *x, int B, int head);
+
+/* The backward above in its two halves, so a method can add the gradient of
+ * other heads (LwF's distillation) into the features' gradient in between:
+ * dlogits[B, C_head] → head `head`'s weight and bias gradients (overwritten)
+ * and dfeat[B, feat_dim], the gradient w.r.t. the last forward's features,
+ * overwritten or, when accumulate, added to. Then the features' backward from
+ * dfeat, as blip_network_backward does after its head. */
+void         blip_network_head_backward     (BlipNetwork *net, int head, const float *dlogits, int B,
+                                             gboolean accumulate);
+void         blip_network_features_backward (BlipNetwork *net, const float *x, int B);
+
+/* Head `head` on the last forward's features: feat[B, feat_dim] → out[B, C_head]. */
+void         blip_network_head_forward (BlipNetwork *net, int head, int B, float *out);
+
+/* A per-unit gate on feature layer `layer`'s output, after its activation
+ * (HAT's attention mask): act[b, c, …] = relu(z)[b, c, …]·gate[c] for c over
+ * the layer's out_dim units (a convolution's output channels). gate is read at
+ * every forward, so the caller may change its values between batches; NULL
+ * removes the gate. When dgate is not NULL, each gradient backward overwrites
+ * it with ∂L/∂gate[c] = Σ_{b, positions} ∂L/∂act·relu(z). Allocates the
+ * layer's pre-gate buffer once, on the first call for the layer. */
+void         blip_network_set_gate (BlipNetwork *net, int layer, const float *gate, float *dgate);
+
+/* A network of the same description, heads and batch size, with a copy of
+ * net's parameters and batchnorm statistics, not quantized and ungated (LwF's
+ * frozen previous model). */
+BlipNetwork *blip_network_copy (const BlipNetwork *net);
+/* dst's parameters and batchnorm statistics ← src's (same description). */
+void         blip_network_copy_params (BlipNetwork *dst, const BlipNetwork *src);
 
 /* Softmax cross-entropy on the last forward's logits: summed loss, hits in *correct. */
 double       blip_network_loss     (BlipNetwork *net, const gint32 *labels, int B, int head, int *correct);

@@ -241,6 +241,8 @@ void
 blip_trainer_evaluate (BlipTrainer *tr, int task, const BlipSplit *split, double *loss, double *acc)
 {
   BlipNetwork *net = tr->net;
+  const BlipStrategyClass *klass = tr->strategy->klass;
+  BlipBatchInfo info = { .task = task, .training = FALSE };
   double total = 0.0;
   long hits = 0;
   for (int start = 0; start < split->n; start += tr->max_batch)
@@ -248,8 +250,13 @@ blip_trainer_evaluate (BlipTrainer *tr, int task, const BlipSplit *split, double
       int B = MIN (tr->max_batch, split->n - start);
       int correct = 0;
       blip_split_gather_range (split, start, B, tr->x, tr->y);
+      if (klass->before_forward)
+        klass->before_forward (tr->strategy, tr, &info);
       blip_network_forward (net, tr->x, B, task);
       total += blip_network_loss (net, tr->y, B, task, &correct);
+      /* A method's loss on the batch counts as the reference's criterion() does in eval(). */
+      if (klass->batch_loss)
+        total += klass->batch_loss (tr->strategy, tr, &info, tr->x, B) * B;
       hits += correct;
     }
   double mean = total / split->n;
@@ -282,6 +289,11 @@ blip_trainer_estimate_fisher (BlipTrainer *tr, int task, BlipFisherLabels labels
     {
       int B = MIN (bs, total - start);
       blip_split_gather (split, tr->order + start, B, tr->x, tr->y);
+      if (tr->strategy->klass->before_forward)
+        {
+          BlipBatchInfo info = { .task = task, .training = FALSE };
+          tr->strategy->klass->before_forward (tr->strategy, tr, &info);
+        }
       blip_network_forward (net, tr->x, B, task);
       blip_network_loss (net, tr->y, B, task, NULL);
       if (labels == BLIP_FISHER_SAMPLED)
@@ -313,6 +325,8 @@ keep_best (BlipTrainer *tr)
   memcpy (tr->best_params, net->params, sizeof (float) * net->n_params);
   if (net->n_buffers > 0)
     memcpy (tr->best_buffers, net->buffers, sizeof (float) * net->n_buffers);
+  if (tr->strategy->klass->best_model)
+    tr->strategy->klass->best_model (tr->strategy, tr, tr->task, FALSE);
 }
 
 static gboolean
@@ -373,19 +387,35 @@ train_batch (BlipTrainer *tr)
   int start = tr->batch * tr->config.sbatch;
   int B = MIN (tr->config.sbatch, train->n - start);
 
+  const BlipStrategyClass *klass = tr->strategy->klass;
+  BlipBatchInfo info = { .task = tr->task, .training = TRUE, .first = start, .n_samples = train->n };
+
   blip_split_gather (train, tr->order + start, B, tr->x, tr->y);
   blip_network_set_training (net, TRUE);
+  if (klass->before_forward)
+    klass->before_forward (tr->strategy, tr, &info);
   blip_network_forward (net, tr->x, B, tr->task);
   double loss = blip_network_loss (net, tr->y, B, tr->task, NULL) / B;
   blip_network_loss_backward (net, tr->y, B, tr->task, 1.0f / B);
-  blip_network_backward (net, tr->x, B, tr->task);
+  if (klass->batch_loss)
+    {
+      /* The method's gradient joins the head's in the features' gradient. */
+      blip_network_head_backward (net, tr->task, net->dlogits, B, FALSE);
+      loss += klass->batch_loss (tr->strategy, tr, &info, tr->x, B);
+      blip_network_features_backward (net, tr->x, B);
+    }
+  else
+    blip_network_backward (net, tr->x, B, tr->task);
   blip_network_set_training (net, FALSE);
-  if (tr->strategy->klass->penalty)
-    loss += tr->strategy->klass->penalty (tr->strategy, net, net->grads);
+  if (klass->penalty)
+    loss += klass->penalty (tr->strategy, net, net->grads);
+  if (klass->before_update)
+    klass->before_update (tr->strategy, tr, &info);
 
   for (int i = 0; i < net->n_layers; i++)
     update_layer (tr, &net->layers[i]);
-  update_layer (tr, &net->heads[tr->task]);
+  for (int t = klass->updates_old_heads ? 0 : tr->task; t <= tr->task; t++)
+    update_layer (tr, &net->heads[t]);
   if (net->forward_params != NULL)
     blip_network_sync_quantized_forward (net);
 
@@ -464,6 +494,8 @@ task_end (BlipTrainer *tr, GError **error)
   memcpy (net->params, tr->best_params, sizeof (float) * net->n_params);
   if (net->n_buffers > 0)
     memcpy (net->buffers, tr->best_buffers, sizeof (float) * net->n_buffers);
+  if (tr->strategy->klass->best_model)
+    tr->strategy->klass->best_model (tr->strategy, tr, tr->task, TRUE);
   if (net->forward_params != NULL)
     blip_network_sync_quantized_forward (net);
 

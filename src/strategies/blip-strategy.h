@@ -11,6 +11,12 @@
  *   paper_settings  the method's own settings from the paper's code, which
  *                 `blip table` and `blip run --paper-settings` apply on top of
  *                 the experiment's preset (optional)
+ * and, for methods that act on each batch:
+ *   before_forward  set up the network for the batch (HAT: its task's gates)
+ *   batch_loss      a loss on the batch's outputs, added to the head's, with
+ *                   its gradient into the features (LwF's distillation)
+ *   before_update   edit the gradients before the optimiser step (HAT:
+ *                   masks, embedding steps; gradient-norm clipping)
  *
  * What memory_bytes counts: the bytes of state the method keeps beyond the
  * network's own parameters in order to protect earlier tasks, as the BLIP
@@ -23,6 +29,7 @@
  * state grows with the number of tasks (per-task masks, factors or models)
  * return more after later tasks; the trainer records the value after each
  * task (blip_trainer_get_memory_bytes).
+ *
  * A new method is one new file and one line in the registry (blip-strategy.c);
  * both front-ends list methods from that registry.
  */
@@ -39,11 +46,20 @@ G_BEGIN_DECLS
 GQuark blip_strategy_error_quark (void);
 
 typedef enum {
-  BLIP_STRATEGY_ERROR_UNKNOWN,   /* no method of that name */
+  BLIP_STRATEGY_ERROR_UNKNOWN,       /* no method of that name */
+  BLIP_STRATEGY_ERROR_UNSUPPORTED,   /* the method does not work on this network */
 } BlipStrategyError;
 
 typedef struct _BlipTrainer BlipTrainer;
 typedef struct _BlipStrategy BlipStrategy;
+
+/* The batch a per-batch hook is called for. */
+typedef struct {
+  int      task;        /* the head the batch runs through */
+  gboolean training;    /* a training step (else evaluation or Fisher estimation) */
+  int      first;       /* training: the batch's first sample's position in the epoch */
+  int      n_samples;   /* training: samples per epoch of the task */
+} BlipBatchInfo;
 
 typedef struct {
   const char *name;          /* registry key and --approach value */
@@ -61,6 +77,25 @@ typedef struct {
   void     (*after_update)  (BlipStrategy *self, BlipLayer *layer, gsize lo, gsize hi);
   gboolean (*after_task)    (BlipStrategy *self, BlipTrainer *trainer, int task, GError **error);
   gsize    (*memory_bytes)  (BlipStrategy *self, BlipNetwork *net);
+  /* Before each forward of the trainer's network: training batches,
+   * evaluation and Fisher estimation. */
+  void     (*before_forward) (BlipStrategy *self, BlipTrainer *trainer, const BlipBatchInfo *batch);
+  /* After the forward of x[B, input_dim] on head batch->task (and, when
+   * training, the head's backward: net->dlogits, the head's gradients and
+   * the features' gradient are written, the features' backward is next).
+   * Returns the batch-mean loss the method adds; when training, also adds its
+   * gradient (blip_network_head_backward with accumulate for other heads). */
+  double   (*batch_loss)     (BlipStrategy *self, BlipTrainer *trainer, const BlipBatchInfo *batch,
+                              const float *x, int B);
+  /* After the backward and the penalty, before the optimiser step. */
+  void     (*before_update)  (BlipStrategy *self, BlipTrainer *trainer, const BlipBatchInfo *batch);
+  /* The trainer keeps the best model of a task (restore FALSE) and puts it
+   * back when the task ends (restore TRUE): parameters the method trains
+   * outside the network (HAT's embeddings) go with it. */
+  void     (*best_model)     (BlipStrategy *self, BlipTrainer *trainer, int task, gboolean restore);
+  /* The optimiser also steps the heads of earlier tasks (LwF trains them on
+   * the distillation loss); else only the current head. */
+  gboolean updates_old_heads;
   /* Checkpointing of state the strategy keeps outside the network. */
   void     (*save)          (BlipStrategy *self, BlipSafetensorsWriter *writer);
   gboolean (*load)          (BlipStrategy *self, BlipSafetensors *file, GError **error);
@@ -95,10 +130,44 @@ gboolean      blip_strategy_class_apply_paper_settings (const BlipStrategyClass 
  * paper_settings hooks of baselines. */
 void          blip_strategy_baseline_paper_settings (BlipConfig *config, const char *experiment);
 
+/* Scales the gradients the trainer applies for `task` (the feature layers
+ * that are not frozen, head `task`, and the earlier heads when the class
+ * updates_old_heads) together with extra[0, n_extra), so that their joint L2
+ * norm is at most max_norm (torch.nn.utils.clip_grad_norm, as the HAT code
+ * base clips every step). Returns the norm before clipping. */
+double        blip_strategy_clip_grad_norm (BlipStrategy *self, int task, float *extra, gsize n_extra,
+                                            double max_norm);
+
+/* The methods' formulas, for their tests. */
+
+/* LwF's distillation of one head (the HAT code base's utils.cross_entropy
+ * with exp = 1/T): p = softmax(z/T), q = softmax(z_old/T) over z[B, C],
+ * o = (p + eps/C)/(1 + eps) with eps = 1e-5; returns Σ_b −Σ_c q·log o (the
+ * sum over the batch). When dz is not NULL writes dz[B, C] = scale·∂/∂z. */
+double        blip_lwf_distill (const float *z, const float *z_old, int B, int C, double T,
+                                float scale, float *dz);
+
+/* IMM-mode's merge of the model after a task with the previous one, over n
+ * parameters: w ← (F_t·w + F·w_old)/(F + F_t), then F ← F + F_t. Where
+ * F + F_t = 0 nothing is known about the parameter and w stays. */
+void          blip_imm_merge   (float *w, const float *w_old, float *fisher, const float *fisher_task,
+                                gsize n);
+
+/* HAT's attention-mask regulariser on the gates g[n] of every layer:
+ * c·Σ g·(1 − m)/Σ (1 − m), m being mask_pre, the element-wise maximum of
+ * the earlier tasks' masks (NULL before the first task: m = 0). Returns it
+ * (0 when every unit is taken) and, when dg is not NULL, adds its gradient. */
+double        blip_hat_mask_reg (const float *g, const float *mask_pre, gsize n, double c, float *dg);
+/* Through the gates g = σ(s·e): de[n] = dg·s·g·(1 − g). */
+void          blip_hat_gate_backward (const float *g, const float *dg, float s, gsize n, float *de);
+
 /* The method classes, for the registry. */
 extern const BlipStrategyClass blip_strategy_blip_class;
 extern const BlipStrategyClass blip_strategy_sgd_class;
 extern const BlipStrategyClass blip_strategy_sgd_frozen_class;
 extern const BlipStrategyClass blip_strategy_ewc_class;
+extern const BlipStrategyClass blip_strategy_lwf_class;
+extern const BlipStrategyClass blip_strategy_imm_mode_class;
+extern const BlipStrategyClass blip_strategy_hat_class;
 
 G_END_DECLS

@@ -113,7 +113,7 @@ test_hand_2x2 (void)
   g_assert_cmpfloat_with_epsilon (fabsf (u[2]), 1.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (fabsf (vt[0]), 1.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (u[2] * vt[0], 1.0, 1e-6);
-  g_assert_cmpfloat_with_epsilon (u[0] * vt[3], 1.0, 1e-6);
+  g_assert_cmpfloat_with_epsilon (u[1] * vt[3], 1.0, 1e-6);
 }
 
 /* One row: σ = its norm, v = the row over its norm. */

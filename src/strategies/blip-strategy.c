@@ -8,6 +8,7 @@ static const BlipStrategyClass * const registry[] = {
   &blip_strategy_sgd_class,
   &blip_strategy_sgd_frozen_class,
   &blip_strategy_ewc_class,
+  &blip_strategy_halrp_class,
 };
 
 const BlipStrategyClass * const *

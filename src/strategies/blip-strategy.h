@@ -8,6 +8,9 @@
  *                 while that range is in cache (BLIP: clip to the frozen bits)
  *   after_task    consolidation (BLIP: Fisher → IG → bits → quantize)
  *   memory_bytes  the state the method keeps, for comparisons
+ * and, for methods whose network weights are a function of their own per-task
+ * parameters (HALRP), hooks around each forward, backward, evaluation and
+ * epoch (at the end of the class, all optional).
  * A new method is one new file and one line in the registry (blip-strategy.c);
  * both front-ends list methods from that registry.
  */
@@ -49,6 +52,26 @@ typedef struct {
   /* Checkpointing of state the strategy keeps outside the network. */
   void     (*save)          (BlipStrategy *self, BlipSafetensorsWriter *writer);
   gboolean (*load)          (BlipStrategy *self, BlipSafetensors *file, GError **error);
+
+  /* Methods that compute the network's weights from parameters of their own
+   * (HALRP: W_t = diag(r)·W0·diag(s) + B·A per task). */
+  /* Before each training forward: write the weights being trained into the network. */
+  void     (*before_forward) (BlipStrategy *self, BlipTrainer *trainer, int task);
+  /* After each backward and penalty, before the trainer's optimiser step:
+   * turn net->grads into the strategy's own gradients and step them (at
+   * blip_trainer_get_step_lr). */
+  void     (*after_backward) (BlipStrategy *self, BlipTrainer *trainer, int task);
+  /* Before the trainer evaluates with head `task`: install that task's
+   * weights (and its batchnorm statistics). */
+  void     (*before_eval)    (BlipStrategy *self, BlipTrainer *trainer, int task);
+  /* After each epoch's validation; setting *restart begins a new phase of the
+   * task: the trainer resets the optimiser, the learning rate and the best
+   * model, as if the task started again (the epoch count goes on). */
+  gboolean (*after_epoch)    (BlipStrategy *self, BlipTrainer *trainer, int task, int epoch,
+                              gboolean *restart, GError **error);
+  /* Keep (restore == FALSE) or restore the strategy's own parameters along
+   * with the trainer's best model. */
+  void     (*best_model)     (BlipStrategy *self, gboolean restore);
 } BlipStrategyClass;
 
 struct _BlipStrategy {
@@ -73,5 +96,6 @@ extern const BlipStrategyClass blip_strategy_blip_class;
 extern const BlipStrategyClass blip_strategy_sgd_class;
 extern const BlipStrategyClass blip_strategy_sgd_frozen_class;
 extern const BlipStrategyClass blip_strategy_ewc_class;
+extern const BlipStrategyClass blip_strategy_halrp_class;
 
 G_END_DECLS

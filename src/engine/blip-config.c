@@ -94,6 +94,8 @@ typedef struct {
 static const Preset presets[] = {
   { "mnist5",    0.01, 64, 200, 1e-15, "mlp",     1200, 1.0, 0.0 },
   { "pmnist",    0.01, 64, 200, 1e-15, "mlp",     1200, 1.0, 0.0 },
+  /* HALRP's P-MNIST at 32×32×3: its LeNet; --preset halrp sets its optimiser. */
+  { "pmnist32",  0.01, 64, 200, 1e-15, "lenet",   1200, 1.0, 0.0 },
   { "fmnist5",   0.01, 64, 200, 1e-15, "mlp",     1200, 1.0, 0.0 },
   { "cifar",     0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0, 0.1 },
   { "cifar10-5", 0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0, 0.1 },
@@ -129,7 +131,7 @@ blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **e
       return TRUE;
     }
   g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
-               "unknown experiment “%s” (expected one of: mnist5, pmnist, fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder)", experiment);
+               "unknown experiment “%s” (expected one of: mnist5, pmnist, pmnist32, fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder)", experiment);
   return FALSE;
 }
 

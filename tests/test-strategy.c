@@ -1,5 +1,5 @@
 /* test-strategy.c — the continual-learning methods (blip-strategy.h):
- *   registry     blip, sgd, sgd-frozen and ewc are listed and found; an
+ *   registry     blip, sgd, sgd-frozen, ewc and halrp are listed and found; an
  *                unknown name is BLIP_STRATEGY_ERROR_UNKNOWN listing the names
  *   sgd-frozen   feature weights do not move at all while task 2 trains (but
  *                did during task 1, and do under plain sgd), the head does
@@ -70,6 +70,7 @@ static const Known known[] = {
   { "sgd", FALSE },
   { "sgd-frozen", FALSE },
   { "ewc", FALSE },
+  { "halrp", FALSE },
 };
 
 static void

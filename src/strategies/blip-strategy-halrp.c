@@ -115,7 +115,8 @@ static void
 halrp_finalize (BlipStrategy *self)
 {
   BlipHalrp *h = (BlipHalrp *) self;
-  for (int t = 0; t < self->net->n_heads; t++)
+  /* Also freed without init (no network, no tasks). */
+  for (int t = 0; h->tasks != NULL && t < self->net->n_heads; t++)
     task_clear (&h->tasks[t]);
   g_free (h->tasks);
   g_free (h->in_s);

@@ -73,6 +73,7 @@ static const Known known[] = {
   { "lwf", FALSE },
   { "imm-mode", FALSE },
   { "hat", FALSE },
+  { "halrp", FALSE },
 };
 
 static void

@@ -8,6 +8,7 @@
 #include "blip-idx.h"
 #include "blip-rng.h"
 
+#include <math.h>
 #include <string.h>
 
 G_DEFINE_QUARK (blip-experiment-error-quark, blip_experiment_error)
@@ -15,7 +16,7 @@ G_DEFINE_QUARK (blip-experiment-error-quark, blip_experiment_error)
 /* Streams of the data RNG, so that changing one use never shifts another. */
 enum { STREAM_VALID_SPLIT = 101 };
 
-typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED, KIND_IMAGES, KIND_MIXTURE, KIND_MINIIMAGENET } Kind;
+typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED, KIND_PERMUTED32, KIND_IMAGES, KIND_MIXTURE, KIND_MINIIMAGENET } Kind;
 
 typedef struct {
   BlipExperimentInfo info;
@@ -29,6 +30,10 @@ static const ExperimentDef experiments[] = {
     KIND_SPLIT_PAIRS, "mnist", 0.1307f, 0.3081f },
   { { "pmnist", "Permuted MNIST: ten tasks of ten digits under fixed pixel permutations", "mnist", 10 },
     KIND_PERMUTED, "pmnist", 0.1307f, 0.3081f },
+  /* HALRP's loader_pmnist.py: MNIST resized to 32×32, repeated into three
+   * channels, normalised, then all 3072 values permuted per task. */
+  { { "pmnist32", "Permuted MNIST at 32×32×3 (HALRP's P-MNIST): ten tasks of ten digits", "mnist", 10 },
+    KIND_PERMUTED32, "pmnist", 0.1307f, 0.3081f },
   /* Fashion-MNIST's own statistics on the unpadded 28×28 images. */
   { { "fmnist5", "Fashion-MNIST-5: five tasks of two clothing classes", "fashion-mnist", 5 },
     KIND_SPLIT_PAIRS, "fmnist", 0.2860f, 0.3530f },
@@ -99,6 +104,58 @@ load_split (const BlipDataset *ds, const char *data_dir, const char *prefix,
   if (lpath == NULL)
     return FALSE;
   return blip_idx_load_pair (ipath, lpath, 10, images, labels, error);
+}
+
+/* One axis of PIL's bilinear resize (Image.resize, which torchvision's Resize
+ * calls): output pixel i averages the inputs within one pixel of its centre
+ * (i + 0.5)·in/out with triangle weights, normalised; when enlarging the
+ * support is 1 input pixel. src is [n_lines][in] at stride `stride` along
+ * the axis; the result is rounded to bytes, as PIL does after each pass. */
+static void
+resample_axis (const guint8 *src, guint8 *dst, int n_lines, int in, int out,
+               int line_stride_src, int line_stride_dst, int step_src, int step_dst)
+{
+  double scale = (double) in / out, support = MAX (scale, 1.0), inv = 1.0 / MAX (scale, 1.0);
+  for (int i = 0; i < out; i++)
+    {
+      double center = (i + 0.5) * scale, w[64], total = 0.0;
+      int lo = MAX ((int) (center - support + 0.5), 0);
+      int hi = MIN ((int) (center + support + 0.5), in);
+      int n = MIN (hi - lo, 64);
+      for (int k = 0; k < n; k++)
+        {
+          double x = fabs ((lo + k - center + 0.5) * inv);
+          w[k] = x < 1.0 ? 1.0 - x : 0.0;
+          total += w[k];
+        }
+      for (int line = 0; line < n_lines; line++)
+        {
+          double acc = 0.0;
+          for (int k = 0; k < n; k++)
+            acc += w[k] / total * src[(gsize) line * line_stride_src + (gsize) (lo + k) * step_src];
+          int v = (int) floor (acc + 0.5);
+          dst[(gsize) line * line_stride_dst + (gsize) i * step_dst] = CLAMP (v, 0, 255);
+        }
+    }
+}
+
+/* Every image to size × size by PIL's two-pass bilinear resize (horizontal, then vertical). */
+static void
+resize_images (BlipIdxImages *images, int size)
+{
+  int rows = images->rows, cols = images->cols;
+  guint8 *out = g_malloc ((gsize) images->count * size * size);
+  guint8 *tmp = g_malloc ((gsize) rows * size);
+  for (int i = 0; i < images->count; i++)
+    {
+      const guint8 *src = images->pixels + (gsize) i * rows * cols;
+      resample_axis (src, tmp, rows, cols, size, cols, size, 1, 1);
+      resample_axis (tmp, out + (gsize) i * size * size, size, rows, size, 1, 1, size, size);
+    }
+  g_free (tmp);
+  g_free (images->pixels);
+  images->pixels = out;
+  images->rows = images->cols = size;
 }
 
 static void
@@ -294,9 +351,15 @@ blip_experiment_open (const BlipConfig *config, GError **error)
     }
 
   e->channels = 1;
+  if (def->kind == KIND_PERMUTED32)
+    {
+      resize_images (p->train_images, 32);
+      resize_images (p->test_images, 32);
+      e->channels = 3;
+    }
   e->height = p->train_images->rows;
   e->width = p->train_images->cols;
-  e->input_dim = e->height * e->width;
+  e->input_dim = e->channels * e->height * e->width;
   /* ToTensor divides by 255, then Normalize subtracts the mean and divides by the
    * std, all in float32; a byte table reproduces those values exactly. */
   for (int v = 0; v < 256; v++)
@@ -308,7 +371,7 @@ blip_experiment_open (const BlipConfig *config, GError **error)
   e->tasks = g_new0 (BlipTask, e->n_tasks);
 
   int dim = e->input_dim;
-  if (def->kind == KIND_PERMUTED)
+  if (def->kind == KIND_PERMUTED || def->kind == KIND_PERMUTED32)
     {
       /* pmnist.py: the permutation seeds 0..9 are shuffled by the run seed, and
        * task i permutes pixels with the stream r·100 + i where r is its seed. */
@@ -327,6 +390,11 @@ blip_experiment_open (const BlipConfig *config, GError **error)
             perm[k] = k;
           blip_rng_seed (&rng, (guint64) seeds[i] * 100 + i);
           blip_rng_shuffle (&rng, perm, dim);
+          /* The three channels are one grey image: value k of [3, 32, 32]
+           * reads stored byte k mod 1024. */
+          if (e->channels > 1)
+            for (int k = 0; k < dim; k++)
+              perm[k] %= e->height * e->width;
         }
       g_free (seeds);
     }
@@ -353,6 +421,11 @@ blip_experiment_open (const BlipConfig *config, GError **error)
                    config->test_subset);
       split_setup (&task->train, p->train_images, perm, p->lut);
       split_setup (&task->test, p->test_images, perm, p->lut);
+      if (e->channels > 1)
+        {
+          task->train.dim = task->test.dim = dim;
+          task->train.row_bytes = task->test.row_bytes = e->height * e->width;
+        }
       if (!blip_experiment_finish_task (task, t, config, error))
         return NULL;
     }

@@ -155,6 +155,13 @@ blip_trainer_save_checkpoint (BlipTrainer *tr, const char *path, GError **error)
     }
   if (tr->sgd->velocity != NULL)
     blip_safetensors_writer_add (w, "train.velocity", BLIP_DTYPE_F32, &np, 1, tr->sgd->velocity);
+  if (tr->adam != NULL)
+    {
+      blip_safetensors_writer_add (w, "train.adam_m", BLIP_DTYPE_F32, &np, 1, tr->adam->m);
+      blip_safetensors_writer_add (w, "train.adam_v", BLIP_DTYPE_F32, &np, 1, tr->adam->v);
+      meta_printf (w, "adam_t", "%" G_GINT64_FORMAT, tr->adam->t);
+    }
+  meta_printf (w, "opt_steps", "%" G_GINT64_FORMAT, tr->opt_steps);
   g_autofree guint8 *frozen = g_new (guint8, net->n_layers);
   for (int i = 0; i < net->n_layers; i++)
     frozen[i] = net->layers[i].frozen;
@@ -412,6 +419,21 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   if (tr->sgd->velocity != NULL &&
       !blip_safetensors_read (f, "train.velocity", BLIP_DTYPE_F32, &np, 1, tr->sgd->velocity, TRUE, error))
     return FALSE;
+  /* Optimiser steps since the last reset (lr_gamma's schedule) and Adam's
+   * moments; older checkpoints, made by SGD runs, have neither. */
+  gint64 opt_steps = 0, adam_t = 0;
+  const char *steps_text = blip_safetensors_get_metadata (f, "opt_steps");
+  if (steps_text != NULL && !g_ascii_string_to_signed (steps_text, 10, 0, G_MAXINT64, &opt_steps, NULL))
+    return invalid (error, f, "metadata “opt_steps” is not a non-negative integer");
+  if (tr->adam != NULL)
+    {
+      const char *t_text = blip_safetensors_get_metadata (f, "adam_t");
+      if (t_text == NULL || !g_ascii_string_to_signed (t_text, 10, 0, G_MAXINT64, &adam_t, NULL))
+        return invalid (error, f, "metadata “adam_t” is missing or not a non-negative integer");
+      if (!blip_safetensors_read (f, "train.adam_m", BLIP_DTYPE_F32, &np, 1, tr->adam->m, TRUE, error) ||
+          !blip_safetensors_read (f, "train.adam_v", BLIP_DTYPE_F32, &np, 1, tr->adam->v, TRUE, error))
+        return FALSE;
+    }
   g_autofree guint8 *frozen = g_new (guint8, net->n_layers);
   gint64 nl = net->n_layers;
   if (!blip_safetensors_read (f, "train.frozen", BLIP_DTYPE_U8, &nl, 1, frozen, FALSE, error))
@@ -494,6 +516,12 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   tr->stop_task = stop_task;
   tr->lr = lr;
   tr->sgd->lr = lr;
+  tr->opt_steps = opt_steps;
+  if (tr->adam != NULL)
+    {
+      tr->adam->t = adam_t;
+      tr->adam->lr = lr;
+    }
   tr->best_loss = best_loss;
   tr->epoch_loss_sum = epoch_loss_sum;
   tr->elapsed_before = elapsed;

@@ -25,6 +25,8 @@ blip_config_init_defaults (BlipConfig *config)
     .lr_patience = 5,
     .lr_factor = 3.0,
     .lr_min = 1e-4,
+    .optimizer = g_strdup ("sgd"),
+    .lr_gamma = 1.0,
     .arch = g_strdup ("mlp"),
     .ndim = 1200,
     .mul = 1.0,
@@ -42,6 +44,14 @@ blip_config_init_defaults (BlipConfig *config)
     .imm_lambda = 0.01,
     .hat_smax = 400.0,
     .hat_c = 0.75,
+    /* scripts/pmnist_LeNet_HALRP.sh */
+    .halrp_l1 = 1e-6,
+    .halrp_wd = 1e-3,
+    .halrp_rate = 0.9,
+    .halrp_max_rank = 100,
+    .halrp_est_epochs = 1,
+    .halrp_prune_min = 1e-5,
+    .halrp_max_growth = 0.6,
     .train_subset = 0,
     .test_subset = 0,
     .ntasks = 0,
@@ -56,6 +66,7 @@ blip_config_copy (BlipConfig *dest, const BlipConfig *src)
   dest->experiment = g_strdup (src->experiment);
   dest->approach = g_strdup (src->approach);
   dest->arch = g_strdup (src->arch);
+  dest->optimizer = g_strdup (src->optimizer);
   dest->data_dir = g_strdup (src->data_dir);
   dest->tasks = g_strdup (src->tasks);
 }
@@ -66,6 +77,7 @@ blip_config_clear (BlipConfig *config)
   g_clear_pointer (&config->experiment, g_free);
   g_clear_pointer (&config->approach, g_free);
   g_clear_pointer (&config->arch, g_free);
+  g_clear_pointer (&config->optimizer, g_free);
   g_clear_pointer (&config->data_dir, g_free);
   g_clear_pointer (&config->tasks, g_free);
 }
@@ -89,6 +101,8 @@ typedef struct {
 static const Preset presets[] = {
   { "mnist5",    0.01, 64, 200, 1e-15, "mlp",     1200, 1.0, 0.0 },
   { "pmnist",    0.01, 64, 200, 1e-15, "mlp",     1200, 1.0, 0.0 },
+  /* HALRP's P-MNIST at 32×32×3: its LeNet; --preset halrp sets its optimiser. */
+  { "pmnist32",  0.01, 64, 200, 1e-15, "lenet",   1200, 1.0, 0.0 },
   { "fmnist5",   0.01, 64, 200, 1e-15, "mlp",     1200, 1.0, 0.0 },
   { "cifar",     0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0, 0.1 },
   { "cifar10-5", 0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0, 0.1 },
@@ -124,7 +138,7 @@ blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **e
       return TRUE;
     }
   g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
-               "unknown experiment “%s” (expected one of: mnist5, pmnist, fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder)", experiment);
+               "unknown experiment “%s” (expected one of: mnist5, pmnist, pmnist32, fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder)", experiment);
   return FALSE;
 }
 
@@ -157,8 +171,25 @@ blip_config_apply_speed_preset (BlipConfig *config, const char *preset, GError *
       config->ndim = 200;
       return TRUE;
     }
+  if (g_strcmp0 (preset, "halrp") == 0)
+    {
+      /* scripts/pmnist_LeNet_HALRP.sh: LeNet, Adam at lr 0.001 (schedule_gamma
+       * left at 1), batch 128, 12 epochs per task, 20% held out for
+       * validation; no patience decay (its loop has none). */
+      g_free (config->optimizer);
+      config->optimizer = g_strdup ("adam");
+      g_free (config->arch);
+      config->arch = g_strdup ("lenet");
+      config->lr = 0.001;
+      config->lr_gamma = 1.0;
+      config->sbatch = 128;
+      config->nepochs = 12;
+      config->valid_fraction = 0.2;
+      config->lr_patience = 100000;
+      return TRUE;
+    }
   g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
-               "unknown preset “%s” (expected paper, quick, classroom or forgetting)", preset ? preset : "(null)");
+               "unknown preset “%s” (expected paper, quick, classroom, forgetting or halrp)", preset ? preset : "(null)");
   return FALSE;
 }
 
@@ -236,9 +267,13 @@ blip_config_validate (const BlipConfig *c, GError **error)
   CHECK (c->lr_patience >= 1, "--lr-patience must be at least 1, got %d", c->lr_patience);
   CHECK (isfinite (c->lr_factor) && c->lr_factor > 1, "--lr-factor must be above 1, got %g", c->lr_factor);
   CHECK (isfinite (c->lr_min) && c->lr_min >= 0, "--lr-min must be ≥ 0, got %g", c->lr_min);
+  CHECK (c->optimizer != NULL && (g_str_equal (c->optimizer, "sgd") || g_str_equal (c->optimizer, "adam")),
+         "--optimizer must be sgd or adam, got “%s”", c->optimizer ? c->optimizer : "(null)");
+  CHECK (isfinite (c->lr_gamma) && c->lr_gamma > 0 && c->lr_gamma <= 1,
+         "--lr-gamma must be in (0, 1], got %g", c->lr_gamma);
   CHECK (c->arch != NULL && (g_str_equal (c->arch, "mlp") || g_str_equal (c->arch, "alexnet") ||
-                             g_str_equal (c->arch, "resnet18")),
-         "--arch must be mlp, alexnet or resnet18, got “%s”", c->arch ? c->arch : "(null)");
+                             g_str_equal (c->arch, "resnet18") || g_str_equal (c->arch, "lenet")),
+         "--arch must be mlp, alexnet, resnet18 or lenet, got “%s”", c->arch ? c->arch : "(null)");
   CHECK (c->ndim >= 1 && c->ndim <= 65536, "--ndim must be in [1, 65536], got %d", c->ndim);
   CHECK (isfinite (c->mul) && c->mul > 0 && c->mul <= 16, "--mul must be in (0, 16], got %g", c->mul);
   CHECK (c->max_bit >= 1 && c->max_bit <= 24,
@@ -263,6 +298,20 @@ blip_config_validate (const BlipConfig *c, GError **error)
          "--hat-smax must be in [1, 1e5], got %g", c->hat_smax);
   CHECK (isfinite (c->hat_c) && c->hat_c >= 0 && c->hat_c <= 1e3,
          "--hat-c must be in [0, 1000], got %g", c->hat_c);
+  CHECK (isfinite (c->halrp_l1) && c->halrp_l1 >= 0 && c->halrp_l1 < 1,
+         "--halrp-l1 must be in [0, 1), got %g", c->halrp_l1);
+  CHECK (isfinite (c->halrp_wd) && c->halrp_wd >= 0 && c->halrp_wd < 1,
+         "--halrp-wd must be in [0, 1), got %g", c->halrp_wd);
+  CHECK (isfinite (c->halrp_rate) && c->halrp_rate > 0 && c->halrp_rate < 1,
+         "--halrp-rate must be in (0, 1), got %g", c->halrp_rate);
+  CHECK (c->halrp_max_rank >= 1 && c->halrp_max_rank <= 65536,
+         "--halrp-max-rank must be in [1, 65536], got %d", c->halrp_max_rank);
+  CHECK (c->halrp_est_epochs >= 1 && c->halrp_est_epochs <= 100000,
+         "--halrp-est-epochs must be in [1, 100000], got %d", c->halrp_est_epochs);
+  CHECK (isfinite (c->halrp_prune_min) && c->halrp_prune_min >= 0 && c->halrp_prune_min < 1,
+         "--halrp-prune-min must be in [0, 1), got %g", c->halrp_prune_min);
+  CHECK (isfinite (c->halrp_max_growth) && c->halrp_max_growth > 0 && c->halrp_max_growth <= 1000,
+         "--halrp-max-growth must be in (0, 1000], got %g", c->halrp_max_growth);
   CHECK (c->train_subset >= 0, "--train-subset must be ≥ 0, got %d", c->train_subset);
   CHECK (c->test_subset >= 0, "--test-subset must be ≥ 0, got %d", c->test_subset);
   CHECK (c->ntasks >= 0, "--ntasks must be ≥ 0, got %d", c->ntasks);
@@ -306,6 +355,8 @@ static const Field fields[] = {
   FIELD (lr_patience, F_INT),
   FIELD (lr_factor, F_DOUBLE),
   FIELD (lr_min, F_DOUBLE),
+  FIELD (optimizer, F_STRING),
+  FIELD (lr_gamma, F_DOUBLE),
   FIELD (arch, F_STRING),
   FIELD (ndim, F_INT),
   FIELD (mul, F_DOUBLE),
@@ -321,6 +372,13 @@ static const Field fields[] = {
   FIELD (imm_lambda, F_DOUBLE),
   FIELD (hat_smax, F_DOUBLE),
   FIELD (hat_c, F_DOUBLE),
+  FIELD (halrp_l1, F_DOUBLE),
+  FIELD (halrp_wd, F_DOUBLE),
+  FIELD (halrp_rate, F_DOUBLE),
+  FIELD (halrp_max_rank, F_INT),
+  FIELD (halrp_est_epochs, F_INT),
+  FIELD (halrp_prune_min, F_DOUBLE),
+  FIELD (halrp_max_growth, F_DOUBLE),
   FIELD (train_subset, F_INT),
   FIELD (test_subset, F_INT),
   FIELD (ntasks, F_INT),

@@ -34,10 +34,15 @@ typedef struct {
   int      lr_patience;     /* epochs without validation improvement before lr /= lr_factor */
   double   lr_factor;
   double   lr_min;          /* stop the task when lr falls below this */
+  char    *optimizer;       /* "sgd" (the reference's) or "adam" (torch.optim.Adam, betas 0.9/0.999,
+                             * eps 1e-8; weight_decay is its L2 term) */
+  double   lr_gamma;        /* exponential decay per optimiser step, lr·γ^step from each
+                             * optimiser reset (torch's ExponentialLR stepped per batch); 1: none */
 
   /* Network */
-  char    *arch;            /* "mlp" (MNIST family), "alexnet" (the reference's q_alexnet.py)
-                             * or "resnet18" (the continual-learning ResNet-18) */
+  char    *arch;            /* "mlp" (MNIST family), "alexnet" (the reference's q_alexnet.py),
+                             * "resnet18" (the continual-learning ResNet-18) or "lenet"
+                             * (HALRP's LeNet: conv 20, conv 50, fc 800, fc 500, each with BN) */
   int      ndim;            /* hidden width of the MLP, or AlexNet's FC width (unused by resnet18) */
   double   mul;             /* width multiplier (convolutional networks; resnet18's width is
                              * round(20·mul)) */
@@ -63,6 +68,15 @@ typedef struct {
   /* HAT: the gates' largest slope s_max and the mask regulariser's c */
   double   hat_smax;
   double   hat_c;
+  /* HALRP (names after the official code's flags) */
+  double   halrp_l1;        /* l1_hyp: L1 weight on the low-rank factors A, B */
+  double   halrp_wd;        /* wd_rate: L2 weight on the first task's weights, then on r, s, A, B */
+  double   halrp_rate;      /* approxiRate: share of the Hessian-weighted discrepancy the ranks keep */
+  int      halrp_max_rank;  /* upper_rank: cap on every layer's rank */
+  int      halrp_est_epochs;/* estRank_epoch: free fine-tuning epochs before the ranks are chosen */
+  double   halrp_prune_min; /* prune_value[0]: factors at most this large are always pruned */
+  double   halrp_max_growth;/* 1 − prune_value[1]: dense growth over the base model above which
+                             * every task's factors are pruned by percentile */
 
   /* Data subsets, for tests and classroom runs; 0 means the whole split */
   int      train_subset;    /* training samples per task */
@@ -82,7 +96,9 @@ gboolean    blip_config_apply_preset  (BlipConfig *config, const char *experimen
  * (5 epochs per task on the full data), "forgetting" (15 epochs on 500
  * samples at lr 0.1 with 200 hidden units: fine-tuning visibly forgets the
  * MNIST family) and "classroom" (3 epochs on 2,000
- * training samples per task: an MNIST-5 task in seconds). */
+ * training samples per task: an MNIST-5 task in seconds) and "halrp" (HALRP's
+ * official P-MNIST settings: LeNet, Adam at lr 0.001, batch 128, 12 epochs,
+ * 20% validation, no patience decay). */
 gboolean    blip_config_apply_speed_preset (BlipConfig *config, const char *preset, GError **error);
 
 /* Splits a --tasks value: tasks separated by ';', class folder names by ','

@@ -60,6 +60,33 @@ blip_network_alexnet_spec (int C, int H, int W, double mul, int fc_width,
   return n;
 }
 
+int
+blip_network_lenet_spec (int C, int H, int W, BlipOpSpec *spec, GError **error)
+{
+  if (C < 1 || H < 4 || W < 4 || H % 4 != 0 || W % 4 != 0)
+    {
+      g_set_error (error, BLIP_NETWORK_ERROR, BLIP_NETWORK_ERROR_SHAPE,
+                   "LeNet needs inputs whose height and width are multiples of 4 (two 2×2 "
+                   "poolings); got %d×%d×%d", C, H, W);
+      return 0;
+    }
+  int n = 0;
+  const int channels[2] = { 20, 50 }, widths[2] = { 800, 500 };
+  for (int i = 0; i < 2; i++)
+    {
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D,
+                                 .out = channels[i], .k = 5, .stride = 1, .pad = 2 };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_BATCHNORM, .relu = TRUE };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_MAXPOOL, .k = 2 };
+    }
+  for (int i = 0; i < 2; i++)
+    {
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_LINEAR, .out = widths[i] };
+      spec[n++] = (BlipOpSpec) { .kind = BLIP_OP_BATCHNORM, .relu = TRUE };
+    }
+  return n;
+}
+
 /* One BasicBlock from the block input (the step before spec[n]): conv 3×3
  * (stride), BN, ReLU, conv 3×3, BN, then the shortcut — conv 1×1 (stride) and
  * BN when the shape changes — added, ReLU. Returns the next free index. */

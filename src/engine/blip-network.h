@@ -219,6 +219,14 @@ BlipNetwork *blip_network_new_mlp (int          input_dim,
 int          blip_network_alexnet_spec (int C, int H, int W, double mul, int fc_width,
                                         BlipOpSpec *spec, GError **error);
 
+/* HALRP's LeNet (models/lenet.py) on [C, H, W] inputs, H and W multiples of 4:
+ *   conv 5×5 C→20 (padding 2), BN, ReLU, 2×2 max pooling;
+ *   conv 5×5 →50 (padding 2), BN, ReLU, 2×2 max pooling;
+ *   fc → 800, BN, ReLU; fc → 500, BN, ReLU.
+ * The engine's batchnorm has no affine parameters (the official one does).
+ * Fills spec (10 entries) and returns the number used, or 0 with error set. */
+int          blip_network_lenet_spec (int C, int H, int W, BlipOpSpec *spec, GError **error);
+
 /* ResNet-18 as continual-learning papers use it for mini-ImageNet and CIFAR
  * (the "reduced ResNet-18" of GEM, GPM, ACL with nf = 20; nf = 64 is the
  * standard width) on [C, H, W] inputs:

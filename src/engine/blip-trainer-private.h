@@ -30,6 +30,8 @@ struct _BlipTrainer {
   BlipStrategy    *strategy;
   BlipNetwork     *net;
   BlipSgd         *sgd;
+  BlipAdam        *adam;           /* config optimizer "adam": used instead of sgd */
+  gint64           opt_steps;      /* optimiser steps since the last reset (lr_gamma's schedule) */
   BlipRng          rng;
   GArray          *observers;
   guint            next_observer_id;

@@ -46,7 +46,8 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   /* Evaluation batches are large for an MLP (fewer, bigger GEMMs); a conv
    * net's activations are ~100× wider, so it evaluates in training-size batches. */
   gboolean resnet = g_str_equal (config->arch, "resnet18");
-  gboolean conv = resnet || g_str_equal (config->arch, "alexnet");
+  gboolean lenet = g_str_equal (config->arch, "lenet");
+  gboolean conv = resnet || lenet || g_str_equal (config->arch, "alexnet");
   tr->max_batch = MAX (config->sbatch, config->fisher_sbatch);
   if (!conv)
     tr->max_batch = MAX (tr->max_batch, EVAL_BATCH);
@@ -68,6 +69,8 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
      * --mul 3.2 gives the standard 64. */
     n_spec = blip_network_resnet18_spec (C, H, W, MAX (1, (int) nearbyint (20 * config->mul)),
                                          spec, error);
+  else if (lenet)
+    n_spec = blip_network_lenet_spec (C, H, W, spec, error);
   else if (conv)
     n_spec = blip_network_alexnet_spec (C, H, W, config->mul, config->ndim, spec, error);
   else
@@ -100,6 +103,8 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
     }
 
   tr->sgd = blip_sgd_new (tr->net->n_params, config->lr, config->momentum, config->weight_decay);
+  if (g_strcmp0 (config->optimizer, "adam") == 0)
+    tr->adam = blip_adam_new (tr->net->n_params, config->lr, 0.9, 0.999, 1e-8, config->weight_decay);
   tr->x = g_new (float, (gsize) tr->max_batch * experiment->input_dim);
   tr->y = g_new (gint32, tr->max_batch);
   int max_train = 0;
@@ -145,6 +150,7 @@ blip_trainer_free (BlipTrainer *tr)
   blip_experiment_free (tr->experiment);
   blip_network_free (tr->net);
   blip_sgd_free (tr->sgd);
+  blip_adam_free (tr->adam);
   g_free (tr->x);
   g_free (tr->y);
   g_free (tr->order);
@@ -245,6 +251,8 @@ blip_trainer_evaluate (BlipTrainer *tr, int task, const BlipSplit *split, double
   BlipBatchInfo info = { .task = task, .training = FALSE };
   double total = 0.0;
   long hits = 0;
+  if (tr->strategy->klass->before_eval)
+    tr->strategy->klass->before_eval (tr->strategy, tr, task);
   for (int start = 0; start < split->n; start += tr->max_batch)
     {
       int B = MIN (tr->max_batch, split->n - start);
@@ -329,6 +337,24 @@ keep_best (BlipTrainer *tr)
     tr->strategy->klass->best_model (tr->strategy, tr, tr->task, FALSE);
 }
 
+/* A fresh optimiser at lr (the reference makes a new one at each task start
+ * and each lr decay); lr_gamma's schedule starts again from it. */
+static void
+optimizer_reset (BlipTrainer *tr)
+{
+  blip_sgd_reset (tr->sgd, tr->lr);
+  if (tr->adam != NULL)
+    blip_adam_reset (tr->adam, tr->lr);
+  tr->opt_steps = 0;
+}
+
+double
+blip_trainer_get_step_lr (BlipTrainer *tr)
+{
+  return tr->config.lr_gamma == 1.0 ? tr->lr
+                                      : blip_lr_exponential (tr->lr, tr->config.lr_gamma, tr->opt_steps);
+}
+
 static gboolean
 task_begin (BlipTrainer *tr, GError **error)
 {
@@ -337,12 +363,13 @@ task_begin (BlipTrainer *tr, GError **error)
   tr->patience = tr->config.lr_patience;
   tr->best_loss = INFINITY;
   tr->stop_task = FALSE;
-  blip_sgd_reset (tr->sgd, tr->lr);
-  keep_best (tr);
+  optimizer_reset (tr);
   const BlipTask *task = &tr->experiment->tasks[tr->task];
   tr->n_batches = (task->train.n + tr->config.sbatch - 1) / tr->config.sbatch;
   if (tr->strategy->klass->before_task)
     tr->strategy->klass->before_task (tr->strategy, tr, tr->task);
+  /* After before_task, which may set up the weights the task starts from. */
+  keep_best (tr);
   BlipEvent ev = event_new (tr, BLIP_EVENT_TASK_START);
   blip_trainer_emit (tr, &ev);
   return TRUE;
@@ -373,7 +400,10 @@ update_layer (BlipTrainer *tr, BlipLayer *layer)
   for (gsize lo = 0; lo < n; lo += UPDATE_CHUNK)
     {
       gsize hi = MIN (n, lo + UPDATE_CHUNK);
-      blip_sgd_step_range (tr->sgd, net->params, net->grads, layer->offset + lo, layer->offset + hi);
+      if (tr->adam != NULL)
+        blip_adam_step_range (tr->adam, net->params, net->grads, layer->offset + lo, layer->offset + hi);
+      else
+        blip_sgd_step_range (tr->sgd, net->params, net->grads, layer->offset + lo, layer->offset + hi);
       if (hook)
         hook (tr->strategy, layer, lo, hi);
     }
@@ -412,6 +442,17 @@ train_batch (BlipTrainer *tr)
   if (klass->before_update)
     klass->before_update (tr->strategy, tr, &info);
 
+  double step_lr = blip_trainer_get_step_lr (tr);
+  if (klass->after_backward)
+    klass->after_backward (tr->strategy, tr, tr->task);
+  if (tr->adam != NULL)
+    {
+      tr->adam->lr = step_lr;
+      blip_adam_begin_step (tr->adam);
+    }
+  else
+    tr->sgd->lr = step_lr;
+  tr->opt_steps++;
   for (int i = 0; i < net->n_layers; i++)
     update_layer (tr, &net->layers[i]);
   for (int t = klass->updates_old_heads ? 0 : tr->task; t <= tr->task; t++)
@@ -426,8 +467,8 @@ train_batch (BlipTrainer *tr)
   blip_trainer_emit (tr, &ev);
 }
 
-static void
-epoch_end (BlipTrainer *tr)
+static gboolean
+epoch_end (BlipTrainer *tr, GError **error)
 {
   const BlipTask *task = &tr->experiment->tasks[tr->task];
   double train_loss, train_acc, valid_loss, valid_acc;
@@ -460,7 +501,7 @@ epoch_end (BlipTrainer *tr)
       emit_message (tr, "task %d: the loss became NaN in epoch %d; stopping the task and "
                     "restoring the best model (validation loss %.4f)", tr->task, tr->epoch + 1,
                     tr->best_loss);
-      return;
+      return TRUE;
     }
 
   if (valid_loss < tr->best_loss)
@@ -478,13 +519,30 @@ epoch_end (BlipTrainer *tr)
       else
         {
           tr->patience = tr->config.lr_patience;
-          blip_sgd_reset (tr->sgd, tr->lr);
+          optimizer_reset (tr);
         }
     }
   blip_trainer_emit (tr, &ev);
+  if (tr->strategy->klass->after_epoch)
+    {
+      gboolean restart = FALSE;
+      if (!tr->strategy->klass->after_epoch (tr->strategy, tr, tr->task, tr->epoch, &restart, error))
+        return FALSE;
+      if (restart)
+        {
+          /* A new phase of the task: what came before is not its best model. */
+          tr->lr = tr->config.lr;
+          tr->patience = tr->config.lr_patience;
+          tr->best_loss = INFINITY;
+          tr->stop_task = FALSE;
+          optimizer_reset (tr);
+          keep_best (tr);
+        }
+    }
   tr->epoch++;
   if (tr->epoch >= tr->config.nepochs)
     tr->stop_task = TRUE;
+  return TRUE;
 }
 
 static gboolean
@@ -562,7 +620,8 @@ advance (BlipTrainer *tr, GError **error)
         tr->phase = PHASE_EPOCH_END;
       return TRUE;
     case PHASE_EPOCH_END:
-      epoch_end (tr);
+      if (!epoch_end (tr, error))
+        return FALSE;
       tr->phase = tr->stop_task ? PHASE_TASK_END : PHASE_EPOCH_BEGIN;
       return TRUE;
     case PHASE_TASK_END:

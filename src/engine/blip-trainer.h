@@ -118,6 +118,9 @@ int                   blip_trainer_get_task       (BlipTrainer *trainer);
 /* Tasks trained, consolidated and tested so far: rows of the accuracy matrix filled. */
 int                   blip_trainer_get_tasks_done (BlipTrainer *trainer);
 double                blip_trainer_get_lr         (BlipTrainer *trainer);
+/* The learning rate of the optimiser step in progress (or the next one):
+ * get_lr's times lr_gamma^(steps since the last optimiser reset). */
+double                blip_trainer_get_step_lr    (BlipTrainer *trainer);
 /* Row-major n_tasks × n_tasks; A[i][j] is the test accuracy on task j after
  * training task i, NaN where not measured yet. Likewise the test losses. */
 const double         *blip_trainer_get_acc_matrix  (BlipTrainer *trainer);

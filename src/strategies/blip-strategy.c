@@ -13,6 +13,7 @@ static const BlipStrategyClass * const registry[] = {
   &blip_strategy_lwf_class,
   &blip_strategy_imm_mode_class,
   &blip_strategy_hat_class,
+  &blip_strategy_halrp_class,
 };
 
 const BlipStrategyClass * const *

@@ -17,6 +17,9 @@
  *                   its gradient into the features (LwF's distillation)
  *   before_update   edit the gradients before the optimiser step (HAT:
  *                   masks, embedding steps; gradient-norm clipping)
+ * and, for methods whose network weights are a function of their own per-task
+ * parameters (HALRP), hooks after each backward, before each evaluation and
+ * after each epoch.
  *
  * What memory_bytes counts: the bytes of state the method keeps beyond the
  * network's own parameters in order to protect earlier tasks, as the BLIP
@@ -103,6 +106,22 @@ typedef struct {
    * configuration that holds the experiment's preset. Only fields the
    * method's reference runs fix; NULL when it has none. */
   void     (*paper_settings) (BlipConfig *config, const char *experiment);
+
+  /* Methods that compute the network's weights from parameters of their own
+   * (HALRP: W_t = diag(r)·W0·diag(s) + B·A per task) write the weights being
+   * trained in before_forward (training batches) and use: */
+  /* After each backward and penalty, before the trainer's optimiser step:
+   * turn net->grads into the strategy's own gradients and step them (at
+   * blip_trainer_get_step_lr). */
+  void     (*after_backward) (BlipStrategy *self, BlipTrainer *trainer, int task);
+  /* Before the trainer evaluates with head `task`: install that task's
+   * weights (and its batchnorm statistics). */
+  void     (*before_eval)    (BlipStrategy *self, BlipTrainer *trainer, int task);
+  /* After each epoch's validation; setting *restart begins a new phase of the
+   * task: the trainer resets the optimiser, the learning rate and the best
+   * model, as if the task started again (the epoch count goes on). */
+  gboolean (*after_epoch)    (BlipStrategy *self, BlipTrainer *trainer, int task, int epoch,
+                              gboolean *restart, GError **error);
 } BlipStrategyClass;
 
 struct _BlipStrategy {
@@ -169,5 +188,6 @@ extern const BlipStrategyClass blip_strategy_ewc_class;
 extern const BlipStrategyClass blip_strategy_lwf_class;
 extern const BlipStrategyClass blip_strategy_imm_mode_class;
 extern const BlipStrategyClass blip_strategy_hat_class;
+extern const BlipStrategyClass blip_strategy_halrp_class;
 
 G_END_DECLS

@@ -13,7 +13,8 @@
  * games in evaluation; reward clipping in training and raw scores in
  * evaluation; the 84×84 grey values of a known picture against hand-worked
  * area averages; the 4-frame stack shifting and starting from zeros; the
- * rendering in colour.
+ * rendering in colour. With $BLIP_ALE_LIBRARY and $BLIP_ROM_DIR set, the
+ * real ALE plays whatever paper games (and tetris.bin) the folder holds.
  */
 #include "blip-ale-private.h"
 #include "blip-rng.h"
@@ -682,10 +683,103 @@ test_determinism (void)
   g_assert_cmpint (episodes, >, 10);
 }
 
+/* ---- the real ALE, when there is one ------------------------------------ */
+
+/* $BLIP_ALE_LIBRARY and $BLIP_ROM_DIR as the test started (the tests above
+ * change them). */
+static char *real_library, *real_rom_dir;
+
+/* With a real libale_c.so and ROMs: every paper game found in the ROM folder,
+ * and tetris.bin (a free homebrew ROM that atari-py ships) when there: two
+ * envs fed the same seed and random actions agree frame for frame, steps
+ * take 4 emulator frames, observations lie in [0, 1] and are not blank,
+ * training rewards are −1, 0 or 1, and games end. */
+static void
+test_real_ale (void)
+{
+  if (real_library == NULL || real_rom_dir == NULL)
+    {
+      g_test_skip ("set BLIP_ALE_LIBRARY and BLIP_ROM_DIR to run the real ALE");
+      return;
+    }
+  const char *candidates[] = { "kung_fu_master", "boxing", "jamesbond", "krull", "riverraid",
+                               "space_invaders", "tetris" };
+  int played = 0;
+  for (gsize g = 0; g < G_N_ELEMENTS (candidates); g++)
+    {
+      const char *game = candidates[g];
+      g_autofree char *file = g_strconcat (game, ".bin", NULL);
+      g_autofree char *path = g_build_filename (real_rom_dir, file, NULL);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        continue;
+      BlipAleOptions options = {
+        .library = real_library,
+        .rom_dir = real_rom_dir,
+        .accept_any_md5 = blip_ale_rom_md5 (game) == NULL,
+      };
+      g_autoptr (GError) error = NULL;
+      g_autoptr (BlipEnv) a = blip_ale_env_new (&options, game, TRUE, &error);
+      g_assert_no_error (error);
+      g_autoptr (BlipEnv) b = blip_ale_env_new (&options, game, TRUE, &error);
+      g_assert_no_error (error);
+      int h = 0, w = 0;
+      blip_ale_env_screen_rgb (a, &h, &w);
+      g_assert_cmpint (h, ==, 210);
+      g_assert_cmpint (w, ==, 160);
+
+      gsize size = blip_env_obs_size (a);
+      g_autofree float *oa = g_new (float, size);
+      g_autofree float *ob = g_new (float, size);
+      BlipRng policy;
+      blip_rng_seed (&policy, 1);
+      blip_env_reset (a, 1);
+      blip_env_reset (b, 1);
+      int episodes = 0, nonblank = 0;
+      float total = 0.0f;
+      for (int t = 0; t < 3000; t++)
+        {
+          int action = (int) blip_rng_below (&policy, (guint32) blip_env_n_actions (a));
+          gint64 before = blip_ale_env_frame_number (a);
+          gboolean da, db;
+          float ra = step (a, action, &da), rb = step (b, action, &db);
+          g_assert_cmpfloat (ra, ==, rb);
+          g_assert_cmpint (da, ==, db);
+          g_assert_true (ra == -1.0f || ra == 0.0f || ra == 1.0f);
+          total += ra;
+          if (!da)
+            g_assert_cmpint (blip_ale_env_frame_number (a), ==, before + 4);
+          blip_env_observation (a, oa);
+          blip_env_observation (b, ob);
+          g_assert_cmpmem (oa, size * sizeof (float), ob, size * sizeof (float));
+          float lo = 1.0f, hi = 0.0f;
+          for (int i = 3 * PLANE; i < 4 * PLANE; i++)
+            lo = MIN (lo, oa[i]), hi = MAX (hi, oa[i]);
+          g_assert_cmpfloat (lo, >=, 0.0f);
+          g_assert_cmpfloat (hi, <=, 1.0f);
+          nonblank += hi > lo;
+          if (da)
+            {
+              episodes++;
+              blip_env_reset (a, 2 + (guint64) t);
+              blip_env_reset (b, 2 + (guint64) t);
+            }
+        }
+      g_assert_cmpint (nonblank, ==, 3000);
+      g_test_message ("%s: %d actions, 3000 steps, %d episodes, clipped return %.0f, "
+                      "%" G_GINT64_FORMAT " frames", game, blip_env_n_actions (a), episodes,
+                      total, blip_ale_env_frame_number (a));
+      played++;
+    }
+  if (played == 0)
+    g_test_skip ("no paper game and no tetris.bin in BLIP_ROM_DIR");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  real_library = g_strdup (g_getenv ("BLIP_ALE_LIBRARY"));
+  real_rom_dir = g_strdup (g_getenv ("BLIP_ROM_DIR"));
   g_test_add_func ("/ale/paper-games", test_paper_games);
   g_test_add_func ("/ale/library/good", test_library_good);
   g_test_add_func ("/ale/library/missing", test_library_missing);
@@ -702,5 +796,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ale/episodic-life/evaluation", test_episodic_life_evaluation);
   g_test_add_func ("/ale/resize-values", test_resize_values);
   g_test_add_func ("/ale/determinism", test_determinism);
-  return g_test_run ();
+  g_test_add_func ("/ale/real-ale", test_real_ale);
+  int status = g_test_run ();
+  g_free (real_library);
+  g_free (real_rom_dir);
+  return status;
 }

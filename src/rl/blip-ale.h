@@ -70,8 +70,9 @@ typedef struct {
   const char *library;      /* libale_c.so to load; NULL: $BLIP_ALE_LIBRARY, else "libale_c.so" */
   const char *rom_dir;      /* folder of the .bin ROMs; NULL: $BLIP_ROM_DIR */
   /* Accept ROM files whatever their md5 (another dump of a game; ALE games
-   * other than the paper's six, which have no md5 here). Missing files are
-   * still an error. */
+   * other than the paper's six, which have no md5 here: their name must be
+   * one ALE supports, as ALE 0.6 exits on a ROM it does not know). Missing
+   * files are still an error. */
   gboolean    accept_any_md5;
 } BlipAleOptions;
 

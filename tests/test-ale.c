@@ -12,7 +12,7 @@
  * per life, the game going on, a real reset only after game over) and whole
  * games in evaluation; reward clipping in training and raw scores in
  * evaluation; the 84×84 grey values of a known picture against hand-worked
- * area averages; the 4-frame stack shifting and starting from zeros; the
+ * area averages, and of a noise picture against OpenCV's own output; the 4-frame stack shifting and starting from zeros; the
  * rendering in colour. With $BLIP_ALE_LIBRARY and $BLIP_ROM_DIR set, the
  * real ALE plays whatever paper games (and tetris.bin) the folder holds.
  */
@@ -31,6 +31,7 @@
 #define ROM_FIRE    "ALE-STUB lives=3 life_frames=1000"
 #define ROM_LIVES   "ALE-STUB actions=0,2,3,4,5 lives=3 life_frames=40"
 #define ROM_PATTERN "ALE-STUB pattern=1 life_frames=0"
+#define ROM_NOISE   "ALE-STUB pattern=2 life_frames=0"
 
 /* Where the stub's bands land in the 84×84 frame (210 rows / 2.5, 160 / 1.905). */
 #define ACTION_Y 1     /* rows 0–9 → 0–3 */
@@ -648,6 +649,27 @@ test_resize_values (void)
         }
 }
 
+/* The stub's noise picture (every RGB byte hashed from its position) against
+ * OpenCV itself: cv2.resize (cv2.cvtColor (rgb, cv2.COLOR_RGB2GRAY), (84, 84),
+ * interpolation=cv2.INTER_AREA) with Debian 12's python3-opencv 4.6.0 gives
+ * these bytes (their md5, and four of them). */
+static void
+test_resize_matches_opencv (void)
+{
+  g_autoptr (BlipEnv) env = stub_env (ROM_NOISE, TRUE);
+  blip_env_reset (env, 0);
+  const float *obs = observe (env);
+  guint8 grey[PLANE];
+  for (int i = 0; i < PLANE; i++)
+    grey[i] = (guint8) px (obs, 3, i / S, i % S);
+  g_assert_cmpint (grey[0 * S + 0], ==, 119);
+  g_assert_cmpint (grey[42 * S + 1], ==, 125);
+  g_assert_cmpint (grey[83 * S + 83], ==, 135);
+  g_assert_cmpint (grey[10 * S + 20], ==, 136);
+  g_autofree char *md5 = g_compute_checksum_for_data (G_CHECKSUM_MD5, grey, PLANE);
+  g_assert_cmpstr (md5, ==, "db83101587881936bda3b2927234f93c");
+}
+
 /* ---- determinism -------------------------------------------------------- */
 
 static void
@@ -795,6 +817,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ale/episodic-life/training", test_episodic_life_training);
   g_test_add_func ("/ale/episodic-life/evaluation", test_episodic_life_evaluation);
   g_test_add_func ("/ale/resize-values", test_resize_values);
+  g_test_add_func ("/ale/resize-matches-opencv", test_resize_matches_opencv);
   g_test_add_func ("/ale/determinism", test_determinism);
   g_test_add_func ("/ale/real-ale", test_real_ale);
   int status = g_test_run ();

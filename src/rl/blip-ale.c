@@ -268,7 +268,8 @@ typedef struct {
 static void
 area_axis_init (AreaAxis *axis, int src, int dst)
 {
-  double scale = (double) src / dst;
+  /* As cv::resize derives it, from the inverse ratio (the last bits matter). */
+  double scale = 1.0 / ((double) dst / src);
   axis->max_taps = (int) ceil (scale) + 2;
   axis->n = g_new0 (int, dst);
   axis->index = g_new0 (int, (gsize) dst * axis->max_taps);
@@ -300,6 +301,15 @@ area_axis_clear (AreaAxis *axis)
   g_free (axis->index);
   g_free (axis->weight);
 }
+
+/* OpenCV rounds each product before adding it; a fused multiply-add (which
+ * -march=native lets the compiler use) rounds once and moves some pixels by
+ * one grey level, so contraction is off from here on. */
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize ("fp-contract=off")
+#endif
 
 /* src[sh, sw, cn] bytes → dst[84, 84, cn] bytes: each row's horizontal sums,
  * weighted into the output row, rounded half to even like cv::saturate_cast. */

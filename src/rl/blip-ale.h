@@ -44,7 +44,8 @@
  *  - Observation: the frame to grey with OpenCV's RGB→grey weights
  *    (0.299, 0.587, 0.114 in 14-bit fixed point, rounded), then shrunk to
  *    84×84 by area averaging with the weights of cv2.resize INTER_AREA,
- *    rounded to bytes, /255. The last four such frames are stacked, oldest
+ *    rounded to bytes (byte for byte what OpenCV 4.6 gives; test-ale checks
+ *    a noise picture against its output), /255. The last four such frames are stacked, oldest
  *    first (4×84×84); a new episode's stack is zeros but for its newest frame,
  *    as the paper's VecPyTorchFrameStack does.
  *  - Reward: training returns the sign of the step's reward (−1, 0, 1),

@@ -9,7 +9,9 @@
  *   lives=3         lives at the start; the game is over when none are left
  *   life_frames=40  a life is lost every life_frames frames
  *   actions=0,1,2,3,4,5,11,12,17   the minimal action set (ALE's numbers)
- *   pattern=0       1: draw the fixed test picture instead of the game
+ *   pattern=0       1: draw the fixed test picture instead of the game,
+ *                   2: fixed noise (every byte of the RGB screen hashed from
+ *                   its position), to compare the resize with OpenCV's
  *
  * The screen is 210×160 like the Atari's, every pixel grey (v, v, v) unless
  * the test picture is asked for; n counts frames since reset_game, a is the
@@ -230,7 +232,14 @@ static void
 pixel (const Stub *s, int y, int x, unsigned char *rgb)
 {
   int r, g, b;
-  if (s->pattern)
+  if (s->pattern == 2)
+    {
+      unsigned i = (unsigned) (y * W + x) * 3u;
+      r = (int) (((i + 0) * 2654435761u) >> 24);
+      g = (int) (((i + 1) * 2654435761u) >> 24);
+      b = (int) (((i + 2) * 2654435761u) >> 24);
+    }
+  else if (s->pattern)
     {
       if (y < 105)
         r = x < 80 ? 255 : 0, g = x < 80 ? 0 : 255, b = 0;

@@ -3,9 +3,12 @@
  *
  * An implementation defines `struct { BlipEnv parent; ...its state... }`, sets
  * instance_size to its size and fills the vtable. blip-env.c allocates the
- * instance zeroed, copies the shape from the class, seeds env->rng before each
- * reset(), applies sticky actions and translates the minimal action index to
- * the full set before step() sees it, and tracks env->done. Native games keep
+ * instance zeroed, copies the name, shape, action table and default
+ * sticky probability from the class, then calls init(), which may change them per
+ * instance (the Atari back end learns its shape and minimal action set from
+ * the ROM). It seeds env->rng before each reset(), applies sticky actions and
+ * translates the minimal action index to the full set before step() sees it,
+ * and tracks env->done. Native games keep
  * their state in small integers inside the instance, so stepping neither
  * allocates nor touches the heap.
  */
@@ -27,8 +30,10 @@ struct _BlipEnvClass {
   const char * const *channel_names;     /* [n_channels] */
   const guint8 (*colours)[3];            /* [n_channels] RGB for rendering */
 
-  /* Optional: open resources (e.g. an ALE ROM); FALSE with error on failure. */
-  gboolean (*init)     (BlipEnv *env, GError **error);
+  /* Optional: open resources (e.g. an ALE ROM); `data` is what the
+   * constructor was given (blip_env_new_for_class). FALSE with error on
+   * failure, after releasing what it opened (finalize is not called). */
+  gboolean (*init)     (BlipEnv *env, gconstpointer data, GError **error);
   /* Start an episode; env->rng has just been seeded. */
   void     (*reset)    (BlipEnv *env);
   /* One frame with `action` from the full set; returns the reward and sets
@@ -40,11 +45,16 @@ struct _BlipEnvClass {
   int      (*lives)    (const BlipEnv *env);
   /* Optional: release what init() opened. */
   void     (*finalize) (BlipEnv *env);
+  /* Optional: draws rgb[height·scale, width·scale, 3]; NULL paints the
+   * observation's channels in `colours`. */
+  void     (*render)   (const BlipEnv *env, guint8 *rgb, int scale);
 };
 
 struct _BlipEnv {
   const BlipEnvClass *klass;
   int      n_channels, height, width, n_actions;
+  const guint8 *actions;      /* [n_actions]: minimal → BlipAction (the class's, or init's own) */
+  const char *name;           /* the class's name, or init's own (lives as long as the env) */
   BlipRng  rng;               /* the game's own draws (stream 0 of the seed) */
   BlipRng  sticky_rng;        /* sticky-action draws only (stream 1) */
   guint64  sticky_threshold;  /* repeat when a 32-bit draw is below this */
@@ -53,6 +63,11 @@ struct _BlipEnv {
   gboolean done;
   guint64  frame;             /* frames stepped in this episode */
 };
+
+/* A new environment of class `klass`, its init() given `data`, reset with
+ * seed 0; NULL with init()'s error. blip_env_new() is this for the native
+ * games (data NULL); blip_ale_env_new() for Atari. */
+BlipEnv *blip_env_new_for_class (const BlipEnvClass *klass, gconstpointer data, GError **error);
 
 /* The MinAtar grid. */
 #define BLIP_GRID 10

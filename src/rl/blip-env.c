@@ -53,19 +53,31 @@ blip_env_new (const char *name, GError **error)
       return NULL;
     }
 
+  return blip_env_new_for_class (klass, NULL, error);
+}
+
+BlipEnv *
+blip_env_new_for_class (const BlipEnvClass *klass, gconstpointer data, GError **error)
+{
+  g_return_val_if_fail (klass != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
   g_assert (klass->instance_size >= sizeof (BlipEnv));
+
   BlipEnv *env = g_malloc0 (klass->instance_size);
   env->klass = klass;
   env->n_channels = klass->n_channels;
   env->height = klass->height;
   env->width = klass->width;
   env->n_actions = klass->n_actions;
-  if (klass->init && !klass->init (env, error))
+  env->actions = klass->actions;
+  env->name = klass->name;
+  blip_env_set_sticky_prob (env, BLIP_ENV_STICKY_PROB);
+  if (klass->init && !klass->init (env, data, error))
     {
       g_free (env);
       return NULL;
     }
-  blip_env_set_sticky_prob (env, BLIP_ENV_STICKY_PROB);
+  g_assert (env->actions != NULL && env->n_actions > 0);
   blip_env_reset (env, 0);
   return env;
 }
@@ -101,7 +113,7 @@ blip_env_step (BlipEnv *env, int action, float *reward, gboolean *done)
   float r = 0.0f;
   if (!env->done)
     {
-      int full = env->klass->actions[action];
+      int full = env->actions[action];
       /* Sticky actions: with probability sticky_prob the previous frame's
        * action is executed again. The draw happens every frame so the
        * stream does not depend on the actions chosen. */
@@ -159,7 +171,7 @@ blip_env_action_meaning (const BlipEnv *env, int action)
 {
   g_return_val_if_fail (env != NULL, BLIP_ACTION_NOOP);
   g_return_val_if_fail (action >= 0 && action < env->n_actions, BLIP_ACTION_NOOP);
-  return (BlipAction) env->klass->actions[action];
+  return (BlipAction) env->actions[action];
 }
 
 const char *
@@ -167,6 +179,9 @@ blip_action_name (BlipAction action)
 {
   static const char *const names[BLIP_N_FULL_ACTIONS] = {
     "noop", "left", "up", "right", "down", "fire",
+    "upright", "upleft", "downright", "downleft",
+    "upfire", "rightfire", "leftfire", "downfire",
+    "uprightfire", "upleftfire", "downrightfire", "downleftfire",
   };
   g_return_val_if_fail ((int) action >= 0 && action < BLIP_N_FULL_ACTIONS, NULL);
   return names[action];
@@ -192,7 +207,7 @@ const char *
 blip_env_name (const BlipEnv *env)
 {
   g_return_val_if_fail (env != NULL, NULL);
-  return env->klass->name;
+  return env->name;
 }
 
 const char *
@@ -226,6 +241,11 @@ blip_env_render_rgb (const BlipEnv *env, guint8 *rgb, int scale)
   static const guint8 background[3] = { 24, 24, 32 };
   g_return_if_fail (env != NULL && rgb != NULL);
   g_return_if_fail (scale >= 1);
+  if (env->klass->render)
+    {
+      env->klass->render (env, rgb, scale);
+      return;
+    }
 
   int C = env->n_channels, H = env->height, W = env->width;
   gsize plane = (gsize) H * W;

@@ -35,7 +35,9 @@ typedef enum {
   BLIP_ENV_ERROR_UNKNOWN,   /* no environment of that name */
 } BlipEnvError;
 
-/* The full action set shared by all games (MinAtar's six actions). */
+/* The full action set shared by all games: MinAtar's six actions, then the
+ * twelve joystick-and-button combinations the Atari 2600 adds (ALE's 18
+ * actions, blip-ale.h; native games use only the first six). */
 typedef enum {
   BLIP_ACTION_NOOP,
   BLIP_ACTION_LEFT,
@@ -43,8 +45,23 @@ typedef enum {
   BLIP_ACTION_RIGHT,
   BLIP_ACTION_DOWN,
   BLIP_ACTION_FIRE,
+  BLIP_ACTION_UPRIGHT,
+  BLIP_ACTION_UPLEFT,
+  BLIP_ACTION_DOWNRIGHT,
+  BLIP_ACTION_DOWNLEFT,
+  BLIP_ACTION_UPFIRE,
+  BLIP_ACTION_RIGHTFIRE,
+  BLIP_ACTION_LEFTFIRE,
+  BLIP_ACTION_DOWNFIRE,
+  BLIP_ACTION_UPRIGHTFIRE,
+  BLIP_ACTION_UPLEFTFIRE,
+  BLIP_ACTION_DOWNRIGHTFIRE,
+  BLIP_ACTION_DOWNLEFTFIRE,
   BLIP_N_FULL_ACTIONS,
 } BlipAction;
+
+/* The MinAtar games' actions are the first six of BlipAction. */
+#define BLIP_N_MINATAR_ACTIONS 6
 
 /* Probability that a step repeats the previously executed action. */
 #define BLIP_ENV_STICKY_PROB 0.1f
@@ -75,16 +92,19 @@ void        blip_env_obs_shape    (const BlipEnv *env, int *c, int *h, int *w);
 gsize       blip_env_obs_size     (const BlipEnv *env);
 
 /* Writes the current observation into out[c, h, w] (channel-major, then row,
- * then column; exactly blip_env_obs_size() floats, each 0.0 or 1.0). */
+ * then column; exactly blip_env_obs_size() floats: each 0.0 or 1.0 for the
+ * native games, in [0, 1] for Atari frames, blip-ale.h). */
 void        blip_env_observation  (const BlipEnv *env, float *out);
 
 /* Size of the minimal action set, and what each of its actions does. */
 int         blip_env_n_actions    (const BlipEnv *env);
 BlipAction  blip_env_action_meaning (const BlipEnv *env, int action);
-/* "noop", "left", "up", "right", "down" or "fire". */
+/* "noop", "left", "up", "right", "down", "fire", "upright", …,
+ * "downleftfire" (ALE's names, lower case). */
 const char *blip_action_name      (BlipAction action);
 
-/* Lives left: the MinAtar games have one, so 1 while playing and 0 once done. */
+/* Lives left: the MinAtar games have one, so 1 while playing and 0 once done;
+ * Atari games report the game's own count (blip-ale.h). */
 int         blip_env_lives        (const BlipEnv *env);
 gboolean    blip_env_is_done      (const BlipEnv *env);
 
@@ -92,14 +112,16 @@ const char *blip_env_name         (const BlipEnv *env);
 /* Name of observation channel c, e.g. "paddle", "ball", "trail", "brick". */
 const char *blip_env_channel_name (const BlipEnv *env, int c);
 
-/* Sticky-action probability (default BLIP_ENV_STICKY_PROB); 0 turns it off,
- * e.g. for scripted play. Takes effect at the next step. */
+/* Sticky-action probability (default BLIP_ENV_STICKY_PROB for the native
+ * games, 0 for Atari); 0 turns it off, e.g. for scripted play. Takes effect
+ * at the next step. */
 void        blip_env_set_sticky_prob (BlipEnv *env, float prob);
 float       blip_env_get_sticky_prob (const BlipEnv *env);
 
 /* Draws the current frame for the app into rgb[h·scale, w·scale, 3]
- * (row-major RGB bytes). Each cell takes the colour of its lowest-numbered
- * active channel (each channel has its own colour), else a dark background. */
+ * (row-major RGB bytes). Native games: each cell takes the colour of its
+ * lowest-numbered active channel (each channel has its own colour), else a
+ * dark background. Atari: the last screen in colour, shrunk to h×w. */
 void        blip_env_render_rgb   (const BlipEnv *env, guint8 *rgb, int scale);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BlipEnv, blip_env_free)

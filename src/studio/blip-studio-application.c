@@ -259,6 +259,8 @@ blip_studio_application_startup (GApplication *app)
     { "win.show-view::acc-matrix", { "<Alt>4", NULL } },
     { "win.show-view::curves", { "<Alt>5", NULL } },
     { "win.show-view::compare", { "<Alt>6", NULL } },
+    { "win.show-view::game", { "<Alt>7", NULL } },
+    { "win.show-view::game-grid", { "<Alt>8", NULL } },
     { "win.settings", { "<Control>comma", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)

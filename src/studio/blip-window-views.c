@@ -30,6 +30,11 @@ blip_studio_window_get_view (BlipStudioWindow *self, const char *name)
   /* Not a figure of its own: two runs' figures side by side. */
   if (g_strcmp0 (name, "compare") == 0)
     return GTK_WIDGET (self->compare_view);
+  /* Games played live, not figures of a snapshot. */
+  if (g_strcmp0 (name, "game") == 0)
+    return GTK_WIDGET (self->game_view);
+  if (g_strcmp0 (name, "game-grid") == 0)
+    return GTK_WIDGET (self->game_grid);
   return NULL;
 }
 

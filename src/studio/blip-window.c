@@ -4,7 +4,8 @@
  * run with it), and its signals end in the status line or a dialog. The
  * views and the frame clock are in blip-window-views.c, files in
  * blip-window-files.c, the second run in blip-window-compare.c,
- * --measure-stalls in blip-window-measure.c, lessons in blip-window-lesson.c. */
+ * --measure-stalls in blip-window-measure.c, lessons in blip-window-lesson.c,
+ * the games of reinforcement runs in blip-window-games.c. */
 #include "blip-window-private.h"
 
 #include "blip-datadir.h"
@@ -384,6 +385,7 @@ on_runner_session_changed (BlipRunner *runner, BlipStudioWindow *self)
         blip_settings_popover_set_config (self->settings_popover, config, current_preset (self));
     }
   g_clear_pointer (&self->layer_signature, g_free);
+  blip_studio_window_games_session_changed (self);
   blip_studio_window_compare_follow (self);
   blip_studio_window_refresh (self);
   blip_studio_window_wake (self);
@@ -438,6 +440,7 @@ static void
 on_runner_task_ended (BlipRunner *runner, int tasks_done, BlipStudioWindow *self)
 {
   blip_studio_window_refresh (self);
+  blip_studio_window_games_task_ended (self);
   blip_studio_window_check_screenshot (self, tasks_done);
   blip_studio_window_measure_check (self);
 }
@@ -495,6 +498,7 @@ blip_studio_window_dispose (GObject *object)
   for (int i = 0; self->bits_view && blip_studio_window_view_at (self, i) != NULL; i++)
     blip_figure_view_set_data (blip_studio_window_view_at (self, i), NULL, NULL, NULL);
   blip_studio_window_measure_dispose (self);
+  blip_studio_window_games_dispose (self);
   /* The second run stops (its thread joined) before the widgets go. */
   blip_studio_window_compare_dispose (self);
   if (self->settings_popover != NULL)
@@ -533,6 +537,8 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   g_type_ensure (BLIP_TYPE_CURVES_VIEW);
   g_type_ensure (BLIP_TYPE_COMPARE_VIEW);
   g_type_ensure (BLIP_TYPE_SETTINGS_POPOVER);
+  g_type_ensure (BLIP_TYPE_GAME_VIEW);
+  g_type_ensure (BLIP_TYPE_GAME_GRID);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/blipstudio/Studio/ui/blip-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, BlipStudioWindow, name)
@@ -543,7 +549,7 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   BIND (show_fisher_toggle); BIND (scale_layer_toggle); BIND (scale_global_toggle); BIND (zoom_reset_button);
   BIND (bits_view); BIND (map_view); BIND (ig_view); BIND (acc_view); BIND (curves_view);
   BIND (lesson_revealer); BIND (spinner); BIND (status_label); BIND (message_label); BIND (menu_button);
-  BIND (settings_button); BIND (settings_popover); BIND (compare_view);
+  BIND (settings_button); BIND (settings_popover); BIND (compare_view); BIND (game_view); BIND (game_grid);
 #undef BIND
 }
 
@@ -575,6 +581,7 @@ blip_studio_window_init (BlipStudioWindow *self)
 
   gtk_stack_set_visible_child_name (self->stack, "layer-map");
   blip_studio_window_compare_init (self);
+  blip_studio_window_games_init (self);
   update_actions (self);
   blip_studio_window_lesson_init (self);
 }

@@ -1,0 +1,464 @@
+/* test-studio-rl.c — blip-studio's views of reinforcement-learning runs, on a
+ * real display (under xvfb-run in the suite; skipped with a reason when
+ * there is none), as test-studio.c does for the supervised views.
+ *
+ * The network agent rebuilt from a snapshot acts exactly as the network it
+ * was copied from; the Game view draws a known game state to known pixels
+ * (each cell the colour blip_env_render_rgb gives it) with the episode's
+ * return and step; the Game grid fills a row per finished task, its cells
+ * of one column play the same episodes, and a window shows both views.
+ *
+ * With BLIP_STUDIO_RL_SHOTS=DIR the rendered views are written there as PNG
+ * (the README's screenshots come from this).
+ */
+#include <gtk/gtk.h>
+#include <math.h>
+#include <string.h>
+
+#include "blip.h"
+#include "blip-env.h"
+#include "blip-policy.h"
+#include "blip-game-player.h"
+#include "blip-game-view.h"
+#include "blip-game-grid.h"
+#include "blip-window.h"
+#include "blip-window-private.h"
+#include "blip-studio-application.h"
+
+/* ---- Helpers -------------------------------------------------------------------- */
+
+typedef gboolean (*Condition) (gpointer data);
+
+static gboolean
+wait_until (Condition cond, gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+static gboolean
+widget_shown (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+static GtkWidget *
+show_in_window (GtkWidget *child, int width, int height)
+{
+  GtkWidget *window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (widget_shown, child, 20));
+  return window;
+}
+
+typedef struct {
+  GdkTexture *texture;
+  gboolean    done;
+} Rendered;
+
+static void
+on_rendered (GtkWidget *widget, GdkTexture *texture, const GError *error, gpointer data)
+{
+  Rendered *r = data;
+  g_assert_no_error ((GError *) error);
+  r->texture = g_object_ref (texture);
+  r->done = TRUE;
+}
+
+static gboolean
+rendered (gpointer data)
+{
+  return ((Rendered *) data)->done;
+}
+
+/* Renders the widget as the next frame paints it; saved as NAME.png under
+ * $BLIP_STUDIO_RL_SHOTS when set. Returns its size. */
+static void
+render_widget (GtkWidget *widget, const char *name, int *width, int *height)
+{
+  Rendered r = { NULL, FALSE };
+  blip_studio_render_widget (widget, on_rendered, &r);
+  g_assert_true (wait_until (rendered, &r, 30));
+  *width = gdk_texture_get_width (r.texture);
+  *height = gdk_texture_get_height (r.texture);
+  const char *dir = g_getenv ("BLIP_STUDIO_RL_SHOTS");
+  if (dir != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s.png", dir, name);
+      g_assert_true (gdk_texture_save_to_png (r.texture, path));
+    }
+  g_object_unref (r.texture);
+}
+
+/* The MinAtar network the engine trains: conv 16 3×3 (valid) on in_c×10×10,
+ * ReLU, fc 128, ReLU, one head per game. */
+static BlipNetwork *
+minatar_network (int in_c, const int *head_classes, int n_heads, guint64 seed)
+{
+  BlipOpSpec spec[2] = {
+    { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 16, .k = 3, .relu = TRUE },
+    { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_LINEAR, .out = 128, .relu = TRUE },
+  };
+  BlipRng rng;
+  blip_rng_seed (&rng, seed);
+  g_autoptr(GError) error = NULL;
+  BlipNetwork *net = blip_network_new (in_c, 10, 10, spec, 2, head_classes, n_heads, FALSE, 20, 1e-15, &rng, 4,
+                                       &error);
+  g_assert_no_error (error);
+  /* Heads start near zero; make them decisive so argmax is not a tie. */
+  for (int t = 0; t < n_heads; t++)
+    for (gsize k = 0; k < net->heads[t].n_weight; k++)
+      net->heads[t].weight[k] *= 8;
+  return net;
+}
+
+/* The snapshot a trainer's box would hand over at TASK_END, built from net. */
+static BlipSnapshot *
+snapshot_of (BlipNetwork *net, gboolean with_heads)
+{
+  BlipSnapshot *s = g_new0 (BlipSnapshot, 1);
+  s->ref_count = 1;
+  s->experiment = g_strdup ("minatar");
+  s->approach = g_strdup ("blip");
+  s->event.type = BLIP_EVENT_TASK_END;
+  s->n_tasks = net->n_heads;
+  s->acc = g_new (double, net->n_heads * net->n_heads);
+  for (int k = 0; k < net->n_heads * net->n_heads; k++)
+    s->acc[k] = NAN;
+  s->in_c = net->in_c;
+  s->in_h = net->in_h;
+  s->in_w = net->in_w;
+  s->n_layers = net->n_layers;
+  s->layers = g_new0 (BlipLayerSnapshot, net->n_layers);
+  for (int l = 0; l < net->n_layers; l++)
+    {
+      const BlipLayer *src = &net->layers[l];
+      BlipLayerSnapshot *ls = &s->layers[l];
+      ls->name = g_strdup (src->name);
+      ls->rows = src->out_dim;
+      ls->cols = src->in_dim;
+      if (src->kind == BLIP_LAYER_CONV2D)
+        {
+          ls->kernel_channels = src->geom.C_in;
+          ls->kernel_h = src->geom.kh;
+          ls->kernel_w = src->geom.kw;
+          ls->stride = src->geom.stride;
+          ls->pad = src->geom.pad;
+        }
+      ls->n_weight = src->n_weight;
+      ls->n = src->n_weight + src->n_bias;
+      ls->values = g_memdup2 (src->weight, sizeof (float) * ls->n);
+    }
+  if (with_heads)
+    {
+      s->n_heads = net->n_heads;
+      s->heads = g_new0 (BlipLayerSnapshot, net->n_heads);
+      for (int t = 0; t < net->n_heads; t++)
+        {
+          BlipLayerSnapshot *hs = &s->heads[t];
+          hs->name = g_strdup (net->heads[t].name);
+          hs->rows = net->heads[t].out_dim;
+          hs->cols = net->heads[t].in_dim;
+          hs->n_weight = net->heads[t].n_weight;
+          hs->n = hs->n_weight + net->heads[t].n_bias;
+          hs->values = g_memdup2 (net->heads[t].weight, sizeof (float) * hs->n);
+        }
+    }
+  return s;
+}
+
+static const char * const games[] = { "breakout", "space_invaders", "freeway", NULL };
+static const int game_actions[] = { 3, 4, 3 };
+
+/* ---- The network agent ------------------------------------------------------------ */
+
+static void
+test_policy_matches_network (void)
+{
+  BlipNetwork *net = minatar_network (7, game_actions, 3, 11);
+  g_autoptr(BlipSnapshot) s = snapshot_of (net, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipPolicyNet) policy = blip_policy_net_new (s, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (blip_policy_net_n_heads (policy), ==, 3);
+  g_assert_cmpint (blip_policy_net_in_channels (policy), ==, 7);
+
+  /* Observations of real games (padded to 7 channels): the copy's outputs are
+   * the network's, bit for bit, and the action is their argmax. */
+  int actions_seen[3][6] = { { 0 } };
+  for (int g = 0; g < 3; g++)
+    {
+      g_autoptr(BlipEnv) env = blip_env_new (games[g], &error);
+      g_assert_no_error (error);
+      int c, h, w;
+      blip_env_obs_shape (env, &c, &h, &w);
+      float obs[7 * 100], padded[7 * 100];
+      for (int t = 0; t < 60; t++)
+        {
+          blip_env_observation (env, obs);
+          memset (padded, 0, sizeof padded);
+          memcpy (padded, obs, sizeof (float) * c * 100);
+          int a = blip_policy_net_act (policy, g, obs, c, game_actions[g]);
+          int n_out;
+          const float *mine = blip_policy_net_last_outputs (policy, &n_out);
+          const float *want = blip_network_forward (net, padded, 1, g);
+          g_assert_cmpint (n_out, ==, game_actions[g]);
+          g_assert_cmpmem (mine, sizeof (float) * n_out, want, sizeof (float) * n_out);
+          for (int k = 0; k < n_out; k++)
+            g_assert_cmpfloat (want[a], >=, want[k]);
+          actions_seen[g][a]++;
+          gboolean done;
+          blip_env_step (env, a, NULL, &done);
+          if (done)
+            blip_env_reset (env, t);
+        }
+    }
+  /* Without heads there is nothing to play: a clear error. */
+  g_autoptr(BlipSnapshot) headless = snapshot_of (net, FALSE);
+  g_assert_null (blip_policy_net_new (headless, &error));
+  g_assert_error (error, BLIP_POLICY_ERROR, BLIP_POLICY_ERROR_NETWORK);
+  g_assert_nonnull (strstr (error->message, "no heads"));
+  blip_network_free (net);
+}
+
+/* ---- Game view -------------------------------------------------------------------- */
+
+static int
+always_noop (gpointer data, const float *obs)
+{
+  (*(int *) data)++;
+  return 0;
+}
+
+static void
+test_game_view_known_pixels (void)
+{
+  GtkWidget *view = blip_game_view_new ();
+  GtkWidget *window = show_in_window (view, 760, 620);
+  BlipGameView *gv = BLIP_GAME_VIEW (view);
+  g_assert_cmpint (blip_game_view_get_n_tasks (gv), ==, 0);
+  g_assert_null (blip_game_view_get_player (gv));
+
+  int calls = 0;
+  blip_game_view_set_task (gv, 0, "breakout", always_noop, &calls, NULL, "scripted agent");
+  g_assert_cmpint (blip_game_view_get_task (gv), ==, 0);
+  blip_game_view_restart (gv, 7);
+  blip_game_view_step (gv, 9);
+  g_assert_cmpint (calls, ==, 9);
+
+  /* The same episode outside the view: seed 7, nine NOOPs. */
+  g_autoptr(BlipEnv) env = blip_env_new ("breakout", NULL);
+  blip_env_reset (env, 7);
+  float ret = 0;
+  for (int t = 0; t < 9; t++)
+    {
+      float r;
+      blip_env_step (env, 0, &r, NULL);
+      ret += r;
+    }
+  guint8 want[10 * 10 * 3];
+  blip_env_render_rgb (env, want, 1);
+  BlipGamePlayer *player = blip_game_view_get_player (gv);
+  g_assert_cmpuint (blip_game_player_get_steps (player), ==, 9);
+  g_assert_cmpfloat (blip_game_player_get_return (player), ==, ret);
+
+  /* Drawn at 640 × 560: every cell is one flat square of its colour. */
+  const int W = 640, H = 560;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, W, H);
+  cairo_t *cr = cairo_create (surface);
+  blip_game_view_draw (gv, cr, W, H);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  double x0, y0, cell;
+  blip_game_view_frame_rect (gv, W, H, &x0, &y0, &cell);
+  g_assert_cmpfloat (cell, >=, 40);
+  g_assert_cmpfloat (y0, >=, 60);   /* the caption is above */
+  const guint8 *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  int distinct = 0;
+  guint32 first = 0;
+  for (int y = 0; y < 10; y++)
+    for (int x = 0; x < 10; x++)
+      {
+        const guint8 *rgb = want + (y * 10 + x) * 3;
+        guint32 expect = (guint32) rgb[0] << 16 | (guint32) rgb[1] << 8 | rgb[2];
+        /* The cell's corners and centre, one pixel inside its edges. */
+        int px[3] = { (int) (x0 + x * cell + 1), (int) (x0 + (x + 0.5) * cell), (int) (x0 + (x + 1) * cell - 2) };
+        int py[3] = { (int) (y0 + y * cell + 1), (int) (y0 + (y + 0.5) * cell), (int) (y0 + (y + 1) * cell - 2) };
+        for (int i = 0; i < 3; i++)
+          {
+            guint32 got = ((const guint32 *) (data + (gsize) py[i] * stride))[px[i]] & 0xffffff;
+            if (got != expect)
+              g_error ("cell (%d, %d) pixel (%d, %d): got %06x, want %06x", y, x, px[i], py[i], got, expect);
+          }
+        if (x + y == 0)
+          first = expect;
+        else if (expect != first)
+          distinct++;
+      }
+  g_assert_cmpint (distinct, >, 5);   /* paddle, ball and bricks, not one flat colour */
+  /* The caption is light text on the dark screen. */
+  int light = 0;
+  for (int y = 10; y < 50; y++)
+    for (int x = 0; x < W; x++)
+      light += (((const guint32 *) (data + (gsize) y * stride))[x] & 0xff) > 200;
+  g_assert_cmpint (light, >, 200);
+  cairo_surface_destroy (surface);
+
+  /* Play/pause through its action, and the widget renders. */
+  g_assert_false (blip_game_view_get_playing (gv));
+  gtk_widget_activate_action (view, "game.play", NULL);
+  g_assert_true (blip_game_view_get_playing (gv));
+  gtk_widget_activate_action (view, "game.play", NULL);
+  g_assert_false (blip_game_view_get_playing (gv));
+  int w, h;
+  render_widget (view, "game-view-widget", &w, &h);
+  g_assert_cmpint (w, ==, gtk_widget_get_width (view));
+
+  /* A random agent by default; replacing the shown task starts it over. */
+  blip_game_view_set_task (gv, 1, "freeway", NULL, NULL, NULL, "random agent");
+  g_assert_cmpint (blip_game_view_get_n_tasks (gv), ==, 2);
+  blip_game_view_select_task (gv, 1);
+  g_assert_cmpstr (blip_game_player_get_game (blip_game_view_get_player (gv)), ==, "freeway");
+  blip_game_view_step (gv, 30);
+  g_assert_cmpuint (blip_game_player_get_steps (blip_game_view_get_player (gv)), ==, 30);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* Playing follows the frame clock at the chosen speed. */
+static gboolean
+stepped_enough (gpointer data)
+{
+  BlipGamePlayer *p = blip_game_view_get_player (data);
+  return p && blip_game_player_get_steps (p) >= 20;
+}
+
+static void
+test_game_view_plays_on_frame_clock (void)
+{
+  GtkWidget *view = blip_game_view_new ();
+  GtkWidget *window = show_in_window (view, 500, 420);
+  BlipGameView *gv = BLIP_GAME_VIEW (view);
+  blip_game_view_set_task (gv, 0, "space_invaders", NULL, NULL, NULL, NULL);
+  blip_game_view_set_speed (gv, 60);
+  blip_game_view_set_playing (gv, TRUE);
+  g_assert_true (wait_until (stepped_enough, gv, 20));
+  blip_game_view_set_playing (gv, FALSE);
+  guint64 steps = blip_game_player_get_steps (blip_game_view_get_player (gv));
+  for (int i = 0; i < 20; i++)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (5000);
+    }
+  g_assert_cmpuint (blip_game_player_get_steps (blip_game_view_get_player (gv)), ==, steps);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ---- Game grid -------------------------------------------------------------------- */
+
+static void
+test_grid_rows (void)
+{
+  GtkWidget *widget = blip_game_grid_new ();
+  GtkWidget *window = show_in_window (widget, 900, 760);
+  BlipGameGrid *grid = BLIP_GAME_GRID (widget);
+  blip_game_grid_set_games (grid, games);
+  g_assert_cmpint (blip_game_grid_get_n_games (grid), ==, 3);
+  g_assert_cmpint (blip_game_grid_get_n_rows (grid), ==, 0);
+
+  BlipNetwork *net = minatar_network (7, game_actions, 3, 5);
+  g_autoptr(BlipSnapshot) s = snapshot_of (net, TRUE);
+  g_autoptr(BlipPolicyNet) policy = blip_policy_net_new (s, NULL);
+  g_assert_nonnull (policy);
+
+  /* Task 1 ends: row 0 plays game 0 only. */
+  blip_game_grid_set_row (grid, 0, policy, "BLIP");
+  g_assert_cmpint (blip_game_grid_get_n_rows (grid), ==, 1);
+  g_assert_nonnull (blip_game_grid_get_player (grid, 0, 0));
+  g_assert_null (blip_game_grid_get_player (grid, 0, 1));
+  g_assert_null (blip_game_grid_get_player (grid, 1, 0));
+  /* Task 2 ends: row 1 plays games 0 and 1. */
+  blip_game_grid_set_row (grid, 1, policy, "BLIP");
+  g_assert_cmpint (blip_game_grid_get_n_rows (grid), ==, 2);
+  g_assert_nonnull (blip_game_grid_get_player (grid, 1, 0));
+  g_assert_nonnull (blip_game_grid_get_player (grid, 1, 1));
+  g_assert_null (blip_game_grid_get_player (grid, 1, 2));
+
+  /* One column plays the same episodes in every row: with the same agent
+   * the two cells of column 0 stay in lockstep. */
+  blip_game_grid_step (grid, 150);
+  BlipGamePlayer *a = blip_game_grid_get_player (grid, 0, 0), *b = blip_game_grid_get_player (grid, 1, 0);
+  g_assert_cmpuint (blip_game_player_get_steps (a), ==, blip_game_player_get_steps (b));
+  g_assert_cmpfloat (blip_game_player_get_return (a), ==, blip_game_player_get_return (b));
+  g_assert_cmpint (blip_game_player_get_episodes (a), ==, blip_game_player_get_episodes (b));
+
+  double R[9] = { 4, NAN, NAN, 3.5, 12, NAN, NAN, NAN, NAN };
+  blip_game_grid_set_matrix (grid, R, 3);
+  int w, h;
+  render_widget (widget, "game-grid-widget", &w, &h);
+  g_assert_cmpint (h, ==, gtk_widget_get_height (widget));
+
+  /* New games drop the rows. */
+  blip_game_grid_set_games (grid, NULL);
+  g_assert_cmpint (blip_game_grid_get_n_rows (grid), ==, 0);
+  blip_network_free (net);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+/* ---- The window ------------------------------------------------------------------- */
+
+static void
+test_window_game_views (void)
+{
+  BlipStudioWindow *window = blip_studio_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (widget_shown, window, 20));
+  /* Reachable as views; before any run the game view offers every game with a random agent. */
+  g_assert_true (blip_studio_window_set_view (window, "game"));
+  g_assert_true (blip_game_view_get_playing (window->game_view));
+  g_assert_cmpint (blip_game_view_get_n_tasks (window->game_view), ==, (int) g_strv_length ((char **) blip_env_list ()));
+  g_assert_true (blip_studio_window_set_view (window, "game-grid"));
+  g_assert_false (blip_game_view_get_playing (window->game_view));
+  g_assert_true (blip_game_grid_get_playing (window->game_grid));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (window), "show-view"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-view", "s", "layer-map");
+  g_assert_false (blip_game_grid_get_playing (window->game_grid));
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display: neither DISPLAY nor WAYLAND_DISPLAY is set (the suite runs this under xvfb-run)");
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_add_func ("/studio-rl/display", test_no_display);
+      return g_test_run ();
+    }
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  blip_studio_register_resources ();
+  g_test_add_func ("/studio-rl/policy/matches-network", test_policy_matches_network);
+  g_test_add_func ("/studio-rl/game-view/known-pixels", test_game_view_known_pixels);
+  g_test_add_func ("/studio-rl/game-view/frame-clock", test_game_view_plays_on_frame_clock);
+  g_test_add_func ("/studio-rl/game-grid/rows", test_grid_rows);
+  g_test_add_func ("/studio-rl/window/game-views", test_window_game_views);
+  return g_test_run ();
+}

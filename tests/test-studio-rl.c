@@ -6,7 +6,9 @@
  * was copied from; the Game view draws a known game state to known pixels
  * (each cell the colour blip_env_render_rgb gives it) with the episode's
  * return and step; the Game grid fills a row per finished task, its cells
- * of one column play the same episodes, and a window shows both views.
+ * of one column play the same episodes; the accuracy matrix shows returns
+ * and the layer map the MinAtar network's layers; and a window shows both
+ * game views.
  *
  * With BLIP_STUDIO_RL_SHOTS=DIR the rendered views are written there as PNG
  * (the README's screenshots come from this).
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "blip.h"
+#include "blip-figures.h"
 #include "blip-env.h"
 #include "blip-policy.h"
 #include "blip-game-player.h"
@@ -416,6 +419,79 @@ test_grid_rows (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* ---- Supervised views on a reinforcement run ------------------------------------- */
+
+/* Gives every layer BLIP state: bits (k mod 7), anchors, Fisher. */
+static void
+quantize (BlipSnapshot *s)
+{
+  for (int l = 0; l < s->n_layers; l++)
+    {
+      BlipLayerSnapshot *ls = &s->layers[l];
+      ls->quantized = TRUE;
+      ls->max_bit = 20;
+      ls->bound_w = ls->bound_b = 1;
+      ls->bits = g_new (guint8, ls->n);
+      ls->anchor = g_new0 (float, ls->n);
+      ls->fisher_old = g_new (float, ls->n);
+      for (gsize k = 0; k < ls->n; k++)
+        {
+          ls->bits[k] = k % 7;
+          ls->fisher_old[k] = 1e-3f;
+        }
+    }
+}
+
+static void
+test_reward_matrix_and_maps (void)
+{
+  BlipNetwork *net = minatar_network (7, game_actions, 3, 3);
+  g_autoptr(BlipSnapshot) s = snapshot_of (net, TRUE);
+  quantize (s);
+  g_assert_true (blip_figure_is_reinforcement (s));
+
+  /* Returns are points, not fractions: 20 takes the top colour, 1 nearly the bottom. */
+  double R[9] = { 2, NAN, NAN, 1, 20, NAN, NAN, NAN, NAN };
+  memcpy (s->acc, R, sizeof R);
+  const int W = 600, H = 500, T = 3;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, W, H);
+  cairo_t *cr = cairo_create (surface);
+  blip_figure_acc_matrix (cr, W, H, s, FALSE);
+  cairo_destroy (cr);
+  cairo_surface_flush (surface);
+  double font = CLAMP (H / 30.0, 10, 20), top = 2.5 * font + 10, left = 3.5 * font + 10;
+  double size = MIN ((W - left - 20) / T, (H - top - 4 * font - 20) / T);
+  struct { int i, j; double v; } cells[] = { { 0, 0, 2 }, { 1, 0, 1 }, { 1, 1, 20 } };
+  const guint8 *data = cairo_image_surface_get_data (surface);
+  int stride = cairo_image_surface_get_stride (surface);
+  for (guint c = 0; c < G_N_ELEMENTS (cells); c++)
+    {
+      double rgb[3];
+      blip_palette_sequential (cells[c].v / 20, FALSE, rgb);
+      int x = (int) (left + cells[c].j * size + size * 0.15), y = (int) (top + cells[c].i * size + size * 0.15);
+      guint32 got = ((const guint32 *) (data + (gsize) y * stride))[x];
+      int g[3] = { (got >> 16) & 0xff, (got >> 8) & 0xff, got & 0xff };
+      for (int k = 0; k < 3; k++)
+        g_assert_cmpint (abs (g[k] - (int) lround (rgb[k] * 255)), <=, 2);
+    }
+  cairo_surface_destroy (surface);
+
+  /* fc1 reads 16 × 8 × 8 feature maps: 1024 = 32² inputs that are no image,
+   * so the input-image layout does not apply and every cell is a parameter. */
+  g_assert_cmpint (s->layers[1].cols, ==, 1024);
+  BlipMapView view;
+  blip_map_view_init (&view);
+  view.layout = BLIP_MAP_INPUT_IMAGE;
+  g_assert_cmpint (blip_figure_layer_map_pick (800, 600, s, 1, &view, 400, 300), >=, 0);
+  double rect[4];
+  g_assert_true (blip_figure_layer_map_cell_rect (800, 600, s, 1, &view, 5000, rect));
+  /* conv1: 16 × 7 kernels of 3 × 3, one tile per kernel, every weight pickable. */
+  gssize picked = blip_figure_layer_map_pick (800, 600, s, 0, &view, 400, 300);
+  g_assert_cmpint (picked, >=, 0);
+  g_assert_cmpint (picked, <, (gssize) s->layers[0].n);
+  blip_network_free (net);
+}
+
 /* ---- The window ------------------------------------------------------------------- */
 
 static void
@@ -459,6 +535,7 @@ main (int argc, char **argv)
   g_test_add_func ("/studio-rl/game-view/known-pixels", test_game_view_known_pixels);
   g_test_add_func ("/studio-rl/game-view/frame-clock", test_game_view_plays_on_frame_clock);
   g_test_add_func ("/studio-rl/game-grid/rows", test_grid_rows);
+  g_test_add_func ("/studio-rl/figures/reward-matrix-and-maps", test_reward_matrix_and_maps);
   g_test_add_func ("/studio-rl/window/game-views", test_window_game_views);
   return g_test_run ();
 }

@@ -155,8 +155,12 @@ blip_studio_window_update_status (BlipStudioWindow *self, const BlipSnapshot *s)
           break;
         case BLIP_EVENT_TASK_END:
         case BLIP_EVENT_RUN_END:
-          g_string_append_printf (text, "  ·  task finished, test accuracy %.1f%%",
-                                  100 * s->acc[e->task * s->n_tasks + e->task]);
+          if (blip_figure_is_reinforcement (s))
+            g_string_append_printf (text, "  ·  game learned, mean return %.1f",
+                                    s->acc[e->task * s->n_tasks + e->task]);
+          else
+            g_string_append_printf (text, "  ·  task finished, test accuracy %.1f%%",
+                                    100 * s->acc[e->task * s->n_tasks + e->task]);
           break;
         default:
           break;

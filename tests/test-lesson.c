@@ -447,7 +447,7 @@ static const Broken broken[] = {
   { "duplicate-key", HEAD STEP1 "Title=again\n", 0,
     BLIP_LESSON_ERROR_DUPLICATE, 9, "“Title” appears twice in [Step 1] (first on line 7)" },
   { "unknown-view", HEAD STEP1 "View=bitz\n", 0,
-    BLIP_LESSON_ERROR_VALUE, 9, "View: expected bits, layer-map, info-gain, accuracy or curves, got “bitz”" },
+    BLIP_LESSON_ERROR_VALUE, 9, "View: expected bits, layer-map, info-gain, accuracy, curves, game or game-grid, got “bitz”" },
   { "bad-run", HEAD STEP1 "Run=jump 3\n", 0,
     BLIP_LESSON_ERROR_VALUE, 9, "Run: expected none, batch N, epoch N, task N or run, got “jump 3”" },
   { "run-without-count", HEAD STEP1 "Run=task\n", 0,

@@ -8,13 +8,14 @@
  * return and step; the Game grid fills a row per finished task, its cells
  * of one column play the same episodes; the accuracy matrix shows returns
  * and the layer map the MinAtar network's layers; and a window shows both
- * game views.
+ * game views, and survives a small MinAtar run's events in every view.
  *
  * With BLIP_STUDIO_RL_SHOTS=DIR the rendered views are written there as PNG
  * (the README's screenshots come from this).
  */
 #include <gtk/gtk.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "blip.h"
@@ -513,6 +514,103 @@ test_window_game_views (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* A small MinAtar run in the window: the grid gets a row as each game is
+ * learned, the game view the newest agent on every game so far, and every
+ * other view draws the run. $BLIP_STUDIO_RL_FRAMES sets the frames per game
+ * (default 2000: one PPO update; more for the README's screenshots). */
+typedef struct {
+  BlipRunner *runner;
+  int         tasks;
+} RunWait;
+
+static gboolean
+run_rests_after (gpointer data)
+{
+  RunWait *w = data;
+  BlipRunnerState state = blip_runner_get_state (w->runner);
+  return blip_runner_get_tasks_done (w->runner) >= w->tasks && !blip_runner_get_playing (w->runner) &&
+         (state == BLIP_RUNNER_READY || state == BLIP_RUNNER_FINISHED);
+}
+
+static gboolean
+run_ready (gpointer data)
+{
+  return blip_runner_get_state (data) == BLIP_RUNNER_READY;
+}
+
+static void
+test_window_rl_run (void)
+{
+  BlipStudioWindow *window = blip_studio_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1360, 860);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (wait_until (widget_shown, window, 20));
+  BlipConfig c;
+  blip_config_init_defaults (&c);
+  g_assert_true (blip_config_apply_preset (&c, "minatar", NULL));
+  const char *frames = g_getenv ("BLIP_STUDIO_RL_FRAMES");
+  c.frames = frames ? atoi (frames) : 2000;
+  c.eval_episodes = frames ? 5 : 1;
+  blip_studio_window_start_config (window, &c, NULL);
+  blip_config_clear (&c);
+  BlipRunner *runner = blip_studio_window_get_runner (window);
+  g_assert_true (wait_until (run_ready, runner, 30));
+  /* Before any game is learned: the run's games, each with a random agent, and an empty grid. */
+  g_assert_cmpint (blip_game_view_get_n_tasks (window->game_view), ==, 3);
+  g_assert_cmpint (blip_game_grid_get_n_games (window->game_grid), ==, 3);
+  g_assert_cmpint (blip_game_grid_get_n_rows (window->game_grid), ==, 0);
+
+  /* Learn game 1, pause: one row. */
+  g_assert_true (blip_studio_window_set_view (window, "game-grid"));
+  blip_runner_set_pause_after_task (runner, 1);
+  blip_studio_window_play (window);
+  RunWait w = { runner, 1 };
+  g_assert_true (wait_until (run_rests_after, &w, 600));
+  g_assert_cmpint (blip_game_grid_get_n_rows (window->game_grid), ==, 1);
+  g_assert_nonnull (blip_game_grid_get_player (window->game_grid, 0, 0));
+  g_assert_null (blip_game_grid_get_player (window->game_grid, 0, 1));
+  g_assert_cmpint (blip_game_view_get_n_tasks (window->game_view), ==, 1);
+  BlipSnapshot *first = blip_runner_get_task_snapshot (runner, 0);
+  g_assert_nonnull (first);
+  g_assert_cmpint (first->n_heads, ==, 3);
+  g_assert_cmpint (first->event.type, ==, BLIP_EVENT_TASK_END);
+
+  /* The rest of the run: three rows, the lower triangle filled. */
+  blip_runner_set_pause_after_task (runner, 0);
+  blip_studio_window_play (window);
+  w.tasks = 3;
+  g_assert_true (wait_until (run_rests_after, &w, 1200));
+  g_assert_cmpint (blip_runner_get_state (runner), ==, BLIP_RUNNER_FINISHED);
+  g_assert_cmpint (blip_game_grid_get_n_rows (window->game_grid), ==, 3);
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++)
+      g_assert_true ((blip_game_grid_get_player (window->game_grid, i, j) != NULL) == (j <= i));
+  g_assert_cmpint (blip_game_view_get_n_tasks (window->game_view), ==, 3);
+  /* The agent acts: after enough steps every cell has played. */
+  blip_game_grid_step (window->game_grid, 40);
+  g_assert_cmpuint (blip_game_player_get_steps (blip_game_grid_get_player (window->game_grid, 2, 2)) +
+                    blip_game_player_get_episodes (blip_game_grid_get_player (window->game_grid, 2, 2)), >, 0);
+
+  /* Every view draws the run. */
+  const char *views[] = { "game-grid", "game", "layer-map", "bits", "info-gain", "acc-matrix", "curves", "compare" };
+  for (guint v = 0; v < G_N_ELEMENTS (views); v++)
+    {
+      g_assert_true (blip_studio_window_set_view (window, views[v]));
+      blip_studio_window_refresh (window);
+      g_autofree char *name = g_strdup_printf ("window-rl-%s", views[v]);
+      int width, height;
+      render_widget (GTK_WIDGET (window), name, &width, &height);
+      g_assert_cmpint (width, >, 0);
+    }
+  /* Reset starts the games over: no rows. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
+  g_assert_true (wait_until (run_ready, runner, 30));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpint (blip_game_grid_get_n_rows (window->game_grid), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_no_display (void)
 {
@@ -537,5 +635,6 @@ main (int argc, char **argv)
   g_test_add_func ("/studio-rl/game-grid/rows", test_grid_rows);
   g_test_add_func ("/studio-rl/figures/reward-matrix-and-maps", test_reward_matrix_and_maps);
   g_test_add_func ("/studio-rl/window/game-views", test_window_game_views);
+  g_test_add_func ("/studio-rl/window/rl-run", test_window_rl_run);
   return g_test_run ();
 }

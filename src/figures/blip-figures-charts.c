@@ -194,7 +194,8 @@ blip_figure_info_gain (cairo_t *cr, int width, int height, const BlipSnapshot *s
 gboolean
 blip_figure_is_reinforcement (const BlipSnapshot *s)
 {
-  return s != NULL && g_strcmp0 (s->experiment, "minatar") == 0;
+  /* The experiments blip_config_is_rl names: their tasks are games. */
+  return s != NULL && (g_strcmp0 (s->experiment, "minatar") == 0 || g_strcmp0 (s->experiment, "atari") == 0);
 }
 
 void

@@ -132,7 +132,7 @@ void   blip_figure_info_gain      (cairo_t *cr, int width, int height, const Bli
                                    int layer, gboolean high_contrast);
 
 /* Whether the snapshot is of a reinforcement-learning run (experiment
- * "minatar"), whose accuracy matrix holds mean returns: R[i][j] is the mean
+ * "minatar" or "atari", as blip_config_is_rl says), whose accuracy matrix holds mean returns: R[i][j] is the mean
  * return on game j after learning game i, in points, not a fraction. */
 gboolean blip_figure_is_reinforcement (const BlipSnapshot *snapshot);
 

@@ -49,7 +49,7 @@ static const GOptionEntry options[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL, "Speed preset: paper, quick, classroom (default) or forgetting", "NAME" },
   { "autoplay", 0, 0, G_OPTION_ARG_NONE, NULL, "Start training at once", NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare", "NAME" },
+    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare, game, game-grid", "NAME" },
   { "lesson", 'l', 0, G_OPTION_ARG_FILENAME, NULL, "Open a lesson file", "FILE" },
   { "large-text", 0, 0, G_OPTION_ARG_NONE, NULL, "Larger text everywhere, for projectors", NULL },
   { "high-contrast", 0, 0, G_OPTION_ARG_NONE, NULL, "Figures in high contrast, for washed-out projectors", NULL },
@@ -144,7 +144,7 @@ blip_studio_application_activate (GApplication *app)
   g_autoptr(GError) error = NULL;
   if (self->view != NULL && !blip_studio_window_set_view (window, self->view))
     g_printerr ("blip-studio: --view: unknown view “%s” (expected bits, layer-map, info-gain, acc-matrix, "
-                "curves or compare)\n", self->view);
+                "curves, compare, game or game-grid)\n", self->view);
   if (self->screenshot != NULL)
     {
       blip_studio_window_screenshot_after_task (window, MAX (self->screenshot_after, 1), self->screenshot);

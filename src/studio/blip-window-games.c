@@ -1,6 +1,7 @@
 /* blip-window-games.c — the window's Game and Game grid views.
  *
- * In a reinforcement-learning run (experiment "minatar") each task is a game.
+ * In a reinforcement-learning run (experiment "minatar", config->games in
+ * task order) each task is a game.
  * When task i ends, the runner hands over that task's TASK_END snapshot (a
  * copy taken on the worker thread); from it the window rebuilds a private
  * BlipPolicyNet, so the grid gets row i (the agent after game i on every
@@ -14,15 +15,15 @@
 
 #include <string.h>
 
-/* The games of a MinAtar run when the configuration names none. */
-static const char * const default_games[] = { "breakout", "space_invaders", "freeway", NULL };
-
 char **
 blip_studio_rl_games (const BlipConfig *config)
 {
-  if (config == NULL || g_strcmp0 (config->experiment, "minatar") != 0)
+  if (config == NULL || !blip_config_is_rl (config) || config->games == NULL || *config->games == '\0')
     return NULL;
-  return g_strdupv ((char **) default_games);
+  char **games = g_strsplit (config->games, ",", -1);
+  for (int k = 0; games[k] != NULL; k++)
+    g_strstrip (games[k]);
+  return games;
 }
 
 static char *

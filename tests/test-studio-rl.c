@@ -532,6 +532,13 @@ run_rests_after (gpointer data)
          (state == BLIP_RUNNER_READY || state == BLIP_RUNNER_FINISHED);
 }
 
+/* The stack's crossfade is over: the page shown is the one chosen. */
+static gboolean
+stack_settled (gpointer stack)
+{
+  return !gtk_stack_get_transition_running (stack);
+}
+
 static gboolean
 run_ready (gpointer data)
 {
@@ -597,6 +604,7 @@ test_window_rl_run (void)
     {
       g_assert_true (blip_studio_window_set_view (window, views[v]));
       blip_studio_window_refresh (window);
+      g_assert_true (wait_until (stack_settled, window->stack, 10));
       g_autofree char *name = g_strdup_printf ("window-rl-%s", views[v]);
       int width, height;
       render_widget (GTK_WIDGET (window), name, &width, &height);

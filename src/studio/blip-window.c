@@ -26,8 +26,11 @@ fill_choices (BlipStudioWindow *self)
   self->experiment_names = g_new0 (char *, n + 1);
   for (gsize i = 0; i < n; i++)
     {
-      /* "MNIST-5: five tasks of two digits" shows as "MNIST-5". */
-      const char *colon = strchr (experiments[i].title, ':');
+      /* "MNIST-5: five tasks of two digits" shows as "MNIST-5", "MinAtar games
+       * (10×10 …), one task …" as "MinAtar games". */
+      const char *colon = strpbrk (experiments[i].title, ":(");
+      while (colon != NULL && colon > experiments[i].title && colon[-1] == ' ')
+        colon--;
       g_autofree char *label = colon ? g_strndup (experiments[i].title, colon - experiments[i].title)
                                      : g_strdup (experiments[i].title);
       gtk_string_list_append (list, label);

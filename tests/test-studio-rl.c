@@ -14,6 +14,7 @@
  * (the README's screenshots come from this).
  */
 #include <gtk/gtk.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -610,6 +611,24 @@ test_window_rl_run (void)
       render_widget (GTK_WIDGET (window), name, &width, &height);
       g_assert_cmpint (width, >, 0);
     }
+  /* Export View writes the game views as figures. */
+  g_autofree char *dir = g_dir_make_tmp ("blip-studio-rl-XXXXXX", NULL);
+  const char *files[] = { "grid.png", "game.svg" };
+  for (guint f = 0; f < G_N_ELEMENTS (files); f++)
+    {
+      g_autofree char *path = g_build_filename (dir, files[f], NULL);
+      g_autoptr(GError) error = NULL;
+      g_assert_true (blip_studio_window_games_export (window, f == 0 ? "game-grid" : "game", path, 900, 600, &error));
+      g_assert_no_error (error);
+      gsize length = 0;
+      g_autofree char *bytes = NULL;
+      g_assert_true (g_file_get_contents (path, &bytes, &length, NULL));
+      g_assert_cmpuint (length, >, 1000);
+      g_assert_true (f == 0 ? memcmp (bytes, "\x89PNG", 4) == 0 : strstr (bytes, "<svg") != NULL);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+
   /* Reset starts the games over: no rows. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
   g_assert_true (wait_until (run_ready, runner, 30));

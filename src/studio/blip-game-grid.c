@@ -303,13 +303,23 @@ blip_game_grid_draw (BlipGameGrid *self, cairo_t *cr, int width, int height)
           g_autofree char *live = g_strdup_printf ("return %.0f", blip_game_player_get_return (p));
           double mean = blip_game_player_get_mean_return (p);
           double r = self->matrix ? self->matrix[i * n + j] : NAN;
-          g_autofree char *stats = isfinite (r)
-            ? g_strdup_printf ("evaluated %.1f", r)
+          /* Below the diagonal, the evaluation against the one right after learning. */
+          double learned = self->matrix ? self->matrix[j * n + j] : NAN;
+          gboolean below = i > j && isfinite (r) && isfinite (learned);
+          g_autofree char *stats = below ? g_strdup_printf ("evaluated %.1f (%.1f when learned)", r, learned)
+            : isfinite (r) ? g_strdup_printf ("evaluated %.1f", r)
             : isfinite (mean) ? g_strdup_printf ("mean %.1f (%d episodes)", mean, blip_game_player_get_episodes (p))
                               : g_strdup ("first episode");
           cairo_set_source_rgb (cr, 1.0, 0.80, 0.35);
           text_at (cr, x + frame / 2, y + frame + 18, 16, TRUE, 0.5, live);
-          cairo_set_source_rgb (cr, 0.70, 0.72, 0.78);
+          /* Forgotten (a fifth or more of the return lost, and at least a
+           * point): vermillion; kept: bluish green (colour-blind safe). */
+          if (below && learned - r >= MAX (1.0, 0.2 * fabs (learned)))
+            cairo_set_source_rgb (cr, 0.94, 0.45, 0.32);
+          else if (below)
+            cairo_set_source_rgb (cr, 0.35, 0.80, 0.62);
+          else
+            cairo_set_source_rgb (cr, 0.70, 0.72, 0.78);
           text_at (cr, x + frame / 2, y + frame + 36, 13, FALSE, 0.5, stats);
         }
     }

@@ -336,6 +336,27 @@ blip_game_view_draw (BlipGameView *self, cairo_t *cr, int width, int height)
   cairo_set_source_rgb (cr, 0.70, 0.72, 0.78);
   cairo_move_to (cr, cx - e.x_advance / 2, 56);
   cairo_show_text (cr, episodes);
+
+  /* Legend right of the frame: what each colour is, where there is room. */
+  BlipEnv *env = blip_game_player_get_env (self->player);
+  int C, H, W;
+  blip_env_obs_shape (env, &C, &H, &W);
+  double lx = x + cell * W + 24;
+  if (lx + 150 > width)
+    return;
+  cairo_set_font_size (cr, 16);
+  for (int c = 0; c < C; c++)
+    {
+      guint8 rgb[3];
+      blip_env_channel_rgb (env, c, rgb);
+      double ly = y + 8 + c * 30;
+      cairo_set_source_rgb (cr, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0);
+      cairo_rectangle (cr, lx, ly, 20, 20);
+      cairo_fill (cr);
+      cairo_set_source_rgb (cr, 0.85, 0.86, 0.90);
+      cairo_move_to (cr, lx + 30, ly + 16);
+      cairo_show_text (cr, blip_env_channel_name (env, c));
+    }
 }
 
 static void

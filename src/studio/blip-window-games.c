@@ -111,6 +111,27 @@ blip_studio_window_games_task_ended (BlipStudioWindow *self)
   blip_policy_net_unref (newest);
 }
 
+static void
+draw_game_view (cairo_t *cr, int width, int height, gpointer data)
+{
+  blip_game_view_draw (data, cr, width, height);
+}
+
+static void
+draw_game_grid (cairo_t *cr, int width, int height, gpointer data)
+{
+  blip_game_grid_draw (data, cr, width, height);
+}
+
+gboolean
+blip_studio_window_games_export (BlipStudioWindow *self, const char *view, const char *path, int width,
+                                 int height, GError **error)
+{
+  gboolean grid = g_strcmp0 (view, "game-grid") == 0;
+  return blip_figure_export (path, MAX (width, 64), MAX (height, 64), grid ? draw_game_grid : draw_game_view,
+                             grid ? (gpointer) self->game_grid : (gpointer) self->game_view, error);
+}
+
 /* The games play while their view is shown, and rest otherwise. */
 static void
 on_view_shown (GtkStack *stack, GParamSpec *pspec, BlipStudioWindow *self)

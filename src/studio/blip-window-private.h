@@ -157,6 +157,10 @@ void     blip_studio_window_games_dispose      (BlipStudioWindow *self);
 void     blip_studio_window_games_session_changed (BlipStudioWindow *self);
 /* Tasks ended: rows for the grid and agents for the game view. */
 void     blip_studio_window_games_task_ended   (BlipStudioWindow *self);
+/* The Game ("game") or Game grid ("game-grid") view as drawn now into path
+ * (.png, .svg or .pdf). */
+gboolean blip_studio_window_games_export       (BlipStudioWindow *self, const char *view, const char *path,
+                                                int width, int height, GError **error);
 /* The games a configuration learns, in task order (NULL: not a reinforcement run). */
 char   **blip_studio_rl_games                  (const BlipConfig *config);
 

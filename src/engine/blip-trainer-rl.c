@@ -30,7 +30,7 @@
 /* Training returns averaged for logs (the reference's deque(maxlen=10)). */
 #define RECENT 10
 /* An evaluation episode still running after this many steps is cut there. */
-#define EVAL_MAX_STEPS 27000
+#define EVAL_MAX_STEPS 10000
 
 struct _BlipRlState {
   BlipAdam     *adam;

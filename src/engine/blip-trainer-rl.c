@@ -722,3 +722,11 @@ blip_rl_play_step (BlipNetwork *policy, int task, BlipEnv *env, gboolean greedy,
   blip_env_step (env, a, reward, done);
   return a;
 }
+
+void
+blip_trainer_rl_get_rollout (BlipTrainer *tr, const float **obs, const gint32 **actions, int *n)
+{
+  *obs = tr->rl->obs;
+  *actions = tr->rl->actions;
+  *n = tr->rl->T * tr->rl->N;
+}

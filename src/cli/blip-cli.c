@@ -433,7 +433,7 @@ cmd_run (int argc, char **argv)
   if (!write_results (tr, output, wall))
     rc = 1;
   else
-    printf ("Results written to %s/results.json and acc_matrix.csv\n", output);
+    printf ("Results written to %s/results.json and %s\n", output, blip_trainer_is_rl (tr) ? "reward_matrix.csv" : "acc_matrix.csv");
 
   if (opts.figures != NULL && !write_figures (tr, &figures, opts.figures))
     rc = 1;

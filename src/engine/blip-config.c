@@ -149,6 +149,7 @@ blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **e
           g_free (config->games);
           config->games = g_strdup ("breakout,space_invaders,freeway");
           config->frames = BLIP_MINATAR_DEFAULT_FRAMES;
+          config->log_interval = 25;
         }
       else if (g_str_equal (experiment, "atari"))
         {

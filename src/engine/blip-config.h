@@ -85,7 +85,7 @@ typedef struct {
 
 /* Frames per game of the minatar experiment: chosen from the measured
  * throughput so that three games train in under 45 minutes on two cores. */
-#define BLIP_MINATAR_DEFAULT_FRAMES 500000
+#define BLIP_MINATAR_DEFAULT_FRAMES 1000000
 
 /* Whether the experiment's tasks are games trained by PPO. */
 gboolean    blip_config_is_rl (const BlipConfig *config);

@@ -94,5 +94,8 @@ BlipAdam *blip_trainer_rl_get_adam  (BlipTrainer *tr);
 void     blip_trainer_rl_get_counters (BlipTrainer *tr, gint64 *update, gint64 *frames);
 void     blip_trainer_rl_set_counters (BlipTrainer *tr, gint64 update, gint64 frames);
 GArray  *blip_trainer_rl_curve_array (BlipTrainer *tr);
+/* The last rollout: obs[(T + 1)·N, input_dim] (slot t holds step t's N
+ * observations) and actions[T·N]; *n = T·N. For tests. */
+void     blip_trainer_rl_get_rollout (BlipTrainer *tr, const float **obs, const gint32 **actions, int *n);
 
 G_END_DECLS

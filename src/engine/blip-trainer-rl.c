@@ -30,7 +30,7 @@
 /* Training returns averaged for logs (the reference's deque(maxlen=10)). */
 #define RECENT 10
 /* An evaluation episode still running after this many steps is cut there. */
-#define EVAL_MAX_STEPS 27000
+#define EVAL_MAX_STEPS 10000
 
 struct _BlipRlState {
   BlipAdam     *adam;
@@ -721,4 +721,12 @@ blip_rl_play_step (BlipNetwork *policy, int task, BlipEnv *env, gboolean greedy,
     g_free (p);
   blip_env_step (env, a, reward, done);
   return a;
+}
+
+void
+blip_trainer_rl_get_rollout (BlipTrainer *tr, const float **obs, const gint32 **actions, int *n)
+{
+  *obs = tr->rl->obs;
+  *actions = tr->rl->actions;
+  *n = tr->rl->T * tr->rl->N;
 }

@@ -518,7 +518,8 @@ test_window_game_views (void)
 /* A small MinAtar run in the window: the grid gets a row as each game is
  * learned, the game view the newest agent on every game so far, and every
  * other view draws the run. $BLIP_STUDIO_RL_FRAMES sets the frames per game
- * (default 2000: one PPO update; more for the README's screenshots). */
+ * (default 2000: one PPO update) and $BLIP_STUDIO_RL_LR the learning rate,
+ * for the README's screenshots (tools/studio-rl-screenshots). */
 typedef struct {
   BlipRunner *runner;
   int         tasks;
@@ -557,8 +558,11 @@ test_window_rl_run (void)
   blip_config_init_defaults (&c);
   g_assert_true (blip_config_apply_preset (&c, "minatar", NULL));
   const char *frames = g_getenv ("BLIP_STUDIO_RL_FRAMES");
+  const char *lr = g_getenv ("BLIP_STUDIO_RL_LR");
   c.frames = frames ? atoi (frames) : 2000;
-  c.eval_episodes = frames ? 5 : 1;
+  c.eval_episodes = frames ? 10 : 1;
+  if (lr != NULL)
+    c.lr = g_ascii_strtod (lr, NULL);
   blip_studio_window_start_config (window, &c, NULL);
   blip_config_clear (&c);
   BlipRunner *runner = blip_studio_window_get_runner (window);
@@ -595,7 +599,7 @@ test_window_rl_run (void)
       g_assert_true ((blip_game_grid_get_player (window->game_grid, i, j) != NULL) == (j <= i));
   g_assert_cmpint (blip_game_view_get_n_tasks (window->game_view), ==, 3);
   /* The agent acts: after enough steps every cell has played. */
-  blip_game_grid_step (window->game_grid, 40);
+  blip_game_grid_step (window->game_grid, 80);
   g_assert_cmpuint (blip_game_player_get_steps (blip_game_grid_get_player (window->game_grid, 2, 2)) +
                     blip_game_player_get_episodes (blip_game_grid_get_player (window->game_grid, 2, 2)), >, 0);
 
@@ -605,6 +609,13 @@ test_window_rl_run (void)
     {
       g_assert_true (blip_studio_window_set_view (window, views[v]));
       blip_studio_window_refresh (window);
+      /* Games in the middle of an episode, as a class would see them. */
+      if (g_str_equal (views[v], "game"))
+        {
+          blip_game_view_select_task (window->game_view, 1);
+          g_assert_cmpint (blip_game_view_get_task (window->game_view), ==, 1);
+          blip_game_view_step (window->game_view, 80);
+        }
       g_assert_true (wait_until (stack_settled, window->stack, 10));
       g_autofree char *name = g_strdup_printf ("window-rl-%s", views[v]);
       int width, height;

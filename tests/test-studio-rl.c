@@ -27,6 +27,7 @@
 #include "blip-game-view.h"
 #include "blip-game-grid.h"
 #include "blip-window.h"
+#include "blip-settings-popover.h"
 #include "blip-window-private.h"
 #include "blip-studio-application.h"
 
@@ -494,6 +495,55 @@ test_reward_matrix_and_maps (void)
   blip_network_free (net);
 }
 
+/* Settings… of a run on games: its own fields, the games checked by name. */
+static void
+test_settings_games (void)
+{
+  GtkWidget *popover = blip_settings_popover_new ();
+  BlipSettingsPopover *sp = BLIP_SETTINGS_POPOVER (popover);
+  GtkWidget *button = gtk_menu_button_new ();
+  gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
+  GtkWidget *window = show_in_window (button, 300, 200);
+  BlipConfig c;
+  blip_config_init_defaults (&c);
+  g_assert_true (blip_config_apply_preset (&c, "minatar", NULL));
+  blip_settings_popover_set_config (sp, &c, "classroom");
+  GtkEditable *games_entry = blip_settings_popover_get_games (sp);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (games_entry)));
+  g_assert_cmpstr (gtk_editable_get_text (games_entry), ==, c.games);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (blip_settings_popover_get_spin (sp, "frames"))));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (blip_settings_popover_get_spin (sp, "nepochs"))));
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (blip_settings_popover_get_spin (sp, "train_subset"))));
+
+  /* A game that does not exist is refused, naming it. */
+  gtk_editable_set_text (games_entry, "freeway, pong");
+  g_assert_nonnull (strstr (blip_settings_popover_get_message (sp), "unknown game “pong”"));
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (games_entry), "error"));
+  BlipConfig out;
+  g_autoptr(GError) error = NULL;
+  g_assert_false (blip_settings_popover_get_config (sp, &out, &error));
+  g_clear_error (&error);
+  /* Spaces after commas are fine; the order is kept. */
+  gtk_editable_set_text (games_entry, "freeway, breakout");
+  g_assert_null (blip_settings_popover_get_message (sp));
+  gtk_spin_button_set_value (blip_settings_popover_get_spin (sp, "frames"), 50000);
+  g_assert_true (blip_settings_popover_get_config (sp, &out, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (out.games, ==, "freeway,breakout");
+  g_assert_cmpint (out.frames, ==, 50000);
+  blip_config_clear (&out);
+
+  /* Back on a data set: the games_entry are hidden again. */
+  BlipConfig mnist;
+  blip_config_init_defaults (&mnist);
+  blip_settings_popover_set_config (sp, &mnist, "classroom");
+  g_assert_false (gtk_widget_get_visible (GTK_WIDGET (games_entry)));
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (blip_settings_popover_get_spin (sp, "nepochs"))));
+  blip_config_clear (&mnist);
+  blip_config_clear (&c);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 /* ---- The window ------------------------------------------------------------------- */
 
 static void
@@ -614,7 +664,11 @@ test_window_rl_run (void)
         {
           blip_game_view_select_task (window->game_view, 1);
           g_assert_cmpint (blip_game_view_get_task (window->game_view), ==, 1);
+          BlipGamePlayer *player = blip_game_view_get_player (window->game_view);
           blip_game_view_step (window->game_view, 80);
+          for (int k = 0; k < 400 && (blip_env_is_done (blip_game_player_get_env (player)) ||
+                                      blip_game_player_get_steps (player) < 40); k++)
+            blip_game_view_step (window->game_view, 1);
         }
       g_assert_true (wait_until (stack_settled, window->stack, 10));
       g_autofree char *name = g_strdup_printf ("window-rl-%s", views[v]);
@@ -672,6 +726,7 @@ main (int argc, char **argv)
   g_test_add_func ("/studio-rl/game-view/frame-clock", test_game_view_plays_on_frame_clock);
   g_test_add_func ("/studio-rl/game-grid/rows", test_grid_rows);
   g_test_add_func ("/studio-rl/figures/reward-matrix-and-maps", test_reward_matrix_and_maps);
+  g_test_add_func ("/studio-rl/settings/games", test_settings_games);
   g_test_add_func ("/studio-rl/window/game-views", test_window_game_views);
   g_test_add_func ("/studio-rl/window/rl-run", test_window_rl_run);
   return g_test_run ();

@@ -256,7 +256,7 @@ blip_game_grid_draw (BlipGameGrid *self, cairo_t *cr, int width, int height)
     }
   /* Layout: a header row of game titles, a column of row labels, square cells
    * with two caption lines under each frame. */
-  const double label_w = 170, header_h = 40, caption_h = 44, gap = 14;
+  const double label_w = 170, header_h = 40, caption_h = 60, gap = 14;
   double cell_w = MAX (40, (width - label_w - gap * (n + 1)) / n);
   double cell_h = MAX (40, (height - header_h - gap * (n + 1)) / n);
   double frame = MIN (cell_w, cell_h - caption_h);
@@ -306,8 +306,7 @@ blip_game_grid_draw (BlipGameGrid *self, cairo_t *cr, int width, int height)
           /* Below the diagonal, the evaluation against the one right after learning. */
           double learned = self->matrix ? self->matrix[j * n + j] : NAN;
           gboolean below = i > j && isfinite (r) && isfinite (learned);
-          g_autofree char *stats = below ? g_strdup_printf ("evaluated %.1f (%.1f when learned)", r, learned)
-            : isfinite (r) ? g_strdup_printf ("evaluated %.1f", r)
+          g_autofree char *stats = isfinite (r) ? g_strdup_printf ("evaluated %.1f", r)
             : isfinite (mean) ? g_strdup_printf ("mean %.1f (%d episodes)", mean, blip_game_player_get_episodes (p))
                               : g_strdup ("first episode");
           cairo_set_source_rgb (cr, 1.0, 0.80, 0.35);
@@ -320,7 +319,13 @@ blip_game_grid_draw (BlipGameGrid *self, cairo_t *cr, int width, int height)
             cairo_set_source_rgb (cr, 0.35, 0.80, 0.62);
           else
             cairo_set_source_rgb (cr, 0.70, 0.72, 0.78);
-          text_at (cr, x + frame / 2, y + frame + 36, 13, FALSE, 0.5, stats);
+          text_at (cr, x + frame / 2, y + frame + 36, 13, below, 0.5, stats);
+          if (below)
+            {
+              g_autofree char *was = g_strdup_printf ("%.1f when learned", learned);
+              cairo_set_source_rgb (cr, 0.62, 0.64, 0.70);
+              text_at (cr, x + frame / 2, y + frame + 52, 12, FALSE, 0.5, was);
+            }
         }
     }
 }

@@ -355,7 +355,9 @@ blip_game_view_draw (BlipGameView *self, cairo_t *cr, int width, int height)
       cairo_fill (cr);
       cairo_set_source_rgb (cr, 0.85, 0.86, 0.90);
       cairo_move_to (cr, lx + 30, ly + 16);
-      cairo_show_text (cr, blip_env_channel_name (env, c));
+      g_autofree char *name = g_strdup (blip_env_channel_name (env, c));
+      g_strdelimit (name, "_", ' ');   /* "friendly bullet" */
+      cairo_show_text (cr, name);
     }
 }
 

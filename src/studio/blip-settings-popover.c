@@ -338,6 +338,13 @@ blip_settings_popover_get_spin (BlipSettingsPopover *self, const char *name)
   return NULL;
 }
 
+GtkEditable *
+blip_settings_popover_get_games (BlipSettingsPopover *self)
+{
+  g_return_val_if_fail (BLIP_IS_SETTINGS_POPOVER (self), NULL);
+  return GTK_EDITABLE (self->games_entry);
+}
+
 static void
 on_apply_clicked (GtkButton *button, BlipSettingsPopover *self)
 {

@@ -204,7 +204,7 @@ test_network_gradient (void)
 /* A trainer on native games with a small PPO set-up. */
 static BlipTrainer *
 small_trainer (const char *games, const char *approach, int num_envs, int num_steps, int frames,
-               int threads, guint64 seed)
+               int threads, guint64 seed, int log_interval)
 {
   BlipConfig c;
   blip_config_init_defaults (&c);
@@ -220,7 +220,7 @@ small_trainer (const char *games, const char *approach, int num_envs, int num_st
   c.frames = frames;
   c.env_threads = threads;
   c.eval_episodes = 4;
-  c.log_interval = 1000;
+  c.log_interval = log_interval;
   c.seed = seed;
   BlipExperiment *e = blip_experiment_open (&c, &error);
   g_assert_no_error (error);
@@ -237,7 +237,7 @@ static void
 test_fisher (void)
 {
   /* 2 × 32 = 64 samples: 32 minibatches of 2, so the estimate covers every sample. */
-  BlipTrainer *tr = small_trainer ("breakout", "sgd", 2, 32, 64 * 4, 1, 3);
+  BlipTrainer *tr = small_trainer ("breakout", "sgd", 2, 32, 64 * 4, 1, 3, 1000);
   g_autoptr(GError) error = NULL;
   g_assert_cmpint (blip_trainer_step (tr, BLIP_STEP_BATCH, &error), ==, BLIP_STATUS_READY);
   BlipNetwork *net = blip_trainer_get_network (tr);
@@ -287,7 +287,7 @@ test_determinism (void)
   int threads[2] = { 1, 3 };
   for (int k = 0; k < 2; k++)
     {
-      BlipTrainer *tr = small_trainer ("space_invaders,freeway", "blip", 6, 20, 6 * 20 * 2, threads[k], 5);
+      BlipTrainer *tr = small_trainer ("space_invaders,freeway", "blip", 6, 20, 6 * 20 * 2, threads[k], 5, 1000);
       g_autoptr(GError) error = NULL;
       /* Both games: two updates each, the consolidation and the evaluations between. */
       g_assert_cmpint (blip_trainer_step (tr, BLIP_STEP_RUN, &error), ==, BLIP_STATUS_FINISHED);
@@ -299,6 +299,49 @@ test_determinism (void)
   g_assert_cmpmem (params[0], n * sizeof (float), params[1], n * sizeof (float));
   g_free (params[0]);
   g_free (params[1]);
+}
+
+/* A checkpoint between epochs keeps the policy, Adam's moments and step
+ * count, the counters and the curve; the resumed run restarts its episodes
+ * and finishes the task. */
+static void
+test_checkpoint (void)
+{
+  /* four updates per task, two per epoch */
+  BlipTrainer *tr = small_trainer ("breakout,freeway", "blip", 4, 25, 4 * 25 * 4, 1, 9, 2);
+  g_autoptr(GError) error = NULL;
+  g_assert_cmpint (blip_trainer_step (tr, BLIP_STEP_TASK, &error), ==, BLIP_STATUS_READY);
+  g_assert_cmpint (blip_trainer_step (tr, BLIP_STEP_EPOCH, &error), ==, BLIP_STATUS_READY);
+  g_autofree char *dir = blip_test_mkdtemp ();
+  g_autofree char *path = g_build_filename (dir, "checkpoint-00000001.safetensors", NULL);
+  g_assert_true (blip_trainer_save_checkpoint (tr, path, &error));
+  g_assert_no_error (error);
+
+  BlipTrainer *back = blip_trainer_new_from_checkpoint (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (back);
+  BlipNetwork *a = blip_trainer_get_network (tr), *b = blip_trainer_get_network (back);
+  g_assert_cmpmem (a->params, a->n_params * sizeof (float), b->params, b->n_params * sizeof (float));
+  BlipAdam *ma = blip_trainer_rl_get_adam (tr), *mb = blip_trainer_rl_get_adam (back);
+  g_assert_cmpint (ma->t, ==, mb->t);
+  g_assert_cmpint (ma->t, >, 0);
+  g_assert_cmpmem (ma->m, ma->n * sizeof (float), mb->m, mb->n * sizeof (float));
+  g_assert_cmpmem (ma->v, ma->n * sizeof (float), mb->v, mb->n * sizeof (float));
+  gint64 na, nb;
+  g_assert_cmpint (blip_trainer_rl_get_update (tr, &na), ==, blip_trainer_rl_get_update (back, &nb));
+  g_assert_cmpint (na, ==, nb);
+  g_assert_cmpint (blip_trainer_rl_get_frames (tr), ==, blip_trainer_rl_get_frames (back));
+  guint pa, pb;
+  const double *ca = blip_trainer_rl_get_curve (tr, &pa), *cb = blip_trainer_rl_get_curve (back, &pb);
+  g_assert_cmpuint (pa, ==, pb);
+  g_assert_cmpmem (ca, pa * 4 * sizeof (double), cb, pb * 4 * sizeof (double));
+  g_assert_cmpint (blip_trainer_get_task (back), ==, 1);
+  g_assert_cmpint (blip_trainer_step (back, BLIP_STEP_RUN, &error), ==, BLIP_STATUS_FINISHED);
+  g_assert_no_error (error);
+  g_assert_false (isnan (blip_trainer_get_acc_matrix (back)[3]));
+  blip_trainer_free (back);
+  blip_trainer_free (tr);
+  blip_test_rmtree (dir);
 }
 
 /* The random policy's mean return on breakout over many episodes. */
@@ -327,7 +370,7 @@ static void
 test_learns_breakout (void)
 {
   double random = random_return ("breakout", 200);
-  BlipTrainer *tr = small_trainer ("breakout", "sgd", 16, 125, 100000, 1, 0);
+  BlipTrainer *tr = small_trainer ("breakout", "sgd", 16, 125, 100000, 1, 0, 1000);
   g_autoptr(GError) error = NULL;
   g_assert_cmpint (blip_trainer_step (tr, BLIP_STEP_RUN, &error), ==, BLIP_STATUS_FINISHED);
   double trained = blip_trainer_get_acc_matrix (tr)[0];
@@ -389,6 +432,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ppo/network-gradient", test_network_gradient);
   g_test_add_func ("/ppo/fisher", test_fisher);
   g_test_add_func ("/ppo/determinism", test_determinism);
+  g_test_add_func ("/ppo/checkpoint", test_checkpoint);
   g_test_add_func ("/ppo/learns-breakout", test_learns_breakout);
   g_test_add_func ("/ppo/cli-two-games", test_cli_two_games);
   return g_test_run ();

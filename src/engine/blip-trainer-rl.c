@@ -470,6 +470,8 @@ blip_trainer_rl_train_batch (BlipTrainer *tr)
   const BlipConfig *c = &tr->config;
   tr->lr = blip_lr_linear (c->lr, rl->update, rl->n_updates);
   rl->adam->lr = tr->lr;
+  if (rl->pool == NULL)   /* resumed in the middle of an epoch */
+    start_rollouts (tr);
 
   collect_rollout (tr);
 

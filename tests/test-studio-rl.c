@@ -703,6 +703,37 @@ test_window_rl_run (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* Lesson 6 opens on the Game view with its run of two games set up. */
+static gboolean
+lesson_run_ready (gpointer data)
+{
+  BlipStudioWindow *window = data;
+  const BlipConfig *config = blip_runner_get_config (blip_studio_window_get_runner (window));
+  return config != NULL && g_strcmp0 (config->experiment, "minatar") == 0 &&
+         blip_runner_get_state (blip_studio_window_get_runner (window)) == BLIP_RUNNER_READY &&
+         blip_game_view_get_n_tasks (window->game_view) == 2;
+}
+
+static void
+test_window_lesson (void)
+{
+  g_autofree char *lesson = g_test_build_filename (G_TEST_DIST, "..", "lessons",
+                                                   "06-continual-reinforcement-learning.lesson", NULL);
+  BlipStudioWindow *window = blip_studio_window_new (NULL);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (blip_studio_window_open_lesson (window, lesson));
+  g_assert_true (wait_until (lesson_run_ready, window, 60));
+  const BlipConfig *config = blip_runner_get_config (blip_studio_window_get_runner (window));
+  g_assert_cmpstr (config->games, ==, "breakout,space_invaders");
+  g_assert_cmpstr (config->approach, ==, "sgd");
+  g_assert_cmpint (config->frames, ==, 100000);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (window->stack), ==, "game");
+  g_assert_true (blip_game_view_get_playing (window->game_view));
+  g_assert_cmpstr (blip_game_player_get_game (blip_game_view_get_player (window->game_view)), ==, "breakout");
+  g_assert_cmpint (blip_game_grid_get_n_games (window->game_grid), ==, 2);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static void
 test_no_display (void)
 {
@@ -728,6 +759,7 @@ main (int argc, char **argv)
   g_test_add_func ("/studio-rl/figures/reward-matrix-and-maps", test_reward_matrix_and_maps);
   g_test_add_func ("/studio-rl/settings/games", test_settings_games);
   g_test_add_func ("/studio-rl/window/game-views", test_window_game_views);
+  g_test_add_func ("/studio-rl/window/lesson", test_window_lesson);
   g_test_add_func ("/studio-rl/window/rl-run", test_window_rl_run);
   return g_test_run ();
 }

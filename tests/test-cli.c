@@ -107,6 +107,27 @@ static const ValidCase valid_cases[] = {
     { { "F_prior", 5e-17, NULL }, { "max_bit", 20, NULL }, { "nepochs", 5, NULL }, { NULL, 0, NULL } } },
   { "folder-tasks", { "run", "--experiment", "folder", "--tasks", "cat,dog;car,truck", NULL },
     { { "experiment", 0, "folder" }, { "tasks", 0, "cat,dog;car,truck" }, { NULL, 0, NULL } } },
+  /* PPO on games: the reference's RL settings (run_blip.sh) as the preset. */
+  { "minatar-preset", { "run", "--experiment", "minatar", NULL },
+    { { "experiment", 0, "minatar" }, { "arch", 0, "minatar" }, { "games", 0, "breakout,space_invaders,freeway" },
+      { "lr", 2.5e-4, NULL }, { "F_prior", 5e-18, NULL }, { "frames", BLIP_MINATAR_DEFAULT_FRAMES, NULL },
+      { "eval_episodes", 10, NULL }, { "num_envs", 16, NULL }, { "num_steps", 125, NULL },
+      { "ppo_epochs", 4, NULL }, { "num_mini_batch", 8, NULL }, { "clip_param", 0.1, NULL },
+      { "value_loss_coef", 0.5, NULL }, { "entropy_coef", 0.01, NULL }, { "discount", 0.99, NULL },
+      { "gae_lambda", 0.95, NULL }, { "max_grad_norm", 0.5, NULL }, { "adam_eps", 1e-5, NULL },
+      { "env_threads", 1, NULL }, { NULL, 0, NULL } } },
+  { "minatar-flags",
+    { "run", "--experiment", "minatar", "--games", "freeway,asterix", "--frames", "5000", "--eval-episodes", "3",
+      "--num-processes", "4", "--num-steps", "50", "--ppo-epoch", "2", "--num-mini-batch", "4",
+      "--clip-param", "0.2", "--value-loss-coef", "1", "--entropy-coef", "0", "--discount", "0.9",
+      "--gae-lambda", "1", "--max-grad-norm", "1.5", "--eps", "1e-8", "--log-interval", "3", "--threads", "2",
+      "--approach", "ewc", NULL },
+    { { "games", 0, "freeway,asterix" }, { "frames", 5000, NULL }, { "eval_episodes", 3, NULL },
+      { "num_envs", 4, NULL }, { "num_steps", 50, NULL }, { "ppo_epochs", 2, NULL }, { "num_mini_batch", 4, NULL },
+      { "clip_param", 0.2, NULL }, { "value_loss_coef", 1, NULL }, { "entropy_coef", 0, NULL },
+      { "discount", 0.9, NULL }, { "gae_lambda", 1, NULL }, { "max_grad_norm", 1.5, NULL },
+      { "adam_eps", 1e-8, NULL }, { "log_interval", 3, NULL }, { "threads", 2, NULL }, { "env_threads", 2, NULL },
+      { "approach", 0, "ewc" }, { NULL, 0, NULL } } },
   /* The last of a repeated flag wins; bounds are inclusive. */
   { "repeat-and-bounds", { "run", "--lr", "0.5", "--lr", "10", "--max-bit", "24", "--max-bit=1", "--nepochs", "1", NULL },
     { { "lr", 10, NULL }, { "max_bit", 1, NULL }, { "nepochs", 1, NULL }, { NULL, 0, NULL } } },
@@ -159,6 +180,23 @@ get_field (const BlipRunOptions *o, const char *field, double *num, const char *
   NUM ("download", o->download);
   NUM ("threads", o->threads);
   NUM ("paper_settings", o->paper_settings);
+  STR ("games", c->games);
+  STR ("arch", c->arch);
+  NUM ("frames", c->frames);
+  NUM ("eval_episodes", c->eval_episodes);
+  NUM ("num_envs", c->num_envs);
+  NUM ("num_steps", c->num_steps);
+  NUM ("ppo_epochs", c->ppo_epochs);
+  NUM ("num_mini_batch", c->num_mini_batch);
+  NUM ("clip_param", c->clip_param);
+  NUM ("value_loss_coef", c->value_loss_coef);
+  NUM ("entropy_coef", c->entropy_coef);
+  NUM ("discount", c->discount);
+  NUM ("gae_lambda", c->gae_lambda);
+  NUM ("max_grad_norm", c->max_grad_norm);
+  NUM ("adam_eps", c->adam_eps);
+  NUM ("log_interval", c->log_interval);
+  NUM ("env_threads", c->env_threads);
 #undef NUM
 #undef STR
   g_error ("unknown field %s in the test table", field);
@@ -214,7 +252,7 @@ test_valid (gconstpointer data)
 
 typedef struct {
   const char *name;
-  const char *argv[8];
+  const char *argv[12];
   const char *must_name;    /* the flag (or argument) the message names */
 } InvalidCase;
 
@@ -259,6 +297,14 @@ static const InvalidCase invalid_cases[] = {
   { "tasks-empty", { "run", "--experiment=folder", "--tasks=", NULL }, "--tasks" },
   { "paper-settings-with-resume", { "run", "--paper-settings", "--resume", "dir", NULL }, "--paper-settings" },
   { "paper-settings-with-value", { "run", "--paper-settings=1", NULL }, "--paper-settings" },
+  { "games-without-minatar", { "run", "--games", "breakout", NULL }, "--games" },
+  { "frames-zero", { "run", "--experiment", "minatar", "--frames", "0", NULL }, "--frames" },
+  { "eval-episodes-zero", { "run", "--experiment", "minatar", "--eval-episodes", "0", NULL }, "--eval-episodes" },
+  { "clip-param-one", { "run", "--experiment", "minatar", "--clip-param", "1", NULL }, "--clip-param" },
+  { "discount-above-one", { "run", "--experiment", "minatar", "--discount", "1.5", NULL }, "--discount" },
+  { "mini-batches-over-rollout", { "run", "--experiment", "minatar", "--num-processes", "2", "--num-steps", "3",
+                                   "--num-mini-batch", "7", NULL }, "--num-mini-batch" },
+  { "arch-mlp-for-games", { "run", "--experiment", "minatar", "--arch", "mlp", NULL }, "--arch" },
 };
 
 static void

@@ -403,6 +403,18 @@ test_render (gconstpointer data)
         const guint8 *cell = rgb + (gsize) ((i / N) * scale) * stride + (i % N) * scale * 3;
         g_assert_true (memcmp (cell, background, 3) != 0);
       }
+  /* Every non-empty cell has the colour blip_env_channel_rgb gives its
+   * lowest active channel (what the app's legend shows). */
+  for (int y = 0; y < N; y++)
+    for (int x = 0; x < N; x++)
+      for (int c = 0; c < game->channels; c++)
+        if (obs[CELL (c, y, x)] != 0.0f)
+          {
+            guint8 want[3];
+            blip_env_channel_rgb (env, c, want);
+            g_assert_cmpmem (rgb + (gsize) (y * scale) * stride + x * scale * 3, 3, want, 3);
+            break;
+          }
   g_free (rgb);
 }
 

@@ -9,7 +9,9 @@
  *             empty input, ...): each fails with BLIP_JSON_ERROR_SYNTAX and a
  *             message naming the byte where reading stopped
  *   uint64    blip_json_as_uint64 accepts exact non-negative integers up to
- *             2^63−1 and refuses -1, 1.0, 1e3, 2^63 and non-numbers. */
+ *             2^63−1 and refuses -1, 1.0, 1e3, 2^63 and non-numbers
+ *   config    the PPO fields of a game experiment round-trip through the
+ *             configuration JSON; out-of-range ones are refused naming the flag. */
 #include "blip.h"
 
 #include <math.h>
@@ -387,6 +389,84 @@ test_as_uint64 (void)
   g_assert_false (blip_json_as_uint64 (NULL, &v));
 }
 
+/* The PPO fields of a game experiment survive results.json and checkpoints;
+ * env_threads, a property of the machine, is not written. */
+static void
+test_config_rl_round_trip (void)
+{
+  BlipConfig c, back;
+  blip_config_init_defaults (&c);
+  g_assert_true (blip_config_apply_preset (&c, "minatar", NULL));
+  g_free (c.games);
+  c.games = g_strdup ("freeway,seaquest");
+  c.frames = 12345;
+  c.eval_episodes = 7;
+  c.num_envs = 5;
+  c.num_steps = 33;
+  c.ppo_epochs = 3;
+  c.num_mini_batch = 5;
+  c.clip_param = 0.2;
+  c.value_loss_coef = 0.25;
+  c.entropy_coef = 0.02;
+  c.discount = 0.95;
+  c.gae_lambda = 0.9;
+  c.max_grad_norm = 0.75;
+  c.adam_eps = 1e-6;
+  c.log_interval = 4;
+  c.env_threads = 3;
+  GString *json = g_string_new (NULL);
+  blip_config_append_json (json, &c, "");
+  g_assert_null (strstr (json->str, "env_threads"));
+  blip_config_init_defaults (&back);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (blip_config_from_json (&back, json->str, json->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (back.games, ==, "freeway,seaquest");
+  g_assert_cmpstr (back.arch, ==, "minatar");
+  g_assert_cmpint (back.frames, ==, 12345);
+  g_assert_cmpint (back.eval_episodes, ==, 7);
+  g_assert_cmpint (back.num_envs, ==, 5);
+  g_assert_cmpint (back.num_steps, ==, 33);
+  g_assert_cmpint (back.ppo_epochs, ==, 3);
+  g_assert_cmpint (back.num_mini_batch, ==, 5);
+  g_assert_cmpfloat (back.clip_param, ==, 0.2);
+  g_assert_cmpfloat (back.value_loss_coef, ==, 0.25);
+  g_assert_cmpfloat (back.entropy_coef, ==, 0.02);
+  g_assert_cmpfloat (back.discount, ==, 0.95);
+  g_assert_cmpfloat (back.gae_lambda, ==, 0.9);
+  g_assert_cmpfloat (back.max_grad_norm, ==, 0.75);
+  g_assert_cmpfloat (back.adam_eps, ==, 1e-6);
+  g_assert_cmpint (back.log_interval, ==, 4);
+  g_assert_cmpint (back.env_threads, ==, 1);
+  g_string_free (json, TRUE);
+  blip_config_clear (&c);
+  blip_config_clear (&back);
+}
+
+/* Out-of-range PPO fields in a stored configuration are refused, naming the flag. */
+static void
+test_config_rl_ranges (void)
+{
+  static const struct { const char *json; const char *flag; } cases[] = {
+    { "{\"experiment\": \"minatar\", \"arch\": \"minatar\", \"games\": \"breakout\", \"frames\": 0}", "--frames" },
+    { "{\"experiment\": \"minatar\", \"arch\": \"minatar\", \"games\": \"breakout\", \"gae_lambda\": 1.5}", "--gae-lambda" },
+    { "{\"experiment\": \"minatar\", \"arch\": \"minatar\", \"games\": \"breakout\", \"adam_eps\": 0}", "--eps" },
+    { "{\"experiment\": \"minatar\", \"arch\": \"minatar\", \"games\": \"\"}", "--games" },
+    { "{\"experiment\": \"minatar\", \"arch\": \"mlp\", \"games\": \"breakout\"}", "--arch" },
+    { "{\"experiment\": \"mnist5\", \"games\": \"breakout\"}", "--games" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      BlipConfig c;
+      blip_config_init_defaults (&c);
+      g_autoptr(GError) error = NULL;
+      g_assert_false (blip_config_from_json (&c, cases[i].json, strlen (cases[i].json), &error));
+      g_assert_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID);
+      g_assert_nonnull (strstr (error->message, cases[i].flag));
+      blip_config_clear (&c);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -407,5 +487,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/json/invalid/offset", test_error_offset);
   g_test_add_func ("/json/as-uint64", test_as_uint64);
+  g_test_add_func ("/json/config/rl-round-trip", test_config_rl_round_trip);
+  g_test_add_func ("/json/config/rl-ranges", test_config_rl_ranges);
   return g_test_run ();
 }

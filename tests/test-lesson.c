@@ -121,9 +121,19 @@ test_shipped_lessons (void)
               g_assert_no_error (error);
               /* A lecture cannot wait for the paper's 200 epochs per task:
                * at most as much training per task as the classroom preset's
-               * 3 epochs of 2,000 images, give or take. */
-              g_assert_cmpint (config->train_subset, >, 0);
-              g_assert_cmpint ((gint64) config->nepochs * config->train_subset, <=, 10000);
+               * 3 epochs of 2,000 images, give or take; on games, at most
+               * 200,000 frames (a couple of minutes) and 20 evaluation
+               * episodes per game. */
+              if (blip_config_is_rl (config))
+                {
+                  g_assert_cmpint (config->frames, <=, 200000);
+                  g_assert_cmpint (config->eval_episodes, <=, 20);
+                }
+              else
+                {
+                  g_assert_cmpint (config->train_subset, >, 0);
+                  g_assert_cmpint ((gint64) config->nepochs * config->train_subset, <=, 10000);
+                }
             }
           const char *layer = NULL;
           if (blip_lesson_step_get_parameter (step, &layer, NULL))
@@ -447,7 +457,7 @@ static const Broken broken[] = {
   { "duplicate-key", HEAD STEP1 "Title=again\n", 0,
     BLIP_LESSON_ERROR_DUPLICATE, 9, "“Title” appears twice in [Step 1] (first on line 7)" },
   { "unknown-view", HEAD STEP1 "View=bitz\n", 0,
-    BLIP_LESSON_ERROR_VALUE, 9, "View: expected bits, layer-map, info-gain, accuracy or curves, got “bitz”" },
+    BLIP_LESSON_ERROR_VALUE, 9, "View: expected bits, layer-map, info-gain, accuracy, curves, game or game-grid, got “bitz”" },
   { "bad-run", HEAD STEP1 "Run=jump 3\n", 0,
     BLIP_LESSON_ERROR_VALUE, 9, "Run: expected none, batch N, epoch N, task N or run, got “jump 3”" },
   { "run-without-count", HEAD STEP1 "Run=task\n", 0,
@@ -486,6 +496,12 @@ static const Broken broken[] = {
     BLIP_LESSON_ERROR_SETTINGS, 9, "unknown experiment “cifar100”" },
   { "unknown-approach", HEAD STEP1 "Settings=approach=magic\n", 0,
     BLIP_LESSON_ERROR_SETTINGS, 9, "unknown approach “magic” (expected blip," },
+  { "unknown-game", HEAD STEP1 "Settings=experiment=minatar;games=breakout, pong\n", 0,
+    BLIP_LESSON_ERROR_SETTINGS, 9, "games: unknown game “pong” (expected names from: asterix, breakout," },
+  { "games-without-games-experiment", HEAD STEP1 "Settings=games=breakout\n", 0,
+    BLIP_LESSON_ERROR_SETTINGS, 9, "--games applies to the game experiments" },
+  { "view-game-typo", HEAD STEP1 "View=games\n", 0,
+    BLIP_LESSON_ERROR_VALUE, 9, "game or game-grid, got “games”" },
   { "unknown-preset", HEAD STEP1 "Settings=preset=turbo\n", 0,
     BLIP_LESSON_ERROR_SETTINGS, 9, "unknown preset “turbo”" },
   { "setting-twice", HEAD STEP1 "Settings=lr=0.1;lr=0.2\n", 0,

@@ -139,6 +139,25 @@ test_flags (void)
   g_assert_nonnull (s->layers[0].values);
   g_assert_null (s->layers[0].bits);          /* not quantized, and not asked */
   g_assert_false (s->layers[0].quantized);
+  g_assert_cmpint (s->n_heads, ==, 0);        /* heads only when asked */
+  g_assert_null (s->heads);
+  blip_snapshot_free (s);
+
+  /* With the heads: each head's weights and biases, equal to the network's. */
+  BlipNetwork *net = blip_trainer_get_network (tr);
+  s = blip_trainer_snapshot (tr, BLIP_SNAPSHOT_VALUES | BLIP_SNAPSHOT_HEADS);
+  g_assert_cmpint (s->n_heads, ==, net->n_heads);
+  g_assert_cmpint (s->in_c, ==, net->in_c);
+  g_assert_cmpint (s->in_h * s->in_w * s->in_c, ==, net->input_dim);
+  for (int t = 0; t < net->n_heads; t++)
+    {
+      const BlipLayerSnapshot *h = &s->heads[t];
+      g_assert_cmpstr (h->name, ==, net->heads[t].name);
+      g_assert_cmpint (h->rows, ==, net->heads[t].out_dim);
+      g_assert_cmpint (h->cols, ==, net->heads[t].in_dim);
+      g_assert_cmpuint (h->n, ==, net->heads[t].n_weight + net->heads[t].n_bias);
+      g_assert_cmpmem (h->values, h->n * sizeof (float), net->heads[t].weight, h->n * sizeof (float));
+    }
   blip_snapshot_free (s);
   blip_trainer_free (tr);
 }

@@ -70,7 +70,7 @@ typedef struct {
 #define NONE ((gsize) -1)
 
 static const ArgSpec specs[] = {
-  { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist, pmnist32 (HALRP's 32×32×3 P-MNIST), fmnist5, cifar, cifar10-5, mixture5, miniimagenet or folder" },
+  { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist, pmnist32 (HALRP's 32×32×3 P-MNIST), fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder, or the games: minatar (PPO), atari (needs the ALE back end)" },
   { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs), classroom (3 epochs, 2000 samples per task), forgetting (15 epochs on 500 samples at lr 0.1, 200 hidden units: fine-tuning visibly forgets) or halrp (HALRP's P-MNIST settings: lenet, Adam lr 0.001, batch 128, 12 epochs)" },
   { "--approach", T_STR, CFG (approach), 0, 0, "NAME", "blip (default), sgd, sgd-frozen, ewc, lwf, imm-mode, hat or halrp" },
   { "--data-dir", T_STR, CFG (data_dir), 0, 0, "DIR", "where data sets live (else $BLIP_DATA_DIR, else the XDG data dir); for folder, the folder or .tar.gz holding train/<class>/ and test/<class>/" },
@@ -114,10 +114,25 @@ static const ArgSpec specs[] = {
   { "--ntasks", T_INT, CFG (ntasks), 0, 1000, "N", "run only the first N tasks (0: all)" },
   { "--valid-fraction", T_DOUBLE, CFG (valid_fraction), 0, 0.99, "X", "hold out this share of training data for validation (0: as the reference: the training set itself for MNIST, 10% for CIFAR and folder)" },
   { "--paper-settings", T_BOOL, NONE, 0, 0, NULL, "apply the approach's own settings from the paper's code (e.g. EWC's λ) on top of the experiment's, as blip table does; flags still override them" },
+  { "--games", T_STR, CFG (games), 0, 0, "LIST", "game experiments: the games, one task each, comma-separated (minatar default: breakout,space_invaders,freeway)" },
+  { "--frames", T_INT, CFG (frames), 1, 2000000000, "N", "game experiments: environment frames per task" },
+  { "--eval-episodes", T_INT, CFG (eval_episodes), 1, 10000, "N", "game experiments: greedy episodes per evaluation of a game (default 10)" },
+  { "--num-processes", T_INT, CFG (num_envs), 1, 4096, "N", "PPO: environments stepped together (default 16)" },
+  { "--num-steps", T_INT, CFG (num_steps), 1, 100000, "N", "PPO: steps per environment per rollout (default 125)" },
+  { "--ppo-epoch", T_INT, CFG (ppo_epochs), 1, 1000, "N", "PPO: passes over each rollout (default 4)" },
+  { "--num-mini-batch", T_INT, CFG (num_mini_batch), 1, 1000000, "N", "PPO: minibatches per pass (default 8)" },
+  { "--clip-param", T_DOUBLE, CFG (clip_param), 1e-6, 0.999999, "X", "PPO: ratio and value clip ε (default 0.1)" },
+  { "--value-loss-coef", T_DOUBLE, CFG (value_loss_coef), 0, 1000, "X", "PPO: value loss coefficient (default 0.5)" },
+  { "--entropy-coef", T_DOUBLE, CFG (entropy_coef), 0, 1000, "X", "PPO: entropy bonus coefficient (default 0.01)" },
+  { "--discount", T_DOUBLE, CFG (discount), 0, 1, "X", "PPO: discount γ of returns (default 0.99; --gamma is online EWC's)" },
+  { "--gae-lambda", T_DOUBLE, CFG (gae_lambda), 0, 1, "X", "PPO: GAE λ (default 0.95)" },
+  { "--max-grad-norm", T_DOUBLE, CFG (max_grad_norm), 1e-12, 1e12, "X", "PPO: gradient-norm clip (default 0.5)" },
+  { "--eps", T_DOUBLE, CFG (adam_eps), 1e-30, 0.999999, "X", "PPO: Adam's ε (default 1e-5)" },
+  { "--log-interval", T_INT, CFG (log_interval), 1, 1000000, "N", "PPO: updates per epoch, i.e. between evaluations and log lines (default 10)" },
   { "--quiet", T_BOOL, NONE, 0, 0, NULL, "one line per task instead of a progress bar" },
   { "--download", T_BOOL, NONE, 0, 0, NULL, "download missing data set files, verifying their checksums" },
   { "--download-url", T_STR, NONE, 0, 0, "URL", "base URL to download from instead of the canonical ones" },
-  { "--threads", T_INT, NONE, 0, 256, "N", "BLAS threads (0: OpenBLAS default)" },
+  { "--threads", T_INT, NONE, 0, 256, "N", "BLAS threads (0: OpenBLAS default); game experiments: also the threads stepping the environments (results do not depend on it)" },
   { "--checkpoint-every", T_INT, NONE, 0, 1000000, "N", "also save a checkpoint every N epochs (always after each task)" },
   { "--resume", T_STR, NONE, 0, 0, "DIR", "continue the run in DIR from its newest valid checkpoint" },
   { "--figures", T_STR, NONE, 0, 0, "DIR", "draw every view (layer maps, bits, IG, accuracy matrix, curves) as PNG, SVG and PDF into DIR" },
@@ -192,6 +207,8 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
           if (!blip_parse_int (spec->flag, value, (gint64) spec->min, (gint64) spec->max, &v, error))
             return FALSE;
           *(spec->flag[2] == 't' ? &o->threads : &o->checkpoint_every) = (int) v;
+          if (spec->flag[2] == 't')
+            o->config.env_threads = MAX (1, (int) v);
         }
       return TRUE;
     }

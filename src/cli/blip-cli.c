@@ -71,6 +71,40 @@ print_summary (BlipTrainer *tr, double wall_seconds)
   int T = blip_trainer_get_n_tasks (tr);
   int last = blip_trainer_get_tasks_done (tr) - 1;
 
+  if (blip_trainer_is_rl (tr))
+    {
+      printf ("\nReward matrix R[i][j]: mean return of %d greedy episodes of game j after training game i\n",
+              blip_trainer_get_config (tr)->eval_episodes);
+      printf ("%-16s", "after \\ on");
+      for (int j = 0; j < T; j++)
+        printf (" %15s", e->tasks[j].name);
+      printf ("\n");
+      for (int i = 0; i <= last; i++)
+        {
+          printf ("%-16s", e->tasks[i].name);
+          for (int j = 0; j < T; j++)
+            if (isnan (acc[i * T + j]))
+              printf (" %15s", "");
+            else
+              printf (" %15.2f", acc[i * T + j]);
+          printf ("\n");
+        }
+      if (last >= 0)
+        {
+          printf ("\nReturn kept at the end (R[%d][j] / R[j][j]):", last + 1);
+          for (int j = 0; j <= last; j++)
+            printf ("  %s %.0f%%", e->tasks[j].name, 100 * acc[last * T + j] / acc[j * T + j]);
+          printf ("\n");
+          if (blip_network_n_quantized (net) > 0)
+            printf ("Used capacity                %8.2f%%\n", 100 * blip_trainer_used_capacity (tr));
+        }
+      printf ("Frames                       %8" G_GINT64_FORMAT "\n", blip_trainer_rl_get_frames (tr));
+      printf ("Time                         %8.1f s (training %.1f s)\n", wall_seconds,
+              blip_trainer_get_elapsed (tr));
+      printf ("Peak memory                  %8.1f MiB\n", peak_rss_mib ());
+      return;
+    }
+
   printf ("\nAccuracy matrix A[i][j] (%%): test accuracy on task j after training task i\n");
   printf ("%-12s", "after \\ on");
   for (int j = 0; j < T; j++)
@@ -341,6 +375,13 @@ cmd_run (int argc, char **argv)
       return 1;
     }
 
+  if (blip_trainer_is_rl (tr))
+    printf ("blip run: %s with %s (PPO), seed %" G_GUINT64_FORMAT ", %d frames per game, lr %g, "
+            "%d envs × %d steps, F-prior %g, max-bit %d, %d env threads%s\n",
+            blip_trainer_get_experiment (tr)->title, blip_trainer_get_strategy (tr)->klass->title, run->seed,
+            run->frames, run->lr, run->num_envs, run->num_steps, run->F_prior, run->max_bit, run->env_threads,
+            opts.resume ? " (resumed)" : "");
+  else
   printf ("blip run: %s with %s, seed %" G_GUINT64_FORMAT ", lr %g, sbatch %d, nepochs %d, F-prior %g, "
           "max-bit %d%s%s\n", blip_trainer_get_experiment (tr)->title,
           blip_trainer_get_strategy (tr)->klass->title, run->seed, run->lr, run->sbatch, run->nepochs, run->F_prior,
@@ -404,7 +445,7 @@ cmd_run (int argc, char **argv)
   if (!write_results (tr, output, wall))
     rc = 1;
   else
-    printf ("Results written to %s/results.json and acc_matrix.csv\n", output);
+    printf ("Results written to %s/results.json and %s\n", output, blip_trainer_is_rl (tr) ? "reward_matrix.csv" : "acc_matrix.csv");
 
   if (opts.figures != NULL && !write_figures (tr, &figures, opts.figures))
     rc = 1;

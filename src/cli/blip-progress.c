@@ -95,10 +95,87 @@ draw_bar (BlipProgress *p, BlipTrainer *tr, const BlipEvent *ev)
   p->bar_visible = TRUE;
 }
 
+/* Game experiments: progress in frames, returns in place of accuracies. */
+static double
+rl_eta (BlipProgress *p, BlipTrainer *tr)
+{
+  const BlipConfig *c = blip_trainer_get_config (tr);
+  gint64 frames = blip_trainer_rl_get_frames (tr);
+  double total = (double) c->frames * blip_trainer_get_n_tasks (tr);
+  double elapsed = blip_trainer_get_elapsed (tr);
+  return frames > 0 ? elapsed / frames * MAX (total - frames, 0.0) : NAN;
+}
+
+static void
+rl_observe (BlipProgress *p, BlipTrainer *tr, const BlipEvent *ev)
+{
+  BlipExperiment *e = blip_trainer_get_experiment (tr);
+  gint64 n_updates, update = blip_trainer_rl_get_update (tr, &n_updates);
+  char eta[32];
+  switch (ev->type)
+    {
+    case BLIP_EVENT_TASK_START:
+      clear_bar (p);
+      if (!p->quiet)
+        fprintf (p->stream, "Task %d/%d: %s (%d actions, %" G_GINT64_FORMAT " PPO updates)\n", ev->task + 1,
+                 ev->n_tasks, e->tasks[ev->task].name, e->tasks[ev->task].ncla, n_updates);
+      break;
+    case BLIP_EVENT_BATCH_END:
+      if (p->tty)
+        {
+          gint64 now = g_get_monotonic_time ();
+          if (now - p->last_draw_us > 100000)
+            {
+              p->last_draw_us = now;
+              format_duration (eta, sizeof eta, rl_eta (p, tr));
+              fprintf (p->stream, "\r\033[Ktask %d/%d %s  update %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                       "  loss %.4f  return %.2f (last 10 episodes)  lr %.1e  ETA %s", ev->task + 1,
+                       ev->n_tasks, e->tasks[ev->task].name, update, n_updates, ev->loss, ev->acc, ev->lr, eta);
+              fflush (p->stream);
+              p->bar_visible = TRUE;
+            }
+        }
+      break;
+    case BLIP_EVENT_EPOCH_END:
+      clear_bar (p);
+      if (!p->quiet)
+        {
+          format_duration (eta, sizeof eta, rl_eta (p, tr));
+          fprintf (p->stream, "  update %5" G_GINT64_FORMAT "/%" G_GINT64_FORMAT "  frames %9" G_GINT64_FORMAT
+                   "  %.1fs  loss %8.4f  training return %7.2f  evaluation return %7.2f  lr %.1e  ETA %s\n",
+                   update, n_updates, blip_trainer_rl_get_frames (tr), ev->seconds, ev->loss, ev->acc,
+                   ev->valid_acc, ev->lr, eta);
+          fflush (p->stream);
+        }
+      break;
+    case BLIP_EVENT_TASK_END:
+      {
+        clear_bar (p);
+        const double *acc = blip_trainer_get_acc_matrix (tr);
+        int T = ev->n_tasks;
+        GString *row = g_string_new (NULL);
+        for (int j = 0; j <= ev->task; j++)
+          g_string_append_printf (row, " %s %.2f", e->tasks[j].name, acc[ev->task * T + j]);
+        fprintf (p->stream, "Task %d/%d done; evaluation return:%s\n", ev->task + 1, T, row->str);
+        g_string_free (row, TRUE);
+        fflush (p->stream);
+        break;
+      }
+    default:
+      break;
+    }
+}
+
 void
 blip_progress_observe (BlipTrainer *tr, const BlipEvent *ev, gpointer user_data)
 {
   BlipProgress *p = user_data;
+  if (blip_trainer_is_rl (tr) && (ev->type == BLIP_EVENT_TASK_START || ev->type == BLIP_EVENT_BATCH_END ||
+                                  ev->type == BLIP_EVENT_EPOCH_END || ev->type == BLIP_EVENT_TASK_END))
+    {
+      rl_observe (p, tr, ev);
+      return;
+    }
   switch (ev->type)
     {
     case BLIP_EVENT_RUN_START:

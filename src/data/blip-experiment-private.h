@@ -25,6 +25,9 @@ void            blip_experiment_carve_validation (BlipTask *task, double fractio
 gboolean        blip_experiment_finish_task (BlipTask *task, int t, const BlipConfig *config,
                                              GError **error);
 
+/* minatar and atari (blip-experiment-games.c). */
+BlipExperiment *blip_experiment_open_games (const BlipConfig *config, GError **error);
+
 /* cifar, cifar10-5 and folder (blip-experiment-cifar.c). */
 BlipExperiment *blip_experiment_open_images (const BlipConfig *config, GError **error);
 

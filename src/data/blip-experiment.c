@@ -16,7 +16,8 @@ G_DEFINE_QUARK (blip-experiment-error-quark, blip_experiment_error)
 /* Streams of the data RNG, so that changing one use never shifts another. */
 enum { STREAM_VALID_SPLIT = 101 };
 
-typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED, KIND_PERMUTED32, KIND_IMAGES, KIND_MIXTURE, KIND_MINIIMAGENET } Kind;
+typedef enum { KIND_SPLIT_PAIRS, KIND_PERMUTED, KIND_PERMUTED32, KIND_IMAGES, KIND_MIXTURE, KIND_MINIIMAGENET,
+               KIND_GAMES } Kind;
 
 typedef struct {
   BlipExperimentInfo info;
@@ -51,6 +52,11 @@ static const ExperimentDef experiments[] = {
   /* blip-experiment-miniimagenet.c */
   { { "miniimagenet", "mini-ImageNet: 20 tasks of 5 classes (84×84), the classes dealt by the seed",
       "miniimagenet", 20 }, KIND_MINIIMAGENET, "miniimagenet", 0, 1 },
+  /* blip-experiment-games.c: PPO on games, one task per --games entry */
+  { { "minatar", "MinAtar games (10×10 native re-implementations), one task per --games entry",
+      "none", 3 }, KIND_GAMES, "minatar", 0, 1 },
+  { { "atari", "Atari games through the ALE (4×84×84), the reference's six", "ale", 6 },
+    KIND_GAMES, "atari", 0, 1 },
 };
 
 typedef struct {
@@ -180,6 +186,12 @@ blip_experiment_free (BlipExperiment *e)
       split_clear (&task->test);
     }
   g_free (e->tasks);
+  if (e->rl != NULL)
+    {
+      if (e->rl->data_free)
+        e->rl->data_free (e->rl->data);
+      g_free (e->rl);
+    }
   Priv *p = e->priv;
   if (p != NULL)
     {
@@ -329,6 +341,8 @@ blip_experiment_open (const BlipConfig *config, GError **error)
     return blip_experiment_open_mixture5 (config, error);
   if (def->kind == KIND_MINIIMAGENET)
     return blip_experiment_open_miniimagenet (config, error);
+  if (def->kind == KIND_GAMES)
+    return blip_experiment_open_games (config, error);
   const BlipDataset *ds = blip_dataset_lookup (def->info.dataset);
   g_assert (ds != NULL);
   g_autofree char *data_dir = blip_data_dir_resolve (config->data_dir);

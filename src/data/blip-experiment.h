@@ -12,6 +12,7 @@
 
 #include <glib.h>
 #include "blip-config.h"
+#include "blip-env.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,21 @@ typedef struct {
 
 typedef struct _BlipExperiment BlipExperiment;
 
+/* Makes a new environment for task `task` (training: for the PPO rollout;
+ * else: for evaluation, which may differ, e.g. without episodic-life
+ * wrappers). NULL with error set on failure. */
+typedef BlipEnv *(*BlipEnvFactory) (gpointer data, int task, gboolean training, GError **error);
+
+/* What an experiment whose tasks are games adds: a per-task environment
+ * factory. Each task's splits are empty; its ncla is the game's action
+ * count; channels × height × width is the network's input, the largest
+ * observation of the games (smaller ones are zero-padded). */
+typedef struct {
+  BlipEnvFactory make_env;
+  gpointer       data;
+  GDestroyNotify data_free;
+} BlipRlExperiment;
+
 struct _BlipExperiment {
   char     *name;
   char     *title;
@@ -59,6 +75,7 @@ struct _BlipExperiment {
   int       input_dim;
   int       n_tasks;
   BlipTask *tasks;
+  BlipRlExperiment *rl;   /* games: PPO on environments; NULL for data sets */
   /* private */
   gpointer  priv;
 };
@@ -78,6 +95,17 @@ const BlipExperimentInfo *blip_experiment_info (const char *name);
  * and builds the tasks for config->experiment with config->seed. */
 BlipExperiment *blip_experiment_open (const BlipConfig *config, GError **error);
 void            blip_experiment_free (BlipExperiment *experiment);
+
+/* An experiment of games: task t is game names[t] of blip_env_list(), made
+ * by blip_env_new(). NULL with error naming the unknown game. */
+BlipExperiment *blip_experiment_new_games (const char *name, const char *title,
+                                           const char * const *names, GError **error);
+/* An experiment of n_tasks games from a factory (an ALE back end, tests);
+ * takes ownership of data. Opens each task's environment once to learn its
+ * observation shape and action count. */
+BlipExperiment *blip_experiment_new_rl (const char *name, const char *title, int n_tasks,
+                                        BlipEnvFactory make_env, gpointer data,
+                                        GDestroyNotify data_free, GError **error);
 
 /* A data set made in memory, for tests, benchmarks and demos that must run
  * without files: n_tasks tasks of ncla classes over dim-pixel images, each

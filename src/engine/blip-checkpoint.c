@@ -167,10 +167,25 @@ blip_trainer_save_checkpoint (BlipTrainer *tr, const char *path, GError **error)
     frozen[i] = net->layers[i].frozen;
   gint64 nl = net->n_layers;
   blip_safetensors_writer_add (w, "train.frozen", BLIP_DTYPE_U8, &nl, 1, frozen);
-  if (tr->phase == PHASE_BATCH)
+  if (tr->phase == PHASE_BATCH && tr->rl == NULL)
     {
       gint64 n = tr->experiment->tasks[tr->task].train.n;
       blip_safetensors_writer_add (w, "train.order", BLIP_DTYPE_I32, &n, 1, tr->order);
+    }
+  if (tr->rl != NULL)
+    {
+      /* PPO: the update and frame counters and the evaluation curve (Adam,
+       * which PPO always uses, is saved above). The environments are not
+       * saved: a resumed run restarts its episodes at the update boundary
+       * (blip-trainer-rl.c). */
+      gint64 update, frames;
+      blip_trainer_rl_get_counters (tr, &update, &frames);
+      meta_printf (w, "rl_update", "%" G_GINT64_FORMAT, update);
+      meta_printf (w, "rl_frames", "%" G_GINT64_FORMAT, frames);
+      GArray *curve = blip_trainer_rl_curve_array (tr);
+      gint64 cs[2] = { curve->len / (2 + tr->n_tasks), 2 + tr->n_tasks };
+      blip_safetensors_writer_add (w, "results.rl_curve", BLIP_DTYPE_F64, cs, 2,
+                                   curve->len ? curve->data : (gpointer) tr->acc);
     }
 
   gint64 tt[2] = { tr->n_tasks, tr->n_tasks }, tl[2] = { tr->n_tasks, net->n_layers };
@@ -368,7 +383,7 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   if (!meta_int (f, "phase", PHASE_RUN_BEGIN, PHASE_DONE, &phase, error) ||
       !meta_int (f, "task", 0, tr->n_tasks - 1, &task, error) ||
       !meta_int (f, "tasks_done", 0, tr->n_tasks, &tasks_done, error) ||
-      !meta_int (f, "epoch", 0, tr->config.nepochs, &epoch, error) ||
+      !meta_int (f, "epoch", 0, tr->rl ? G_MAXINT : tr->config.nepochs, &epoch, error) ||
       !meta_int (f, "batch", 0, G_MAXINT, &batch, error) ||
       !meta_int (f, "n_batches", 0, G_MAXINT, &n_batches, error) ||
       !meta_int (f, "patience", -1, tr->config.lr_patience, &patience, error) ||
@@ -381,6 +396,8 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   if (phase == PHASE_EPOCH_END || phase == PHASE_TASK_END)
     return invalid (error, f, "saved in the middle of an epoch's or task's end (phase %d)", phase);
   int expected_batches = (tr->experiment->tasks[task].train.n + tr->config.sbatch - 1) / tr->config.sbatch;
+  if (tr->rl != NULL)
+    expected_batches = n_batches;   /* PPO: checked against the update counter below */
   if (phase >= PHASE_EPOCH_BEGIN && phase <= PHASE_BATCH &&
       (n_batches != expected_batches || batch > n_batches))
     return invalid (error, f, "batch %d of %d does not fit task %d's %d batches (another data set or subset?)",
@@ -440,7 +457,36 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
     return FALSE;
   for (int i = 0; i < net->n_layers; i++)
     net->layers[i].frozen = frozen[i] != 0;
-  if (phase == PHASE_BATCH)
+  gint64 rl_update = 0, rl_frames = 0;
+  if (tr->rl != NULL)
+    {
+      const char *keys[] = { "rl_update", "rl_frames" };
+      gint64 *vals[] = { &rl_update, &rl_frames };
+      for (int k = 0; k < 2; k++)
+        {
+          const char *v = blip_safetensors_get_metadata (f, keys[k]);
+          char *end = NULL;
+          gint64 x = v ? g_ascii_strtoll (v, &end, 10) : -1;
+          if (v == NULL || end == v || *end != '\0' || x < 0)
+            return invalid (error, f, "metadata “%s” is missing or not a count", keys[k]);
+          *vals[k] = x;
+        }
+      gint64 n_updates = MAX (1, (gint64) tr->config.frames / ((gint64) tr->config.num_envs * tr->config.num_steps));
+      if (rl_update > n_updates)
+        return invalid (error, f, "update %" G_GINT64_FORMAT " is beyond the task's %" G_GINT64_FORMAT,
+                        rl_update, n_updates);
+      gint64 W = 2 + tr->n_tasks, rows = blip_safetensors_n_elements (f, "results.rl_curve") / W;
+      if (rows < 0)
+        return invalid (error, f, "results.rl_curve is missing");
+      GArray *curve = blip_trainer_rl_curve_array (tr);
+      g_array_set_size (curve, rows * W);
+      gint64 cs[2] = { rows, W };
+      double scratch;
+      if (!blip_safetensors_read (f, "results.rl_curve", BLIP_DTYPE_F64, cs, 2,
+                                  rows ? (double *) curve->data : &scratch, FALSE, error))
+        return FALSE;
+    }
+  if (phase == PHASE_BATCH && tr->rl == NULL)
     {
       gint64 n = tr->experiment->tasks[task].train.n;
       if (!blip_safetensors_read (f, "train.order", BLIP_DTYPE_I32, &n, 1, tr->order, FALSE, error))
@@ -476,7 +522,7 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
       const double *r = hist + i * HISTORY_COLUMNS;
       /* Range-check before converting: a double outside int is undefined behaviour. */
       if (!(r[0] >= 0 && r[0] < tr->n_tasks && r[0] == (int) r[0]) ||
-          !(r[1] >= 0 && r[1] <= tr->config.nepochs && r[1] == (int) r[1]))
+          !(r[1] >= 0 && (tr->rl || r[1] <= tr->config.nepochs) && r[1] < G_MAXINT && r[1] == (int) r[1]))
         return invalid (error, f, "results.history row %" G_GINT64_FORMAT " names task %g, epoch %g",
                         i, r[0], r[1]);
       BlipEpochRecord rec = { (int) r[0], (int) r[1], r[2], r[3], r[4], r[5], r[6], r[7] };
@@ -521,6 +567,10 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
     {
       tr->adam->t = adam_t;
       tr->adam->lr = lr;
+    }
+  if (tr->rl != NULL)
+    {
+      blip_trainer_rl_set_counters (tr, rl_update, rl_frames);
     }
   tr->best_loss = best_loss;
   tr->epoch_loss_sum = epoch_loss_sum;

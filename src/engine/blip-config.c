@@ -56,7 +56,29 @@ blip_config_init_defaults (BlipConfig *config)
     .test_subset = 0,
     .ntasks = 0,
     .valid_fraction = 0.0,
+    .games = g_strdup (""),
+    .frames = 1000000,
+    .eval_episodes = 10,
+    .num_envs = 16,
+    .num_steps = 125,
+    .ppo_epochs = 4,
+    .num_mini_batch = 8,
+    .clip_param = 0.1,
+    .value_loss_coef = 0.5,
+    .entropy_coef = 0.01,
+    .discount = 0.99,
+    .gae_lambda = 0.95,
+    .max_grad_norm = 0.5,
+    .adam_eps = 1e-5,
+    .log_interval = 10,
+    .env_threads = 1,
   };
+}
+
+gboolean
+blip_config_is_rl (const BlipConfig *config)
+{
+  return g_strcmp0 (config->experiment, "minatar") == 0 || g_strcmp0 (config->experiment, "atari") == 0;
 }
 
 void
@@ -69,6 +91,7 @@ blip_config_copy (BlipConfig *dest, const BlipConfig *src)
   dest->optimizer = g_strdup (src->optimizer);
   dest->data_dir = g_strdup (src->data_dir);
   dest->tasks = g_strdup (src->tasks);
+  dest->games = g_strdup (src->games);
 }
 
 void
@@ -80,6 +103,7 @@ blip_config_clear (BlipConfig *config)
   g_clear_pointer (&config->optimizer, g_free);
   g_clear_pointer (&config->data_dir, g_free);
   g_clear_pointer (&config->tasks, g_free);
+  g_clear_pointer (&config->games, g_free);
 }
 
 typedef struct {
@@ -114,6 +138,10 @@ static const Preset presets[] = {
    * alexnet selects, with these settings and FC width 2048). */
   { "miniimagenet", 0.01, 32, 200, 5e-16, "resnet18", 2048, 1.0, 0.02 },
   { "folder",    0.05, 32, 200, 5e-16, "alexnet", 2048, 1.0, 0.1 },
+  /* PPO on games (run_blip.sh: Adam lr 2.5e-4, F-prior 5e-18). sbatch and
+   * nepochs do not apply: a task is a frame budget. */
+  { "minatar",   2.5e-4, 250, 1, 5e-18, "minatar", 128, 1.0, 0.0 },
+  { "atari",     2.5e-4, 250, 1, 5e-18, "atari",  1024, 1.0, 0.0 },
 };
 
 gboolean
@@ -135,10 +163,26 @@ blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **e
       config->arch = g_strdup (p->arch);
       g_free (config->experiment);
       config->experiment = g_strdup (experiment);
+      if (g_str_equal (experiment, "minatar"))
+        {
+          /* Three games; the frame budget fits a 45-minute run on two cores
+           * (see docs/rl.md for the throughput it was chosen from). */
+          g_free (config->games);
+          config->games = g_strdup ("breakout,space_invaders,freeway");
+          config->frames = BLIP_MINATAR_DEFAULT_FRAMES;
+          config->log_interval = 25;
+        }
+      else if (g_str_equal (experiment, "atari"))
+        {
+          /* The reference's six games (main_rl.py), 10M frames each. */
+          g_free (config->games);
+          config->games = g_strdup ("KungFuMaster,Boxing,Jamesbond,Krull,Riverraid,SpaceInvaders");
+          config->frames = 10000000;
+        }
       return TRUE;
     }
   g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
-               "unknown experiment “%s” (expected one of: mnist5, pmnist, pmnist32, fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder)", experiment);
+               "unknown experiment “%s” (expected one of: mnist5, pmnist, pmnist32, fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder, minatar, atari)", experiment);
   return FALSE;
 }
 
@@ -272,8 +316,46 @@ blip_config_validate (const BlipConfig *c, GError **error)
   CHECK (isfinite (c->lr_gamma) && c->lr_gamma > 0 && c->lr_gamma <= 1,
          "--lr-gamma must be in (0, 1], got %g", c->lr_gamma);
   CHECK (c->arch != NULL && (g_str_equal (c->arch, "mlp") || g_str_equal (c->arch, "alexnet") ||
-                             g_str_equal (c->arch, "resnet18") || g_str_equal (c->arch, "lenet")),
-         "--arch must be mlp, alexnet, resnet18 or lenet, got “%s”", c->arch ? c->arch : "(null)");
+                             g_str_equal (c->arch, "resnet18") || g_str_equal (c->arch, "lenet") ||
+                             g_str_equal (c->arch, "minatar") || g_str_equal (c->arch, "atari")),
+         "--arch must be mlp, alexnet, resnet18, lenet, minatar or atari, got “%s”", c->arch ? c->arch : "(null)");
+  gboolean rl = blip_config_is_rl (c);
+  gboolean rl_arch = g_str_equal (c->arch, "minatar") || g_str_equal (c->arch, "atari");
+  CHECK (rl == rl_arch, "--arch %s does not fit --experiment %s (games need minatar or atari, "
+         "images mlp, alexnet, resnet18 or lenet)", c->arch, c->experiment ? c->experiment : "(null)");
+  CHECK (c->frames >= 1 && c->frames <= 2000000000, "--frames must be in [1, 2000000000], got %d", c->frames);
+  CHECK (c->eval_episodes >= 1 && c->eval_episodes <= 10000,
+         "--eval-episodes must be in [1, 10000], got %d", c->eval_episodes);
+  CHECK (c->num_envs >= 1 && c->num_envs <= 4096, "--num-processes must be in [1, 4096], got %d", c->num_envs);
+  CHECK (c->num_steps >= 1 && c->num_steps <= 100000, "--num-steps must be in [1, 100000], got %d", c->num_steps);
+  CHECK ((gint64) c->num_envs * c->num_steps <= 1000000,
+         "--num-processes × --num-steps must be at most 1000000 (one rollout), got %d × %d",
+         c->num_envs, c->num_steps);
+  CHECK (c->ppo_epochs >= 1 && c->ppo_epochs <= 1000, "--ppo-epoch must be in [1, 1000], got %d", c->ppo_epochs);
+  CHECK (c->num_mini_batch >= 1 && c->num_mini_batch <= c->num_envs * c->num_steps,
+         "--num-mini-batch must be in [1, num-processes × num-steps = %d], got %d",
+         c->num_envs * c->num_steps, c->num_mini_batch);
+  CHECK (isfinite (c->clip_param) && c->clip_param > 0 && c->clip_param < 1,
+         "--clip-param must be in (0, 1), got %g", c->clip_param);
+  CHECK (isfinite (c->value_loss_coef) && c->value_loss_coef >= 0 && c->value_loss_coef <= 1000,
+         "--value-loss-coef must be in [0, 1000], got %g", c->value_loss_coef);
+  CHECK (isfinite (c->entropy_coef) && c->entropy_coef >= 0 && c->entropy_coef <= 1000,
+         "--entropy-coef must be in [0, 1000], got %g", c->entropy_coef);
+  CHECK (isfinite (c->discount) && c->discount >= 0 && c->discount <= 1,
+         "--discount must be in [0, 1], got %g", c->discount);
+  CHECK (isfinite (c->gae_lambda) && c->gae_lambda >= 0 && c->gae_lambda <= 1,
+         "--gae-lambda must be in [0, 1], got %g", c->gae_lambda);
+  CHECK (isfinite (c->max_grad_norm) && c->max_grad_norm > 0,
+         "--max-grad-norm must be positive, got %g", c->max_grad_norm);
+  CHECK (isfinite (c->adam_eps) && c->adam_eps > 0 && c->adam_eps < 1,
+         "--eps must be in (0, 1), got %g", c->adam_eps);
+  CHECK (c->log_interval >= 1 && c->log_interval <= 1000000,
+         "--log-interval must be in [1, 1000000], got %d", c->log_interval);
+  CHECK (c->env_threads >= 1 && c->env_threads <= 256, "--threads must be in [1, 256], got %d", c->env_threads);
+  gboolean has_games = c->games != NULL && *c->games != '\0';
+  CHECK (!rl || has_games, "--experiment %s needs --games (e.g. --games breakout,freeway)", c->experiment);
+  CHECK (rl || !has_games, "--games applies to the game experiments (minatar, atari) only, not to %s",
+         c->experiment);
   CHECK (c->ndim >= 1 && c->ndim <= 65536, "--ndim must be in [1, 65536], got %d", c->ndim);
   CHECK (isfinite (c->mul) && c->mul > 0 && c->mul <= 16, "--mul must be in (0, 16], got %g", c->mul);
   CHECK (c->max_bit >= 1 && c->max_bit <= 24,
@@ -383,6 +465,21 @@ static const Field fields[] = {
   FIELD (test_subset, F_INT),
   FIELD (ntasks, F_INT),
   FIELD (valid_fraction, F_DOUBLE),
+  FIELD (games, F_STRING),
+  FIELD (frames, F_INT),
+  FIELD (eval_episodes, F_INT),
+  FIELD (num_envs, F_INT),
+  FIELD (num_steps, F_INT),
+  FIELD (ppo_epochs, F_INT),
+  FIELD (num_mini_batch, F_INT),
+  FIELD (clip_param, F_DOUBLE),
+  FIELD (value_loss_coef, F_DOUBLE),
+  FIELD (entropy_coef, F_DOUBLE),
+  FIELD (discount, F_DOUBLE),
+  FIELD (gae_lambda, F_DOUBLE),
+  FIELD (max_grad_norm, F_DOUBLE),
+  FIELD (adam_eps, F_DOUBLE),
+  FIELD (log_interval, F_INT),
 };
 
 void

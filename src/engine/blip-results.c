@@ -119,6 +119,69 @@ append_matrix (GString *out, const double *m, int T)
   g_string_append (out, "  ]");
 }
 
+/* Game experiments: the evaluation curve and the normalised accumulated
+ * reward of the paper's Figure 4. The reference repository has no plotting
+ * code; following the paper (and UCL's Atari figure it reproduces), each
+ * game's evaluation return is divided by the largest evaluation return seen
+ * on that game during the run, and the curve sums the normalised returns of
+ * the games trained so far (the current one included) at every point. */
+static void
+append_rl_curve (GString *o, BlipTrainer *tr)
+{
+  int T = blip_trainer_get_n_tasks (tr);
+  guint n;
+  const double *curve = blip_trainer_rl_get_curve (tr, &n);
+  int W = 2 + T;
+  g_autofree double *best = g_new (double, T);
+  for (int j = 0; j < T; j++)
+    {
+      best[j] = NAN;
+      for (guint k = 0; k < n; k++)
+        {
+          double r = curve[k * W + 2 + j];
+          if (!isnan (r) && (isnan (best[j]) || r > best[j]))
+            best[j] = r;
+        }
+    }
+  g_string_append (o, "  \"curve\": {\n    \"task\": [");
+  for (guint k = 0; k < n; k++)
+    g_string_append_printf (o, "%s%d", k ? ", " : "", (int) curve[k * W]);
+  g_string_append (o, "],\n    \"frames\": [");
+  for (guint k = 0; k < n; k++)
+    g_string_append_printf (o, "%s%.0f", k ? ", " : "", curve[k * W + 1]);
+  g_string_append (o, "],\n    \"returns\": [");
+  for (guint k = 0; k < n; k++)
+    {
+      g_string_append (o, k ? ", [" : "[");
+      for (int j = 0; j < T; j++)
+        {
+          g_string_append (o, j ? ", " : "");
+          blip_json_append_double (o, curve[k * W + 2 + j]);
+        }
+      g_string_append (o, "]");
+    }
+  g_string_append (o, "],\n    \"normalizer\": [");
+  for (int j = 0; j < T; j++)
+    {
+      g_string_append (o, j ? ", " : "");
+      blip_json_append_double (o, best[j]);
+    }
+  g_string_append (o, "],\n    \"normalized_accumulated_reward\": [");
+  for (guint k = 0; k < n; k++)
+    {
+      double sum = 0.0;
+      for (int j = 0; j <= (int) curve[k * W] && j < T; j++)
+        {
+          double r = curve[k * W + 2 + j];
+          if (!isnan (r) && best[j] > 0)
+            sum += r / best[j];
+        }
+      g_string_append (o, k ? ", " : "");
+      blip_json_append_double (o, sum);
+    }
+  g_string_append (o, "]\n  },\n");
+}
+
 char *
 blip_results_json (BlipTrainer *tr)
 {
@@ -156,11 +219,27 @@ blip_results_json (BlipTrainer *tr)
     }
   g_string_append (o, "],\n");
 
-  g_string_append (o, "  \"acc_matrix\": ");
+  gboolean rl = blip_trainer_is_rl (tr);
+  /* Game experiments: R[i][j] is the mean evaluation return on game j after
+   * training game i, and the "loss" the mean evaluation episode length. */
+  g_string_append (o, rl ? "  \"reward_matrix\": " : "  \"acc_matrix\": ");
   append_matrix (o, acc, T);
-  g_string_append (o, ",\n  \"loss_matrix\": ");
+  g_string_append (o, rl ? ",\n  \"episode_length_matrix\": " : ",\n  \"loss_matrix\": ");
   append_matrix (o, blip_trainer_get_loss_matrix (tr), T);
   g_string_append (o, ",\n");
+  if (rl)
+    {
+      /* R[last][j] / R[j][j]: the share of each game's end-of-task return kept. */
+      g_string_append (o, "  \"return_kept\": [");
+      for (int j = 0; j < T; j++)
+        {
+          g_string_append (o, j ? ", " : "");
+          blip_json_append_double (o, last >= j ? acc[last * T + j] / acc[j * T + j] : NAN);
+        }
+      g_string_append (o, "],\n");
+      kv_int (o, "  ", "frames", blip_trainer_rl_get_frames (tr), TRUE);
+      append_rl_curve (o, tr);
+    }
 
   BlipMetrics m = { NAN, NAN, NAN };
   if (last >= 0)
@@ -207,11 +286,14 @@ blip_results_json (BlipTrainer *tr)
     {
       g_string_append_printf (o, "    {\"task\": %d, \"epoch\": %d, \"train_loss\": ", h[i].task, h[i].epoch + 1);
       blip_json_append_double (o, h[i].train_loss);
-      g_string_append (o, ", \"train_acc\": ");
+      g_string_append (o, rl ? ", \"train_return\": " : ", \"train_acc\": ");
       blip_json_append_double (o, h[i].train_acc);
-      g_string_append (o, ", \"valid_loss\": ");
-      blip_json_append_double (o, h[i].valid_loss);
-      g_string_append (o, ", \"valid_acc\": ");
+      if (!rl)
+        {
+          g_string_append (o, ", \"valid_loss\": ");
+          blip_json_append_double (o, h[i].valid_loss);
+        }
+      g_string_append (o, rl ? ", \"eval_return\": " : ", \"valid_acc\": ");
       blip_json_append_double (o, h[i].valid_acc);
       g_string_append (o, ", \"lr\": ");
       blip_json_append_double (o, h[i].lr);
@@ -227,7 +309,8 @@ blip_results_csv (BlipTrainer *tr)
   BlipExperiment *e = blip_trainer_get_experiment (tr);
   int T = blip_trainer_get_n_tasks (tr);
   const double *acc = blip_trainer_get_acc_matrix (tr);
-  GString *o = g_string_new ("after_task");
+  /* Game experiments: the cells are mean evaluation returns. */
+  GString *o = g_string_new (blip_trainer_is_rl (tr) ? "after_task\\return_on" : "after_task");
   for (int j = 0; j < T; j++)
     g_string_append_printf (o, ",%s", e->tasks[j].name);
   g_string_append_c (o, '\n');
@@ -283,6 +366,6 @@ blip_results_write (BlipTrainer *tr, const char *dir, const char *timing_extra, 
   g_autofree char *timing_str = g_string_free (timing, FALSE);
 
   return write_atomic (dir, "results.json", json, error) &&
-         write_atomic (dir, "acc_matrix.csv", csv, error) &&
+         write_atomic (dir, blip_trainer_is_rl (tr) ? "reward_matrix.csv" : "acc_matrix.csv", csv, error) &&
          write_atomic (dir, "timing.json", timing_str, error);
 }

@@ -26,6 +26,9 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
   for (int t = 0; t < s->n_tasks; t++)
     s->memory_bytes[t] = blip_trainer_get_memory_bytes (trainer, t);
 
+  s->in_c = net->in_c;
+  s->in_h = net->in_h;
+  s->in_w = net->in_w;
   s->n_layers = net->n_layers;
   s->layers = g_new0 (BlipLayerSnapshot, net->n_layers);
   for (int i = 0; i < net->n_layers; i++)
@@ -41,6 +44,8 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
           ls->kernel_channels = l->geom.C_in;
           ls->kernel_h = l->geom.kh;
           ls->kernel_w = l->geom.kw;
+          ls->stride = l->geom.stride;
+          ls->pad = l->geom.pad;
         }
       ls->n_weight = l->n_weight;
       ls->n = l->n_weight + l->n_bias;
@@ -69,7 +74,35 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
             }
         }
     }
+  if (flags & BLIP_SNAPSHOT_HEADS)
+    {
+      s->n_heads = net->n_heads;
+      s->heads = g_new0 (BlipLayerSnapshot, net->n_heads);
+      for (int t = 0; t < net->n_heads; t++)
+        {
+          const BlipLayer *h = &net->heads[t];
+          BlipLayerSnapshot *hs = &s->heads[t];
+          hs->name = g_strdup (h->name);
+          hs->rows = h->out_dim;
+          hs->cols = h->in_dim;
+          hs->n_weight = h->n_weight;
+          hs->n = h->n_weight + h->n_bias;
+          hs->values = g_memdup2 (h->weight, sizeof (float) * hs->n);
+        }
+    }
   return s;
+}
+
+static void
+layer_snapshot_clear (BlipLayerSnapshot *ls)
+{
+  g_free (ls->name);
+  g_free (ls->values);
+  g_free (ls->bits);
+  g_free (ls->anchor);
+  g_free (ls->fisher_old);
+  g_free (ls->fisher_task);
+  g_free (ls->info_gain);
 }
 
 BlipSnapshot *
@@ -85,17 +118,11 @@ blip_snapshot_free (BlipSnapshot *s)
   if (s == NULL || !g_atomic_int_dec_and_test (&s->ref_count))
     return;
   for (int i = 0; i < s->n_layers; i++)
-    {
-      BlipLayerSnapshot *ls = &s->layers[i];
-      g_free (ls->name);
-      g_free (ls->values);
-      g_free (ls->bits);
-      g_free (ls->anchor);
-      g_free (ls->fisher_old);
-      g_free (ls->fisher_task);
-      g_free (ls->info_gain);
-    }
+    layer_snapshot_clear (&s->layers[i]);
   g_free (s->layers);
+  for (int t = 0; t < s->n_heads; t++)
+    layer_snapshot_clear (&s->heads[t]);
+  g_free (s->heads);
   g_free (s->acc);
   g_free (s->history);
   g_free (s->memory_bytes);

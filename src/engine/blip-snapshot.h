@@ -16,6 +16,9 @@ typedef enum {
   BLIP_SNAPSHOT_BLIP   = 1 << 1,   /* bits, anchors, accumulated Fisher */
   BLIP_SNAPSHOT_FISHER = 1 << 2,   /* F_t and IG, when the trainer exposes them */
   BLIP_SNAPSHOT_ALL    = 0x7,
+  /* The task heads' weights and biases too (not in ALL): what a player of a
+   * learned task needs besides the features, e.g. the app's game views. */
+  BLIP_SNAPSHOT_HEADS  = 1 << 3,
 } BlipSnapshotFlags;
 
 typedef struct {
@@ -28,6 +31,7 @@ typedef struct {
   int      kernel_channels;
   int      kernel_h;
   int      kernel_w;
+  int      stride, pad;   /* convolutions; 0 for a linear layer */
   gsize    n_weight;
   gsize    n;             /* weights then biases */
   gboolean quantized;
@@ -50,8 +54,13 @@ typedef struct {
   int                task;
   int                n_tasks;
   double             lr;
+  int                in_c, in_h, in_w;   /* the network's input [C, H, W] */
   int                n_layers;
   BlipLayerSnapshot *layers;
+  /* With BLIP_SNAPSHOT_HEADS: head t's weights [rows × cols] then biases in
+   * values; the other arrays NULL. Otherwise n_heads is 0. */
+  int                n_heads;
+  BlipLayerSnapshot *heads;
   double            *acc;        /* n_tasks², NaN where not measured */
   guint              n_history;
   BlipEpochRecord   *history;

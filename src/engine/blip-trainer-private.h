@@ -17,6 +17,8 @@ typedef enum {
   PHASE_DONE,
 } Phase;
 
+typedef struct _BlipRlState BlipRlState;
+
 typedef struct {
   guint            id;
   BlipObserverFunc func;
@@ -72,6 +74,31 @@ struct _BlipTrainer {
 
   gint             pause_requested;
   gint             cancelled;
+
+  BlipRlState     *rl;             /* RL mode (experiment->rl), else NULL */
 };
+
+/* RL mode (blip-trainer-rl.c), called by the loop in blip-trainer.c. */
+int      blip_trainer_rl_max_batch  (const BlipConfig *config);
+int      blip_trainer_rl_network_spec (const BlipConfig *config, const BlipExperiment *e,
+                                       BlipOpSpec *spec, GError **error);
+gboolean blip_trainer_rl_init       (BlipTrainer *tr, GError **error);
+void     blip_trainer_rl_free       (BlipTrainer *tr);
+void     blip_trainer_rl_task_begin (BlipTrainer *tr);
+void     blip_trainer_rl_epoch_begin (BlipTrainer *tr);
+void     blip_trainer_rl_train_batch (BlipTrainer *tr);
+void     blip_trainer_rl_epoch_end  (BlipTrainer *tr);
+/* Fills row tr->task of the reward matrix. */
+void     blip_trainer_rl_test       (BlipTrainer *tr);
+void     blip_trainer_rl_estimate_fisher (BlipTrainer *tr, int task, BlipFisherLabels labels,
+                                          gboolean batch_mean_scale, float *fisher);
+/* Checkpoint support: Adam's state and the RL counters. */
+BlipAdam *blip_trainer_rl_get_adam  (BlipTrainer *tr);
+void     blip_trainer_rl_get_counters (BlipTrainer *tr, gint64 *update, gint64 *frames);
+void     blip_trainer_rl_set_counters (BlipTrainer *tr, gint64 update, gint64 frames);
+GArray  *blip_trainer_rl_curve_array (BlipTrainer *tr);
+/* The last rollout: obs[(T + 1)·N, input_dim] (slot t holds step t's N
+ * observations) and actions[T·N]; *n = T·N. For tests. */
+void     blip_trainer_rl_get_rollout (BlipTrainer *tr, const float **obs, const gint32 **actions, int *n);
 
 G_END_DECLS

@@ -48,9 +48,12 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   gboolean resnet = g_str_equal (config->arch, "resnet18");
   gboolean lenet = g_str_equal (config->arch, "lenet");
   gboolean conv = resnet || lenet || g_str_equal (config->arch, "alexnet");
+  gboolean rl = experiment->rl != NULL;
   tr->max_batch = MAX (config->sbatch, config->fisher_sbatch);
-  if (!conv)
+  if (!conv && !rl)
     tr->max_batch = MAX (tr->max_batch, EVAL_BATCH);
+  if (rl)
+    tr->max_batch = blip_trainer_rl_max_batch (config);
 
   /* The network's initialisation has its own stream, so data order or Fisher
    * sampling never changes the starting weights of a seed. */
@@ -60,11 +63,22 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
 
   int *classes = g_new (int, tr->n_tasks);
   for (int t = 0; t < tr->n_tasks; t++)
-    classes[t] = experiment->tasks[t].ncla;
+    /* A policy's head: the game's action logits, then the state value. */
+    classes[t] = experiment->tasks[t].ncla + (rl ? 1 : 0);
   BlipOpSpec spec[BLIP_NETWORK_MAX_SPEC];
   int n_spec;
   int C = experiment->channels, H = experiment->height, W = experiment->width;
-  if (resnet)
+  if (rl != blip_config_is_rl (config))
+    {
+      g_set_error (error, BLIP_TRAINER_ERROR, BLIP_TRAINER_ERROR_FAILED,
+                   "experiment %s %s games but the configuration's experiment %s %s",
+                   experiment->name, rl ? "has" : "has no", config->experiment,
+                   blip_config_is_rl (config) ? "is a game experiment" : "is not");
+      n_spec = 0;
+    }
+  else if (rl)
+    n_spec = blip_trainer_rl_network_spec (config, experiment, spec, error);
+  else if (resnet)
     /* --mul scales the reduced ResNet-18's base width of 20 (GEM, GPM):
      * --mul 3.2 gives the standard 64. */
     n_spec = blip_network_resnet18_spec (C, H, W, MAX (1, (int) nearbyint (20 * config->mul)),
@@ -105,6 +119,11 @@ blip_trainer_new (const BlipConfig *config, BlipExperiment *experiment, BlipStra
   tr->sgd = blip_sgd_new (tr->net->n_params, config->lr, config->momentum, config->weight_decay);
   if (g_strcmp0 (config->optimizer, "adam") == 0)
     tr->adam = blip_adam_new (tr->net->n_params, config->lr, 0.9, 0.999, 1e-8, config->weight_decay);
+  if (rl && !blip_trainer_rl_init (tr, error))
+    {
+      blip_trainer_free (tr);
+      return NULL;
+    }
   tr->x = g_new (float, (gsize) tr->max_batch * experiment->input_dim);
   tr->y = g_new (gint32, tr->max_batch);
   int max_train = 0;
@@ -146,6 +165,7 @@ blip_trainer_free (BlipTrainer *tr)
     }
   g_array_free (tr->observers, TRUE);
   g_array_free (tr->history, TRUE);
+  blip_trainer_rl_free (tr);
   blip_strategy_free (tr->strategy);
   blip_experiment_free (tr->experiment);
   blip_network_free (tr->net);
@@ -282,6 +302,11 @@ void
 blip_trainer_estimate_fisher (BlipTrainer *tr, int task, BlipFisherLabels labels,
                               gboolean batch_mean_scale, float *fisher)
 {
+  if (tr->rl != NULL)
+    {
+      blip_trainer_rl_estimate_fisher (tr, task, labels, batch_mean_scale, fisher);
+      return;
+    }
   BlipNetwork *net = tr->net;
   const BlipSplit *split = &tr->experiment->tasks[task].train;
   int bs = tr->config.fisher_sbatch;
@@ -365,7 +390,10 @@ task_begin (BlipTrainer *tr, GError **error)
   tr->stop_task = FALSE;
   optimizer_reset (tr);
   const BlipTask *task = &tr->experiment->tasks[tr->task];
-  tr->n_batches = (task->train.n + tr->config.sbatch - 1) / tr->config.sbatch;
+  if (tr->rl != NULL)
+    blip_trainer_rl_task_begin (tr);
+  else
+    tr->n_batches = (task->train.n + tr->config.sbatch - 1) / tr->config.sbatch;
   if (tr->strategy->klass->before_task)
     tr->strategy->klass->before_task (tr->strategy, tr, tr->task);
   /* After before_task, which may set up the weights the task starts from. */
@@ -378,6 +406,11 @@ task_begin (BlipTrainer *tr, GError **error)
 static void
 epoch_begin (BlipTrainer *tr)
 {
+  if (tr->rl != NULL)
+    {
+      blip_trainer_rl_epoch_begin (tr);
+      return;
+    }
   const BlipSplit *train = &tr->experiment->tasks[tr->task].train;
   for (int i = 0; i < train->n; i++)
     tr->order[i] = i;
@@ -412,6 +445,11 @@ update_layer (BlipTrainer *tr, BlipLayer *layer)
 static void
 train_batch (BlipTrainer *tr)
 {
+  if (tr->rl != NULL)
+    {
+      blip_trainer_rl_train_batch (tr);
+      return;
+    }
   BlipNetwork *net = tr->net;
   const BlipSplit *train = &tr->experiment->tasks[tr->task].train;
   int start = tr->batch * tr->config.sbatch;
@@ -470,6 +508,11 @@ train_batch (BlipTrainer *tr)
 static gboolean
 epoch_end (BlipTrainer *tr, GError **error)
 {
+  if (tr->rl != NULL)
+    {
+      blip_trainer_rl_epoch_end (tr);
+      return TRUE;
+    }
   const BlipTask *task = &tr->experiment->tasks[tr->task];
   double train_loss, train_acc, valid_loss, valid_acc;
   blip_trainer_evaluate (tr, tr->task, &task->train, &train_loss, &train_acc);
@@ -549,11 +592,16 @@ static gboolean
 task_end (BlipTrainer *tr, GError **error)
 {
   BlipNetwork *net = tr->net;
-  memcpy (net->params, tr->best_params, sizeof (float) * net->n_params);
-  if (net->n_buffers > 0)
-    memcpy (net->buffers, tr->best_buffers, sizeof (float) * net->n_buffers);
-  if (tr->strategy->klass->best_model)
-    tr->strategy->klass->best_model (tr->strategy, tr, tr->task, TRUE);
+  /* PPO keeps the last policy, as the reference does; supervised tasks
+   * restore the best validation model. */
+  if (tr->rl == NULL)
+    {
+      memcpy (net->params, tr->best_params, sizeof (float) * net->n_params);
+      if (net->n_buffers > 0)
+        memcpy (net->buffers, tr->best_buffers, sizeof (float) * net->n_buffers);
+      if (tr->strategy->klass->best_model)
+        tr->strategy->klass->best_model (tr->strategy, tr, tr->task, TRUE);
+    }
   if (net->forward_params != NULL)
     blip_network_sync_quantized_forward (net);
 
@@ -577,13 +625,16 @@ task_end (BlipTrainer *tr, GError **error)
   /* After consolidation: what the method now keeps for tasks 0..task. */
   tr->memory_bytes[tr->task] = (double) blip_strategy_memory_bytes (tr->strategy);
 
-  for (int u = 0; u <= tr->task; u++)
-    {
-      double loss, acc;
-      blip_trainer_evaluate (tr, u, &tr->experiment->tasks[u].test, &loss, &acc);
-      tr->acc[tr->task * tr->n_tasks + u] = acc;
-      tr->loss[tr->task * tr->n_tasks + u] = loss;
-    }
+  if (tr->rl != NULL)
+    blip_trainer_rl_test (tr);
+  else
+    for (int u = 0; u <= tr->task; u++)
+      {
+        double loss, acc;
+        blip_trainer_evaluate (tr, u, &tr->experiment->tasks[u].test, &loss, &acc);
+        tr->acc[tr->task * tr->n_tasks + u] = acc;
+        tr->loss[tr->task * tr->n_tasks + u] = loss;
+      }
   tr->tasks_done = tr->task + 1;
   BlipEvent ev = event_new (tr, BLIP_EVENT_TASK_END);
   ev.acc = tr->acc[tr->task * tr->n_tasks + tr->task];
@@ -616,7 +667,7 @@ advance (BlipTrainer *tr, GError **error)
       return TRUE;
     case PHASE_BATCH:
       train_batch (tr);
-      if (tr->batch >= tr->n_batches)
+      if (tr->batch >= tr->n_batches || (tr->rl != NULL && tr->stop_task))
         tr->phase = PHASE_EPOCH_END;
       return TRUE;
     case PHASE_EPOCH_END:

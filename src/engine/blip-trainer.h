@@ -11,6 +11,28 @@
  * observers. Observers run on the thread that calls step(); they may take
  * snapshots (blip-snapshot.h), which are copies the UI can keep. pause and
  * cancel requests may come from any thread and take effect between batches.
+ *
+ * Reinforcement learning. When the experiment's tasks are games
+ * (experiment->rl != NULL), the same loop trains each game by PPO:
+ *   batch  = one PPO update: a rollout of num_envs × num_steps frames, then
+ *            ppo_epochs passes of num_mini_batch minibatches (Adam, linear
+ *            lr decay over the task, gradient-norm clip, the strategy's
+ *            after_update hook on every range Adam updated);
+ *   epoch  = log_interval updates, then an evaluation of every game so far
+ *            (a point of the reward curve, blip_trainer_rl_get_curve);
+ *   task   = one game's frame budget (config->frames).
+ * Events carry returns where a supervised run has accuracies:
+ *   BATCH_END  loss = the update's mean PPO loss (value_coef·value + action
+ *              − entropy_coef·entropy)
+ *   EPOCH_END  loss = mean update loss of the epoch; acc = mean return of
+ *              the last 10 finished training episodes (NaN before one
+ *              ends); valid_acc = evaluation return on the current game
+ *   TASK_END   acc = evaluation return on the game just trained.
+ * The "accuracy matrix" is then the reward matrix: R[i][j] = mean return of
+ * eval_episodes greedy episodes of game j after training game i. The loss
+ * matrix holds the mean episode length of those evaluations.
+ * Strategies call blip_trainer_estimate_fisher() unchanged; in RL mode it
+ * uses the last rollout's observations (see below).
  */
 #pragma once
 
@@ -153,6 +175,11 @@ typedef enum {
  * samples of `task` (fewer if the task has fewer). When batch_mean_scale, each
  * sample's gradient is that of the batch-mean loss, i.e. divided by the batch
  * size, as the reference's backward hooks see it. */
+/* In RL mode, as ppo_blip.py's estimate_fisher: the samples are the last
+ * rollout's observations, shuffled, in 32 minibatches of ⌊T·N/32⌋; the loss
+ * is −log π(a|s) with a drawn from the policy (SAMPLED) or the action the
+ * rollout took (EMPIRICAL): dlogits = π − onehot(a) on the actor outputs,
+ * 0 on the value output. */
 void         blip_trainer_estimate_fisher (BlipTrainer *trainer, int task, BlipFisherLabels labels,
                                            gboolean batch_mean_scale, float *fisher);
 /* Makes F_t visible to snapshots (and blip_trainer_get_fisher_task) until
@@ -163,5 +190,39 @@ void         blip_trainer_emit            (BlipTrainer *trainer, const BlipEvent
 /* Mean test loss and accuracy of the network on a split with head `task`. */
 void         blip_trainer_evaluate        (BlipTrainer *trainer, int task, const BlipSplit *split,
                                            double *loss, double *acc);
+
+/* Reinforcement learning (RL mode only; see the top of this file). */
+gboolean     blip_trainer_is_rl           (BlipTrainer *trainer);
+/* Frames (environment steps) trained so far in the whole run. */
+gint64       blip_trainer_rl_get_frames   (BlipTrainer *trainer);
+/* PPO updates done in the current task, and the task's total. */
+gint64       blip_trainer_rl_get_update   (BlipTrainer *trainer, gint64 *n_updates);
+/* Mean return of the last (up to 10) finished training episodes; NaN if none. */
+double       blip_trainer_rl_recent_return (BlipTrainer *trainer);
+/* The evaluation curve: *n_points rows of 2 + n_tasks doubles each:
+ *   task being trained, frames of the run so far, then the evaluation return
+ *   of every game (NaN for games not reached yet).
+ * One row per epoch end, plus one before training starts (frames 0). */
+const double *blip_trainer_rl_get_curve   (BlipTrainer *trainer, guint *n_points);
+/* A new environment of task `task`, from the experiment's factory (for the
+ * app's live view; the caller owns it). */
+BlipEnv     *blip_trainer_rl_new_env      (BlipTrainer *trainer, int task, GError **error);
+/* A standalone copy of the current policy network (same layout, no BLIP
+ * state) for playing on another thread; refresh it with
+ * blip_trainer_rl_copy_policy. Call from the stepping thread or while no
+ * step runs. */
+BlipNetwork *blip_trainer_rl_new_policy   (BlipTrainer *trainer);
+void         blip_trainer_rl_copy_policy  (BlipTrainer *trainer, BlipNetwork *policy);
+
+/* Plays one step of `env` (of task `task`) with `policy` (a copy from
+ * blip_trainer_rl_new_policy, or the trainer's own network from the
+ * stepping thread): reads the observation (zero-padded to the network's
+ * input), runs the task's head, picks the greedy action or samples one from
+ * π with rng, and steps. Fills probs[n_actions] (may be NULL) and *value
+ * (may be NULL); returns the action taken. obs_scratch holds the network's
+ * input_dim floats. */
+int          blip_rl_play_step (BlipNetwork *policy, int task, BlipEnv *env, gboolean greedy,
+                                BlipRng *rng, float *obs_scratch, float *probs, float *value,
+                                float *reward, gboolean *done);
 
 G_END_DECLS

@@ -191,6 +191,13 @@ blip_figure_info_gain (cairo_t *cr, int width, int height, const BlipSnapshot *s
 
 /* ---- Accuracy matrix -------------------------------------------------------- */
 
+gboolean
+blip_figure_is_reinforcement (const BlipSnapshot *s)
+{
+  /* The experiments blip_config_is_rl names: their tasks are games. */
+  return s != NULL && (g_strcmp0 (s->experiment, "minatar") == 0 || g_strcmp0 (s->experiment, "atari") == 0);
+}
+
 void
 blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *s, gboolean high_contrast)
 {
@@ -200,6 +207,7 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
       return;
     }
   figure_background (cr, width, height);
+  gboolean rl = blip_figure_is_reinforcement (s);
   int T = s->n_tasks;
   double font = CLAMP (height / 30.0, 10, 20);
   double top = 2.5 * font + 10, left = 3.5 * font + 10;
@@ -214,8 +222,19 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
           last = MAX (last, i);
         }
   lo = MIN (lo, 0.9);
+  /* Returns have no fixed top: the colours span those seen (from 0 up). */
+  double hi = 1.0, scale = 100;
+  if (rl)
+    {
+      lo = 0, hi = 1e-9, scale = 1;
+      for (int k = 0; k < T * T; k++)
+        if (isfinite (s->acc[k]))
+          lo = MIN (lo, s->acc[k]), hi = MAX (hi, s->acc[k]);
+    }
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  figure_text (cr, left, font + 4, font, ALIGN_LEFT, TRUE, "Accuracy on task j (columns) after training task i (rows)");
+  figure_text (cr, left, font + 4, font, ALIGN_LEFT, TRUE,
+               rl ? "Mean return on game j (columns) after learning game i (rows)"
+                  : "Accuracy on task j (columns) after training task i (rows)");
   for (int i = 0; i < T; i++)
     {
       figure_textf (cr, left + (i + 0.5) * size, top - 6, font * 0.8, ALIGN_CENTER, FALSE, "%d", i + 1);
@@ -234,7 +253,7 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
             continue;
           }
         double rgb[3];
-        double t = (v - lo) / MAX (1e-9, 1.0 - lo);
+        double t = (v - lo) / MAX (1e-9, hi - lo);
         blip_palette_sequential (t, high_contrast, rgb);
         cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
         cairo_rectangle (cr, x + 1, y + 1, size - 2, size - 2);
@@ -242,7 +261,7 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
         /* Text colour by the cell's lightness. */
         double light = 0.3 * rgb[0] + 0.59 * rgb[1] + 0.11 * rgb[2];
         cairo_set_source_rgb (cr, light > 0.5 ? 0 : 1, light > 0.5 ? 0 : 1, light > 0.5 ? 0 : 1);
-        figure_textf (cr, x + size / 2, y + size * 0.58, MIN (font, size / 3.2), ALIGN_CENTER, FALSE, "%.1f", 100 * v);
+        figure_textf (cr, x + size / 2, y + size * 0.58, MIN (font, size / 3.2), ALIGN_CENTER, FALSE, "%.1f", scale * v);
       }
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   double ty = top + T * size + 1.6 * font;
@@ -250,6 +269,14 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
     {
       BlipMetrics m;
       blip_metrics_compute (s->acc, T, last, &m);
+      if (rl)
+        {
+          figure_textf (cr, left, ty, font, ALIGN_LEFT, TRUE, "mean return %.2f   BWT %.2f (paper, ÷(T−1))   %.2f (code, ÷T)",
+                        m.acc, m.bwt_paper, m.bwt_code);
+          figure_textf (cr, left, ty + 1.4 * font, font * 0.85, ALIGN_LEFT, FALSE, "after %d of %d games; "
+                        "colour from %.1f to %.1f points", last + 1, T, lo, hi);
+          return;
+        }
       figure_textf (cr, left, ty, font, ALIGN_LEFT, TRUE, "ACC %.2f%%   BWT %.2f%% (paper, ÷(T−1))   %.2f%% (code, ÷T)",
                     100 * m.acc, 100 * m.bwt_paper, 100 * m.bwt_code);
       /* The method's kept state beside its accuracy, as the paper's tables
@@ -277,7 +304,10 @@ blip_figure_curves (cairo_t *cr, int width, int height, const BlipSnapshot *s, g
   figure_background (cr, width, height);
   double font = CLAMP (height / 40.0, 10, 16);
   guint n = s->n_history;
-  const char *titles[3] = { "loss (train —, validation - -)", "accuracy (train —, validation - -)", "learning rate" };
+  const char *titles[3] = { "loss (train —, validation - -)",
+                            blip_figure_is_reinforcement (s) ? "return (train —, evaluation - -)"
+                                                             : "accuracy (train —, validation - -)",
+                            "learning rate" };
   double panel_h = (height - 30.0) / 3;
   for (int p = 0; p < 3; p++)
     {

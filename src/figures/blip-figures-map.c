@@ -183,10 +183,16 @@ map_quantity_name (BlipMapQuantity q)
                                                                         : "log10 accumulated Fisher";
 }
 
-/* Side of the input image, or 0 when the layer's inputs do not form a square. */
+/* Side of the input image, or 0 when the layer's inputs do not form a
+ * square or are not the network's input: a later layer's inputs are units or
+ * feature maps (the MinAtar network's fc1 reads 16 × 8 × 8 = 32² values that
+ * are no 32 × 32 image). */
 static int
-input_side (const BlipLayerSnapshot *l)
+input_side (const BlipSnapshot *s, int layer)
 {
+  const BlipLayerSnapshot *l = &s->layers[layer];
+  if (layer != 0)
+    return 0;
   int side = (int) lround (sqrt (l->cols));
   return side * side == l->cols ? side : 0;
 }
@@ -198,7 +204,7 @@ draw_input_image (cairo_t *cr, int width, int height, const BlipSnapshot *s, int
                   const BlipMapView *view)
 {
   const BlipLayerSnapshot *l = &s->layers[layer];
-  int side = input_side (l);
+  int side = input_side (s, layer);
   g_autofree double *mean = g_new0 (double, l->cols);
   for (int r = 0; r < l->rows; r++)
     for (int c = 0; c < l->cols; c++)
@@ -254,7 +260,7 @@ blip_figure_layer_map (cairo_t *cr, int width, int height, const BlipSnapshot *s
       kernel_map_draw (cr, width, height, s, layer, view);
       return;
     }
-  if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0)
+  if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (s, layer) > 0)
     {
       draw_input_image (cr, width, height, s, layer, view);
       return;
@@ -336,7 +342,7 @@ blip_figure_layer_map_pick (int width, int height, const BlipSnapshot *s, int la
   const BlipLayerSnapshot *l = &s->layers[layer];
   if (kernel_map_applies (l))
     return kernel_map_pick (width, height, s, layer, view, x, y);
-  if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0)
+  if (view->layout == BLIP_MAP_INPUT_IMAGE && input_side (s, layer) > 0)
     return -1;
   double mx, my, mw, mh, gx0, gy0, gvw, gvh;
   map_area (width, height, view, &mx, &my, &mw, &mh);
@@ -363,9 +369,9 @@ grid_cell (const BlipLayerSnapshot *l, gsize i, gssize *gx, gssize *gy)
 /* The layouts other than the grid that these functions know nothing about:
  * the input image, where no cell is a single parameter. */
 static gboolean
-is_input_image (const BlipLayerSnapshot *l, const BlipMapView *view)
+is_input_image (const BlipSnapshot *s, int layer, const BlipMapView *view)
 {
-  return view->layout == BLIP_MAP_INPUT_IMAGE && input_side (l) > 0;
+  return view->layout == BLIP_MAP_INPUT_IMAGE && input_side (s, layer) > 0;
 }
 
 gboolean
@@ -377,7 +383,7 @@ blip_figure_layer_map_cell_rect (int width, int height, const BlipSnapshot *s, i
   const BlipLayerSnapshot *l = &s->layers[layer];
   if (kernel_map_applies (l))
     return kernel_map_cell_rect (width, height, s, layer, view, index, rect);
-  if (is_input_image (l, view) || l->cols <= 0)
+  if (is_input_image (s, layer, view) || l->cols <= 0)
     return FALSE;
   double mx, my, mw, mh, gx0, gy0, gvw, gvh;
   map_area (width, height, view, &mx, &my, &mw, &mh);
@@ -451,7 +457,7 @@ blip_figure_layer_map_step (int width, int height, const BlipSnapshot *s, int la
   const BlipLayerSnapshot *l = &s->layers[layer];
   if (kernel_map_applies (l))
     return kernel_map_step (width, height, s, layer, view, index, dx, dy);
-  if (is_input_image (l, view) || l->cols <= 0)
+  if (is_input_image (s, layer, view) || l->cols <= 0)
     return -1;
   gssize gx, gy;
   grid_cell (l, index, &gx, &gy);

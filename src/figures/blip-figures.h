@@ -131,8 +131,15 @@ void   blip_figure_info_gain      (cairo_t *cr, int width, int height, const Bli
                                    const BlipSnapshot *fisher_snapshot, const BlipRunHistory *history,
                                    int layer, gboolean high_contrast);
 
+/* Whether the snapshot is of a reinforcement-learning run (experiment
+ * "minatar" or "atari", as blip_config_is_rl says), whose accuracy matrix holds mean returns: R[i][j] is the mean
+ * return on game j after learning game i, in points, not a fraction. */
+gboolean blip_figure_is_reinforcement (const BlipSnapshot *snapshot);
+
 /* Accuracy matrix A[i][j] as a heatmap that fills in as tasks finish, with
- * ACC and both BWTs. */
+ * ACC and both BWTs; in a reinforcement run the reward matrix R[i][j], its
+ * colours spanning the returns seen, with the mean return and BWT in
+ * points. */
 void   blip_figure_acc_matrix     (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
                                    gboolean high_contrast);
 

@@ -3,6 +3,7 @@
  * flags) and turned into a validated BlipConfig. */
 #include "blip-lesson-private.h"
 #include "blip-strategy.h"
+#include "blip-env.h"
 
 #include <errno.h>
 #include <math.h>
@@ -48,6 +49,11 @@ static const Setting settings_spec[] = {
   { "test_subset", S_INT, CFG (test_subset), 0, 1 << 30 },
   { "ntasks", S_INT, CFG (ntasks), 0, 1000 },
   { "valid_fraction", S_DOUBLE, CFG (valid_fraction), 0, 0.99 },
+  /* Runs on games (experiment=minatar): the games in task order, PPO's frame
+   * budget per game and the evaluation episodes of the reward matrix. */
+  { "games", S_STRING, CFG (games), 0, 0 },
+  { "frames", S_INT, CFG (frames), 1, 2000000000 },
+  { "eval_episodes", S_INT, CFG (eval_episodes), 1, 10000 },
 };
 
 /* "F-prior", "--max-bit", "f_prior" → "f_prior", "max_bit": to suggest the right spelling. */
@@ -292,6 +298,19 @@ lesson_parse_settings (const Parser *p, guint line, const char *text, BlipLesson
       lesson_set_error (error, p, line, BLIP_LESSON_ERROR_SETTINGS, "Settings: %s", local->message);
       g_error_free (local);
       return FALSE;
+    }
+  /* The native games are known now; a typo would only show when the run opens. */
+  if (g_strcmp0 (c->experiment, "minatar") == 0)
+    {
+      g_auto(GStrv) games = g_strsplit (c->games, ",", -1);
+      for (guint i = 0; games[i] != NULL; i++)
+        if (!g_strv_contains (blip_env_list (), g_strstrip (games[i])))
+          {
+            g_autofree char *known = g_strjoinv (", ", (char **) blip_env_list ());
+            lesson_set_error (error, p, line, BLIP_LESSON_ERROR_SETTINGS,
+                              "Settings: games: unknown game “%s” (expected names from: %s)", games[i], known);
+            return FALSE;
+          }
     }
   return TRUE;
 }

@@ -12,6 +12,8 @@ static const char * const view_names[] = {
   [BLIP_LESSON_VIEW_INFO_GAIN] = "info-gain",
   [BLIP_LESSON_VIEW_ACCURACY] = "accuracy",
   [BLIP_LESSON_VIEW_CURVES] = "curves",
+  [BLIP_LESSON_VIEW_GAME] = "game",
+  [BLIP_LESSON_VIEW_GAME_GRID] = "game-grid",
 };
 
 static const char * const run_names[] = {
@@ -61,7 +63,7 @@ lesson_parse_view (const Parser *p, guint line, const char *value, BlipLessonSte
         return TRUE;
       }
   lesson_set_error (error, p, line, BLIP_LESSON_ERROR_VALUE,
-                    "View: expected bits, layer-map, info-gain, accuracy or curves, got “%s”", value);
+                    "View: expected bits, layer-map, info-gain, accuracy, curves, game or game-grid, got “%s”", value);
   return FALSE;
 }
 

@@ -56,6 +56,8 @@ typedef enum {
   BLIP_LESSON_VIEW_INFO_GAIN,   /* the information gain of the last task */
   BLIP_LESSON_VIEW_ACCURACY,    /* the accuracy matrix, ACC and BWT */
   BLIP_LESSON_VIEW_CURVES,      /* loss and accuracy over batches and epochs */
+  BLIP_LESSON_VIEW_GAME,        /* the agent playing a learned game */
+  BLIP_LESSON_VIEW_GAME_GRID,   /* which games the agent still plays after each task */
 } BlipLessonView;
 
 typedef enum {

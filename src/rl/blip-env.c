@@ -236,6 +236,13 @@ blip_env_get_sticky_prob (const BlipEnv *env)
 
 /* rgb[H·scale, W·scale, 3]. */
 void
+blip_env_channel_rgb (const BlipEnv *env, int c, guint8 rgb[3])
+{
+  g_return_if_fail (env != NULL && c >= 0 && c < env->n_channels);
+  memcpy (rgb, env->klass->colours[c], 3);
+}
+
+void
 blip_env_render_rgb (const BlipEnv *env, guint8 *rgb, int scale)
 {
   static const guint8 background[3] = { 24, 24, 32 };

@@ -112,6 +112,9 @@ const char *blip_env_name         (const BlipEnv *env);
 /* Name of observation channel c, e.g. "paddle", "ball", "trail", "brick". */
 const char *blip_env_channel_name (const BlipEnv *env, int c);
 
+/* The colour blip_env_render_rgb() gives channel c's cells (for legends). */
+void        blip_env_channel_rgb  (const BlipEnv *env, int c, guint8 rgb[3]);
+
 /* Sticky-action probability (default BLIP_ENV_STICKY_PROB for the native
  * games, 0 for Atari); 0 turns it off, e.g. for scripted play. Takes effect
  * at the next step. */

@@ -1,5 +1,6 @@
 /* blip-acc-matrix-view.c — the accuracy matrix view: blip_figure_acc_matrix
- * on the newest snapshot; screen readers get the filled rows as text. */
+ * on the newest snapshot (the reward matrix in a reinforcement run); screen
+ * readers get the filled rows as text. */
 #include "blip-acc-matrix-view.h"
 
 #include <math.h>
@@ -23,13 +24,14 @@ blip_acc_matrix_view_data_changed (BlipFigureView *view)
   const BlipSnapshot *s = blip_figure_view_get_snapshot (view);
   GString *text = g_string_new (NULL);
   int T = s ? s->n_tasks : 0;
+  gboolean rl = blip_figure_is_reinforcement (s);
   for (int i = 0; i < T; i++)
     {
       if (!isfinite (s->acc[i * T]))
         break;
-      g_string_append_printf (text, "After task %d:", i + 1);
+      g_string_append_printf (text, rl ? "Mean returns after game %d:" : "After task %d:", i + 1);
       for (int j = 0; j <= i; j++)
-        g_string_append_printf (text, " %.1f%%", 100 * s->acc[i * T + j]);
+        g_string_append_printf (text, rl ? " %.1f" : " %.1f%%", (rl ? 1 : 100) * s->acc[i * T + j]);
       g_string_append (text, ". ");
     }
   if (text->len == 0)

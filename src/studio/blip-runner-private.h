@@ -50,6 +50,7 @@ typedef struct {
   Session         *session;      /* REPORT_SESSION; NULL: no run */
   BlipConfig       config;       /* REPORT_SESSION */
   int              tasks_done;
+  BlipSnapshot    *snapshot;     /* REPORT_TASK_END: the box's TASK_END snapshot */
   BlipRunnerError  error;
   char            *text;         /* error or message text, or the saved path */
 } Report;

@@ -2,8 +2,8 @@
  * carries out the UI's commands in order (playing means stepping batch by
  * batch, with the chosen pause between batches), and reports back through a
  * queue drained on the UI's main context. Its observer feeds the session's
- * snapshot box and queues the FISHER_READY and BITS_UPDATED snapshots the
- * UI's run history needs. */
+ * snapshot box, queues the FISHER_READY and BITS_UPDATED snapshots the UI's
+ * run history needs, and sends each TASK_END snapshot with its report. */
 #include "blip-runner-private.h"
 
 Shared *
@@ -33,7 +33,8 @@ session_new (Shared *sh, guint generation)
   s->ref_count = 1;
   s->generation = generation;
   s->shared = blip_runner_shared_ref (sh);
-  s->box = blip_snapshot_box_new (BLIP_SNAPSHOT_ALL);
+  /* The heads too: the game views play each task with its own head. */
+  s->box = blip_snapshot_box_new (BLIP_SNAPSHOT_ALL | BLIP_SNAPSHOT_HEADS);
   g_mutex_init (&s->lock);
   s->pending = g_ptr_array_new_with_free_func ((GDestroyNotify) blip_snapshot_free);
   s->last_event.type = (BlipEventType) -1;
@@ -63,6 +64,7 @@ void
 blip_runner_report_free (Report *r)
 {
   blip_run_session_unref (r->session);
+  blip_snapshot_free (r->snapshot);
   blip_config_clear (&r->config);
   g_free (r->text);
   g_free (r);
@@ -170,6 +172,8 @@ session_observe (BlipTrainer *trainer, const BlipEvent *event, gpointer data)
       Report *r = g_new0 (Report, 1);
       r->kind = REPORT_TASK_END;
       r->tasks_done = event->task + 1;
+      /* The box always stores at TASK_END: its newest is this task's end. */
+      r->snapshot = blip_snapshot_box_get (s->box);
       post (s->shared, r);
     }
   if (event->type == BLIP_EVENT_MESSAGE && event->message != NULL)

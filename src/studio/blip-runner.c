@@ -25,6 +25,7 @@ struct _BlipRunner {
   GThread         *thread;
   Session         *session;      /* the UI's view of the current run */
   BlipRunHistory  *history;
+  GPtrArray       *task_snapshots;   /* [task] the TASK_END snapshot, NULL where none came */
   BlipConfig       config;
   gboolean         has_config;
   BlipRunnerState  state;
@@ -77,6 +78,7 @@ apply_report (BlipRunner *self, Report *r)
       self->session = r->session ? blip_run_session_ref (r->session) : NULL;
       blip_run_history_free (self->history);
       self->history = blip_run_history_new ();
+      g_ptr_array_set_size (self->task_snapshots, 0);
       self->tasks_done = r->tasks_done;
       if (r->session != NULL)
         {
@@ -95,6 +97,14 @@ apply_report (BlipRunner *self, Report *r)
       break;
     case REPORT_TASK_END:
       self->tasks_done = MAX (self->tasks_done, r->tasks_done);
+      if (r->snapshot != NULL && r->tasks_done >= 1)
+        {
+          if ((int) self->task_snapshots->len < r->tasks_done)
+            g_ptr_array_set_size (self->task_snapshots, r->tasks_done);
+          BlipSnapshot **slot = (BlipSnapshot **) &g_ptr_array_index (self->task_snapshots, r->tasks_done - 1);
+          blip_snapshot_free (*slot);
+          *slot = g_steal_pointer (&r->snapshot);
+        }
       /* The history first, so handlers draw the finished task. */
       blip_runner_sync_history (self);
       g_signal_emit (self, signals[SIGNAL_TASK_ENDED], 0, r->tasks_done);
@@ -307,6 +317,13 @@ blip_runner_get_history (BlipRunner *self)
   return self->history;
 }
 
+BlipSnapshot *
+blip_runner_get_task_snapshot (BlipRunner *self, int task)
+{
+  g_return_val_if_fail (BLIP_IS_RUNNER (self), NULL);
+  return task >= 0 && task < (int) self->task_snapshots->len ? g_ptr_array_index (self->task_snapshots, task) : NULL;
+}
+
 /* ---- GObject ------------------------------------------------------------------- */
 
 BlipRunner *
@@ -335,6 +352,7 @@ blip_runner_finalize (GObject *object)
 {
   BlipRunner *self = BLIP_RUNNER (object);
   blip_run_history_free (self->history);
+  g_ptr_array_unref (self->task_snapshots);
   blip_config_clear (&self->config);
   g_weak_ref_set (&self->shared->runner, NULL);
   blip_runner_shared_unref (self->shared);
@@ -412,5 +430,6 @@ blip_runner_init (BlipRunner *self)
   self->shared = sh;
   self->speed = 1.0;
   self->history = blip_run_history_new ();
+  self->task_snapshots = g_ptr_array_new_with_free_func ((GDestroyNotify) blip_snapshot_free);
   self->thread = g_thread_new ("blip-trainer", blip_runner_worker_main, blip_runner_shared_ref (sh));
 }

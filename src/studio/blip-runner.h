@@ -74,5 +74,10 @@ guint             blip_runner_get_generation     (BlipRunner *self);
  * history changed. UI thread. */
 gboolean          blip_runner_sync_history       (BlipRunner *self);
 const BlipRunHistory *blip_runner_get_history    (BlipRunner *self);
+/* The snapshot taken when task `task` ended (values, BLIP state and heads:
+ * the network as it was after that task), borrowed; NULL when that task has
+ * not ended in this run (or ended before a session was opened). Kept until
+ * the run is replaced. UI thread. */
+BlipSnapshot     *blip_runner_get_task_snapshot  (BlipRunner *self, int task);
 
 G_END_DECLS

@@ -2,12 +2,22 @@
  * blip-settings-popover.h. The numeric fields come from one table (field,
  * flag, range) and are added to the template's grid as label, spin button
  * and hint; validation is blip_config_validate's, whose message names the
- * flag of the field at fault. */
+ * flag of the field at fault. Runs on games (minatar) show their own fields
+ * (frames per game, evaluation episodes, and the games in task order)
+ * instead of those of data sets. */
 #include "blip-settings-popover.h"
 
 #include <math.h>
 
 typedef enum { KIND_DOUBLE, KIND_INT, KIND_UINT64, KIND_LOG10 } FieldKind;
+
+/* Which runs show a field. */
+typedef enum {
+  SCOPE_ALL,
+  SCOPE_EWC,          /* approach ewc */
+  SCOPE_SUPERVISED,   /* data sets: SGD's batches, epochs and samples */
+  SCOPE_RL,           /* games: PPO's frame budget and evaluation */
+} Scope;
 
 typedef struct {
   const char *name;         /* the BlipConfig field */
@@ -20,7 +30,7 @@ typedef struct {
   gsize       offset;
   double      lower, upper, step, page;
   int         digits;
-  gboolean    ewc_only;
+  Scope       scope;
 } Field;
 
 #define OFF(f) G_STRUCT_OFFSET (BlipConfig, f)
@@ -29,33 +39,39 @@ typedef struct {
  * typed, then explained, rather than silently clamped. */
 static const Field fields[] = {
   { "lr", "--lr", "_Learning rate", "Learning rate", "Step size of SGD (the paper: 0.01 for MNIST-5 and P-MNIST)",
-    "(0, 10]", KIND_DOUBLE, OFF (lr), 0, 100, 0.001, 0.01, 4, FALSE },
+    "(0, 10]", KIND_DOUBLE, OFF (lr), 0, 100, 0.001, 0.01, 4, SCOPE_ALL },
   { "sbatch", "--sbatch", "_Batch size", "Batch size", "Training samples per batch",
-    "samples", KIND_INT, OFF (sbatch), 0, 100000, 1, 16, 0, FALSE },
+    "samples", KIND_INT, OFF (sbatch), 0, 100000, 1, 16, 0, SCOPE_SUPERVISED },
   { "nepochs", "--nepochs", "_Epochs per task", "Epochs per task", "Passes over each task's training data",
-    NULL, KIND_INT, OFF (nepochs), 0, 100000, 1, 10, 0, FALSE },
+    NULL, KIND_INT, OFF (nepochs), 0, 100000, 1, 10, 0, SCOPE_SUPERVISED },
   { "seed", "--seed", "S_eed", "Random seed", "The same seed gives the same run, bit for bit",
-    NULL, KIND_UINT64, OFF (seed), 0, 1e15, 1, 10, 0, FALSE },
+    NULL, KIND_UINT64, OFF (seed), 0, 1e15, 1, 10, 0, SCOPE_ALL },
   { "momentum", "--momentum", "_Momentum", "Momentum", "SGD momentum, in [0, 1)",
-    "[0, 1)", KIND_DOUBLE, OFF (momentum), 0, 1, 0.05, 0.1, 3, FALSE },
+    "[0, 1)", KIND_DOUBLE, OFF (momentum), 0, 1, 0.05, 0.1, 3, SCOPE_SUPERVISED },
   { "weight_decay", "--weight-decay", "_Weight decay", "Weight decay", "L2 weight decay, in [0, 1)",
-    "[0, 1)", KIND_DOUBLE, OFF (weight_decay), 0, 1, 0.0001, 0.001, 5, FALSE },
+    "[0, 1)", KIND_DOUBLE, OFF (weight_decay), 0, 1, 0.0001, 0.001, 5, SCOPE_SUPERVISED },
   { "F_prior", "--F-prior", "_F__prior = 10^", "F prior, as a power of ten",
     "Prior Fisher information as a power of ten (the paper: 10^-15 for MNIST); a smaller prior freezes more bits",
-    NULL, KIND_LOG10, OFF (F_prior), -40, 40, 1, 5, 1, FALSE },
+    NULL, KIND_LOG10, OFF (F_prior), -40, 40, 1, 5, 1, SCOPE_ALL },
   { "max_bit", "--max-bit", "Ma_x bits", "Maximum bits per parameter",
     "Bits per parameter that BLIP quantizes to and may freeze", "1 to 24", KIND_INT, OFF (max_bit), 0, 32, 1, 4,
-    0, FALSE },
+    0, SCOPE_ALL },
   { "train_subset", "--train-subset", "_Training samples", "Training samples per task",
     "Training samples per task (0: the whole split)", "per task, 0: all", KIND_INT, OFF (train_subset), 0, 1e6,
-    100, 1000, 0, FALSE },
+    100, 1000, 0, SCOPE_SUPERVISED },
   { "test_subset", "--test-subset", "Te_st samples", "Test samples per task",
     "Test samples per task (0: the whole split)", "per task, 0: all", KIND_INT, OFF (test_subset), 0, 1e6, 100,
-    1000, 0, FALSE },
+    1000, 0, SCOPE_SUPERVISED },
   { "ewc_lambda", "--lamb", "EWC _λ", "EWC lambda", "Strength of EWC's penalty on moving important weights",
-    NULL, KIND_DOUBLE, OFF (ewc_lambda), 0, 1e9, 100, 1000, 1, TRUE },
+    NULL, KIND_DOUBLE, OFF (ewc_lambda), 0, 1e9, 100, 1000, 1, SCOPE_EWC },
   { "ewc_gamma", "--gamma", "EWC _γ", "EWC gamma", "Online EWC: how much of the old Fisher information is kept",
-    "[0, 1]", KIND_DOUBLE, OFF (ewc_gamma), 0, 2, 0.05, 0.1, 3, TRUE },
+    "[0, 1]", KIND_DOUBLE, OFF (ewc_gamma), 0, 2, 0.05, 0.1, 3, SCOPE_EWC },
+  { "frames", "--frames", "_Frames per game", "Frames per game",
+    "Environment steps of PPO on each game, over all its parallel environments", "per game", KIND_INT,
+    OFF (frames), 0, 2e9, 10000, 100000, 0, SCOPE_RL },
+  { "eval_episodes", "--eval-episodes", "E_valuation episodes", "Evaluation episodes per game",
+    "Greedy episodes played on every game after each task to fill the reward matrix", "per game", KIND_INT,
+    OFF (eval_episodes), 0, 100000, 1, 10, 0, SCOPE_RL },
 };
 
 #define N_FIELDS G_N_ELEMENTS (fields)
@@ -70,6 +86,8 @@ struct _BlipSettingsPopover {
   GtkSpinButton *spins[N_FIELDS];
   GtkWidget     *rows[N_FIELDS][3];
   GtkLabel      *f_prior_value;
+  GtkEntry      *games_entry;    /* the games, in task order (runs on games) */
+  GtkWidget     *games_row[3];
   BlipConfig     base;           /* what the controls do not show */
   char          *preset;
   int            filling;        /* > 0 while the code sets the controls */
@@ -139,6 +157,35 @@ controls_to_config (BlipSettingsPopover *self, BlipConfig *c)
   for (guint i = 0; i < N_FIELDS; i++)
     spin_to_field (self, i, c);
   c->ste = gtk_switch_get_active (self->ste_switch);
+  if (blip_config_is_rl (c))
+    {
+      /* "breakout, freeway" is read as "breakout,freeway". */
+      g_auto(GStrv) names = g_strsplit (gtk_editable_get_text (GTK_EDITABLE (self->games_entry)), ",", -1);
+      for (int k = 0; names[k] != NULL; k++)
+        g_strstrip (names[k]);
+      g_free (c->games);
+      c->games = g_strjoinv (",", names);
+    }
+}
+
+/* blip_config_validate, and for native MinAtar games that each one exists. */
+static gboolean
+validate (const BlipConfig *c, GError **error)
+{
+  if (!blip_config_validate (c, error))
+    return FALSE;
+  if (g_strcmp0 (c->experiment, "minatar") != 0)
+    return TRUE;
+  g_auto(GStrv) names = g_strsplit (c->games, ",", -1);
+  for (int k = 0; names[k] != NULL; k++)
+    if (!g_strv_contains (blip_env_list (), names[k]))
+      {
+        g_autofree char *known = g_strjoinv (", ", (char **) blip_env_list ());
+        g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID,
+                     "--games: unknown game “%s” (expected names from: %s)", names[k], known);
+        return FALSE;
+      }
+  return TRUE;
 }
 
 gboolean
@@ -148,7 +195,7 @@ blip_settings_popover_get_config (BlipSettingsPopover *self, BlipConfig *config,
   for (guint i = 0; i < N_FIELDS; i++)
     gtk_spin_button_update (self->spins[i]);   /* take text typed but not yet entered */
   controls_to_config (self, config);
-  if (!blip_config_validate (config, error))
+  if (!validate (config, error))
     {
       blip_config_clear (config);
       return FALSE;
@@ -163,7 +210,7 @@ check (BlipSettingsPopover *self)
   BlipConfig c;
   g_autoptr(GError) error = NULL;
   controls_to_config (self, &c);
-  gboolean valid = blip_config_validate (&c, &error);
+  gboolean valid = validate (&c, &error);
   blip_config_clear (&c);
 
   for (guint i = 0; i < N_FIELDS; i++)
@@ -185,6 +232,13 @@ check (BlipSettingsPopover *self)
       gtk_accessible_update_state (GTK_ACCESSIBLE (self->spins[i]), GTK_ACCESSIBLE_STATE_INVALID,
                                    at_fault ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE, -1);
     }
+  gboolean games_at_fault = !valid && g_str_has_prefix (error->message, "--games");
+  if (games_at_fault)
+    gtk_widget_add_css_class (GTK_WIDGET (self->games_entry), "error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->games_entry), "error");
+  gtk_accessible_update_state (GTK_ACCESSIBLE (self->games_entry), GTK_ACCESSIBLE_STATE_INVALID,
+                               games_at_fault ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE, -1);
   gtk_label_set_text (self->message_label, valid ? "" : error->message);
   gtk_widget_set_visible (GTK_WIDGET (self->message_label), !valid);
   gtk_widget_set_sensitive (GTK_WIDGET (self->apply_button), valid);
@@ -193,6 +247,13 @@ check (BlipSettingsPopover *self)
 
 static void
 on_value_changed (GtkSpinButton *spin, BlipSettingsPopover *self)
+{
+  if (!self->filling)
+    check (self);
+}
+
+static void
+on_games_changed (GtkEditable *entry, BlipSettingsPopover *self)
 {
   if (!self->filling)
     check (self);
@@ -212,11 +273,19 @@ fill (BlipSettingsPopover *self, const BlipConfig *c)
   for (guint i = 0; i < N_FIELDS; i++)
     gtk_spin_button_set_value (self->spins[i], field_value (i, c));
   gtk_switch_set_active (self->ste_switch, c->ste);
+  gtk_editable_set_text (GTK_EDITABLE (self->games_entry), c->games ? c->games : "");
   gboolean ewc = g_strcmp0 (c->approach, "ewc") == 0;
+  gboolean rl = blip_config_is_rl (c);
   for (guint i = 0; i < N_FIELDS; i++)
-    for (int k = 0; k < 3; k++)
-      if (self->rows[i][k] != NULL)
-        gtk_widget_set_visible (self->rows[i][k], !fields[i].ewc_only || ewc);
+    {
+      gboolean visible = fields[i].scope == SCOPE_ALL || (fields[i].scope == SCOPE_EWC && ewc) ||
+                         (fields[i].scope == SCOPE_SUPERVISED && !rl) || (fields[i].scope == SCOPE_RL && rl);
+      for (int k = 0; k < 3; k++)
+        if (self->rows[i][k] != NULL)
+          gtk_widget_set_visible (self->rows[i][k], visible);
+    }
+  for (int k = 0; k < 3; k++)
+    gtk_widget_set_visible (self->games_row[k], rl);
   self->filling--;
   check (self);
 }
@@ -267,6 +336,13 @@ blip_settings_popover_get_spin (BlipSettingsPopover *self, const char *name)
     if (g_strcmp0 (fields[i].name, name) == 0)
       return self->spins[i];
   return NULL;
+}
+
+GtkEditable *
+blip_settings_popover_get_games (BlipSettingsPopover *self)
+{
+  g_return_val_if_fail (BLIP_IS_SETTINGS_POPOVER (self), NULL);
+  return GTK_EDITABLE (self->games_entry);
 }
 
 static void
@@ -330,6 +406,33 @@ add_rows (BlipSettingsPopover *self)
       self->rows[i][2] = hint;
       g_signal_connect (spin, "value-changed", G_CALLBACK (on_value_changed), self);
     }
+
+  /* The games of a run on games, in the order they are learned. */
+  GtkWidget *label = gtk_label_new_with_mnemonic ("_Games, in order");
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  GtkWidget *entry = gtk_entry_new ();
+  gtk_widget_set_hexpand (entry, TRUE);
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  const char *tooltip = "The games to learn one after another, separated by commas";
+  gtk_widget_set_tooltip_text (entry, tooltip);
+  gtk_label_set_mnemonic_widget (GTK_LABEL (label), entry);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, "Games, in task order",
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, tooltip, -1);
+  g_autofree char *known = g_strjoinv (", ", (char **) blip_env_list ());
+  g_autofree char *hint_text = g_strdup_printf ("of %s", known);
+  GtkWidget *hint = gtk_label_new (hint_text);
+  gtk_label_set_xalign (GTK_LABEL (hint), 0);
+  gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (hint), 28);
+  gtk_widget_add_css_class (hint, "dim-label");
+  gtk_grid_attach (self->grid, label, 0, N_FIELDS, 1, 1);
+  gtk_grid_attach (self->grid, entry, 1, N_FIELDS, 1, 1);
+  gtk_grid_attach (self->grid, hint, 2, N_FIELDS, 1, 1);
+  self->games_entry = GTK_ENTRY (entry);
+  self->games_row[0] = label;
+  self->games_row[1] = entry;
+  self->games_row[2] = hint;
+  g_signal_connect (entry, "changed", G_CALLBACK (on_games_changed), self);
 }
 
 static void

@@ -36,5 +36,7 @@ const char *blip_settings_popover_get_message (BlipSettingsPopover *self);
  * "nepochs", "seed", "momentum", "weight_decay", "F_prior" (its exponent),
  * "max_bit", "train_subset", "test_subset", "ewc_lambda", "ewc_gamma"). */
 GtkSpinButton *blip_settings_popover_get_spin (BlipSettingsPopover *self, const char *name);
+/* The games entry of runs on games (comma-separated, in task order); hidden otherwise. */
+GtkEditable   *blip_settings_popover_get_games (BlipSettingsPopover *self);
 
 G_END_DECLS

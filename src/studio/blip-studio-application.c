@@ -49,7 +49,7 @@ static const GOptionEntry options[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL, "Speed preset: paper, quick, classroom (default) or forgetting", "NAME" },
   { "autoplay", 0, 0, G_OPTION_ARG_NONE, NULL, "Start training at once", NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare", "NAME" },
+    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare, game, game-grid", "NAME" },
   { "lesson", 'l', 0, G_OPTION_ARG_FILENAME, NULL, "Open a lesson file", "FILE" },
   { "large-text", 0, 0, G_OPTION_ARG_NONE, NULL, "Larger text everywhere, for projectors", NULL },
   { "high-contrast", 0, 0, G_OPTION_ARG_NONE, NULL, "Figures in high contrast, for washed-out projectors", NULL },
@@ -144,7 +144,7 @@ blip_studio_application_activate (GApplication *app)
   g_autoptr(GError) error = NULL;
   if (self->view != NULL && !blip_studio_window_set_view (window, self->view))
     g_printerr ("blip-studio: --view: unknown view “%s” (expected bits, layer-map, info-gain, acc-matrix, "
-                "curves or compare)\n", self->view);
+                "curves, compare, game or game-grid)\n", self->view);
   if (self->screenshot != NULL)
     {
       blip_studio_window_screenshot_after_task (window, MAX (self->screenshot_after, 1), self->screenshot);
@@ -259,6 +259,8 @@ blip_studio_application_startup (GApplication *app)
     { "win.show-view::acc-matrix", { "<Alt>4", NULL } },
     { "win.show-view::curves", { "<Alt>5", NULL } },
     { "win.show-view::compare", { "<Alt>6", NULL } },
+    { "win.show-view::game", { "<Alt>7", NULL } },
+    { "win.show-view::game-grid", { "<Alt>8", NULL } },
     { "win.settings", { "<Control>comma", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)

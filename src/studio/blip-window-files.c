@@ -111,13 +111,17 @@ export_chosen (BlipStudioWindow *self, GFile *file, GtkFileFilter *filter)
       path = with_ext;
     }
   BlipFigureView *view = blip_studio_window_get_visible_view (self);
-  GtkWidget *shown = view ? GTK_WIDGET (view) : GTK_WIDGET (self->compare_view);
+  const char *page = gtk_stack_get_visible_child_name (self->stack);
+  gboolean games = g_strcmp0 (page, "game") == 0 || g_strcmp0 (page, "game-grid") == 0;
+  GtkWidget *shown = view ? GTK_WIDGET (view) : games ? blip_studio_window_get_view (self, page)
+                                                      : GTK_WIDGET (self->compare_view);
   int width = gtk_widget_get_width (shown), height = gtk_widget_get_height (shown);
   if (width < 100 || height < 100)
     width = 1200, height = 800;
   g_autoptr(GError) error = NULL;
   gboolean written = view ? blip_figure_view_export (view, path, width, height, &error)
-                          : blip_compare_view_export (self->compare_view, path, width, height, &error);
+                   : games ? blip_studio_window_games_export (self, page, path, width, height, &error)
+                   : blip_compare_view_export (self->compare_view, path, width, height, &error);
   if (!written)
     blip_studio_window_show_error (self, "The figure could not be exported", error->message);
   else

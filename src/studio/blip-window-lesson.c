@@ -30,6 +30,8 @@ view_name (BlipLessonView view)
     case BLIP_LESSON_VIEW_INFO_GAIN: return "info-gain";
     case BLIP_LESSON_VIEW_ACCURACY: return "acc-matrix";
     case BLIP_LESSON_VIEW_CURVES: return "curves";
+    case BLIP_LESSON_VIEW_GAME: return "game";
+    case BLIP_LESSON_VIEW_GAME_GRID: return "game-grid";
     case BLIP_LESSON_VIEW_NONE:
     default: return NULL;
     }

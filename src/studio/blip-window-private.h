@@ -1,7 +1,8 @@
 /* blip-window-private.h — BlipStudioWindow's fields, shared by its files:
  * blip-window.c (controls, actions, runner signals), blip-window-views.c
  * (frame clock, views, layer and parameter choice), blip-window-files.c
- * (sessions, export, screenshots) and blip-window-lesson.c (lesson panel). */
+ * (sessions, export, screenshots), blip-window-lesson.c (lesson panel) and
+ * blip-window-games.c (the Game and Game grid views of reinforcement runs). */
 #pragma once
 
 #include "blip-window.h"
@@ -14,6 +15,8 @@
 #include "blip-compare-view.h"
 #include "blip-settings-popover.h"
 #include "blip-stall-meter.h"
+#include "blip-game-view.h"
+#include "blip-game-grid.h"
 
 G_BEGIN_DECLS
 
@@ -53,6 +56,8 @@ struct _BlipStudioWindow {
   GtkMenuButton     *settings_button;
   BlipSettingsPopover *settings_popover;
   BlipCompareView   *compare_view;
+  BlipGameView      *game_view;
+  BlipGameGrid      *game_grid;
 
   BlipRunner        *runner;
   char              *data_dir;
@@ -89,6 +94,10 @@ struct _BlipStudioWindow {
   BlipStallMeter    *stall_meter;
   int                measure_tasks;
   guint              measure_timeout;
+
+  /* blip-window-games.c */
+  char             **rl_games;           /* the run's games in task order; NULL: not a reinforcement run */
+  int                game_rows;          /* task-end snapshots turned into grid rows */
 
   /* blip-window-lesson.c */
   GtkWidget         *lesson_panel;
@@ -140,6 +149,20 @@ void     blip_studio_window_compare_show_left  (BlipStudioWindow *self, BlipSnap
 /* A task ended: end the measurement when it has seen enough. */
 void     blip_studio_window_measure_check      (BlipStudioWindow *self);
 void     blip_studio_window_measure_dispose    (BlipStudioWindow *self);
+
+/* blip-window-games.c */
+void     blip_studio_window_games_init         (BlipStudioWindow *self);
+void     blip_studio_window_games_dispose      (BlipStudioWindow *self);
+/* A new run is in place: the games it learns, or the demonstration games. */
+void     blip_studio_window_games_session_changed (BlipStudioWindow *self);
+/* Tasks ended: rows for the grid and agents for the game view. */
+void     blip_studio_window_games_task_ended   (BlipStudioWindow *self);
+/* The Game ("game") or Game grid ("game-grid") view as drawn now into path
+ * (.png, .svg or .pdf). */
+gboolean blip_studio_window_games_export       (BlipStudioWindow *self, const char *view, const char *path,
+                                                int width, int height, GError **error);
+/* The games a configuration learns, in task order (NULL: not a reinforcement run). */
+char   **blip_studio_rl_games                  (const BlipConfig *config);
 
 /* blip-window-lesson.c */
 void blip_studio_window_action_open_lesson  (GSimpleAction *action, GVariant *param, gpointer self);

@@ -30,6 +30,11 @@ blip_studio_window_get_view (BlipStudioWindow *self, const char *name)
   /* Not a figure of its own: two runs' figures side by side. */
   if (g_strcmp0 (name, "compare") == 0)
     return GTK_WIDGET (self->compare_view);
+  /* Games played live, not figures of a snapshot. */
+  if (g_strcmp0 (name, "game") == 0)
+    return GTK_WIDGET (self->game_view);
+  if (g_strcmp0 (name, "game-grid") == 0)
+    return GTK_WIDGET (self->game_grid);
   return NULL;
 }
 
@@ -150,8 +155,12 @@ blip_studio_window_update_status (BlipStudioWindow *self, const BlipSnapshot *s)
           break;
         case BLIP_EVENT_TASK_END:
         case BLIP_EVENT_RUN_END:
-          g_string_append_printf (text, "  ·  task finished, test accuracy %.1f%%",
-                                  100 * s->acc[e->task * s->n_tasks + e->task]);
+          if (blip_figure_is_reinforcement (s))
+            g_string_append_printf (text, "  ·  game learned, mean return %.1f",
+                                    s->acc[e->task * s->n_tasks + e->task]);
+          else
+            g_string_append_printf (text, "  ·  task finished, test accuracy %.1f%%",
+                                    100 * s->acc[e->task * s->n_tasks + e->task]);
           break;
         default:
           break;

@@ -4,7 +4,8 @@
  * run with it), and its signals end in the status line or a dialog. The
  * views and the frame clock are in blip-window-views.c, files in
  * blip-window-files.c, the second run in blip-window-compare.c,
- * --measure-stalls in blip-window-measure.c, lessons in blip-window-lesson.c. */
+ * --measure-stalls in blip-window-measure.c, lessons in blip-window-lesson.c,
+ * the games of reinforcement runs in blip-window-games.c. */
 #include "blip-window-private.h"
 
 #include "blip-datadir.h"
@@ -25,8 +26,11 @@ fill_choices (BlipStudioWindow *self)
   self->experiment_names = g_new0 (char *, n + 1);
   for (gsize i = 0; i < n; i++)
     {
-      /* "MNIST-5: five tasks of two digits" shows as "MNIST-5". */
-      const char *colon = strchr (experiments[i].title, ':');
+      /* "MNIST-5: five tasks of two digits" shows as "MNIST-5", "MinAtar games
+       * (10×10 …), one task …" as "MinAtar games". */
+      const char *colon = strpbrk (experiments[i].title, ":(");
+      while (colon != NULL && colon > experiments[i].title && colon[-1] == ' ')
+        colon--;
       g_autofree char *label = colon ? g_strndup (experiments[i].title, colon - experiments[i].title)
                                      : g_strdup (experiments[i].title);
       gtk_string_list_append (list, label);
@@ -75,6 +79,11 @@ config_from_controls (BlipStudioWindow *self, BlipConfig *config)
   blip_config_init_defaults (config);
   blip_config_apply_preset (config, experiment, NULL);
   blip_config_apply_speed_preset (config, preset_names[MIN (preset, G_N_ELEMENTS (preset_names) - 1)], NULL);
+  /* The speed presets shorten epochs and samples, which games do not have:
+   * in class, a game is learned in about a minute (100,000 frames here,
+   * where the agent clearly beats a random one), or in a few with quick. */
+  if (blip_config_is_rl (config) && preset >= 1 && preset < G_N_ELEMENTS (preset_names))
+    config->frames = MIN (config->frames, preset == 1 ? 300000 : 100000);
   g_free (config->approach);
   config->approach = g_strdup (approach ? approach : "blip");
   config->data_dir = g_strdup (self->data_dir);
@@ -384,6 +393,7 @@ on_runner_session_changed (BlipRunner *runner, BlipStudioWindow *self)
         blip_settings_popover_set_config (self->settings_popover, config, current_preset (self));
     }
   g_clear_pointer (&self->layer_signature, g_free);
+  blip_studio_window_games_session_changed (self);
   blip_studio_window_compare_follow (self);
   blip_studio_window_refresh (self);
   blip_studio_window_wake (self);
@@ -438,6 +448,7 @@ static void
 on_runner_task_ended (BlipRunner *runner, int tasks_done, BlipStudioWindow *self)
 {
   blip_studio_window_refresh (self);
+  blip_studio_window_games_task_ended (self);
   blip_studio_window_check_screenshot (self, tasks_done);
   blip_studio_window_measure_check (self);
 }
@@ -495,6 +506,7 @@ blip_studio_window_dispose (GObject *object)
   for (int i = 0; self->bits_view && blip_studio_window_view_at (self, i) != NULL; i++)
     blip_figure_view_set_data (blip_studio_window_view_at (self, i), NULL, NULL, NULL);
   blip_studio_window_measure_dispose (self);
+  blip_studio_window_games_dispose (self);
   /* The second run stops (its thread joined) before the widgets go. */
   blip_studio_window_compare_dispose (self);
   if (self->settings_popover != NULL)
@@ -533,6 +545,8 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   g_type_ensure (BLIP_TYPE_CURVES_VIEW);
   g_type_ensure (BLIP_TYPE_COMPARE_VIEW);
   g_type_ensure (BLIP_TYPE_SETTINGS_POPOVER);
+  g_type_ensure (BLIP_TYPE_GAME_VIEW);
+  g_type_ensure (BLIP_TYPE_GAME_GRID);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/blipstudio/Studio/ui/blip-window.ui");
 #define BIND(name) gtk_widget_class_bind_template_child (widget_class, BlipStudioWindow, name)
@@ -543,7 +557,7 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   BIND (show_fisher_toggle); BIND (scale_layer_toggle); BIND (scale_global_toggle); BIND (zoom_reset_button);
   BIND (bits_view); BIND (map_view); BIND (ig_view); BIND (acc_view); BIND (curves_view);
   BIND (lesson_revealer); BIND (spinner); BIND (status_label); BIND (message_label); BIND (menu_button);
-  BIND (settings_button); BIND (settings_popover); BIND (compare_view);
+  BIND (settings_button); BIND (settings_popover); BIND (compare_view); BIND (game_view); BIND (game_grid);
 #undef BIND
 }
 
@@ -575,6 +589,7 @@ blip_studio_window_init (BlipStudioWindow *self)
 
   gtk_stack_set_visible_child_name (self->stack, "layer-map");
   blip_studio_window_compare_init (self);
+  blip_studio_window_games_init (self);
   update_actions (self);
   blip_studio_window_lesson_init (self);
 }

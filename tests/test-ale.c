@@ -19,6 +19,8 @@
 #include "blip-ale-private.h"
 #include "blip-rng.h"
 #include "blip-test-util.h"
+#include "blip-experiment.h"
+#include "blip-trainer.h"
 
 #include <math.h>
 #include <string.h>
@@ -796,6 +798,83 @@ test_real_ale (void)
     g_test_skip ("no paper game and no tetris.bin in BLIP_ROM_DIR");
 }
 
+/* The atari experiment's configuration on the stub: two of the paper's games
+ * whose "ROMs" are stub scripts, so only --accept-any-rom lets them through. */
+static void
+atari_config (BlipConfig *c, const char *rom_dir, gboolean any_md5)
+{
+  blip_config_init_defaults (c);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (blip_config_apply_preset (c, "atari", &error));
+  g_free (c->games);
+  c->games = g_strdup ("boxing,krull");
+  c->ale_library = g_strdup (ALE_STUB_LIBRARY);
+  c->rom_dir = g_strdup (rom_dir);
+  c->rom_any_md5 = any_md5;
+  /* Two small rollouts per game: the Atari network on 4×84×84 is the point. */
+  c->num_envs = 2;
+  c->num_steps = 8;
+  c->num_mini_batch = 2;
+  c->ppo_epochs = 1;
+  c->frames = 32;
+  c->eval_episodes = 1;
+  c->log_interval = 1;
+}
+
+/* The experiment refuses before training when ROMs are missing or are not
+ * ALE's dumps, naming each file; with --accept-any-rom it trains PPO with
+ * BLIP through the dlopen'ed library and fills the reward matrix. */
+static void
+test_experiment_atari (void)
+{
+  Roms r;
+  roms_init (&r, "boxing", ROM_LIVES);
+  g_autoptr(GError) error = NULL;
+  BlipConfig c;
+
+  atari_config (&c, r.dir, TRUE);
+  BlipExperiment *e = blip_experiment_open (&c, &error);
+  g_assert_null (e);
+  g_assert_error (error, BLIP_ALE_ERROR, BLIP_ALE_ERROR_ROM);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "krull.bin"));
+  g_clear_error (&error);
+  blip_config_clear (&c);
+
+  g_autofree char *krull = g_build_filename (r.dir, "krull.bin", NULL);
+  blip_test_write_bytes (krull, (const guint8 *) ROM_LIVES, strlen (ROM_LIVES));
+  atari_config (&c, r.dir, FALSE);
+  e = blip_experiment_open (&c, &error);
+  g_assert_null (e);
+  g_assert_error (error, BLIP_ALE_ERROR, BLIP_ALE_ERROR_ROM);
+  g_assert_nonnull (strstr (error->message, "boxing.bin"));
+  g_assert_nonnull (strstr (error->message, "krull.bin"));
+  g_clear_error (&error);
+  blip_config_clear (&c);
+
+  atari_config (&c, r.dir, TRUE);
+  e = blip_experiment_open (&c, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (e->n_tasks, ==, 2);
+  g_assert_cmpint (e->channels, ==, 4);
+  g_assert_cmpint (e->height, ==, 84);
+  g_assert_cmpint (e->tasks[0].ncla, ==, 5);
+  BlipStrategy *s = blip_strategy_new ("blip", &error);
+  g_assert_no_error (error);
+  BlipTrainer *tr = blip_trainer_new (&c, e, s, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (blip_trainer_step (tr, BLIP_STEP_RUN, &error), ==, BLIP_STATUS_FINISHED);
+  g_assert_no_error (error);
+  const double *R = blip_trainer_get_acc_matrix (tr);
+  g_assert_true (isfinite (R[0]) && isfinite (R[2]) && isfinite (R[3]));
+  g_assert_true (isnan (R[1]));
+  /* BLIP froze bits of the conv layers. */
+  g_assert_cmpfloat (blip_trainer_get_capacity (tr, 0, 0), >, 0.0);
+  blip_trainer_free (tr);
+  blip_config_clear (&c);
+  roms_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -820,6 +899,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ale/resize-matches-opencv", test_resize_matches_opencv);
   g_test_add_func ("/ale/determinism", test_determinism);
   g_test_add_func ("/ale/real-ale", test_real_ale);
+  g_test_add_func ("/ale/experiment/atari", test_experiment_atari);
   int status = g_test_run ();
   g_free (real_library);
   g_free (real_rom_dir);

@@ -74,6 +74,9 @@ static const ArgSpec specs[] = {
   { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs), classroom (3 epochs, 2000 samples per task), forgetting (15 epochs on 500 samples at lr 0.1, 200 hidden units: fine-tuning visibly forgets) or halrp (HALRP's P-MNIST settings: lenet, Adam lr 0.001, batch 128, 12 epochs)" },
   { "--approach", T_STR, CFG (approach), 0, 0, "NAME", "blip (default), sgd, sgd-frozen, ewc, lwf, imm-mode, hat or halrp" },
   { "--data-dir", T_STR, CFG (data_dir), 0, 0, "DIR", "where data sets live (else $BLIP_DATA_DIR, else the XDG data dir); for folder, the folder or .tar.gz holding train/<class>/ and test/<class>/" },
+  { "--ale-library", T_STR, CFG (ale_library), 0, 0, "FILE", "atari: ALE 0.6's C library, libale_c.so (else $BLIP_ALE_LIBRARY, else the loader's search path)" },
+  { "--rom-dir", T_STR, CFG (rom_dir), 0, 0, "DIR", "atari: the folder holding the ROMs under ALE's names, e.g. boxing.bin (else $BLIP_ROM_DIR)" },
+  { "--accept-any-rom", T_BOOL, CFG (rom_any_md5), 0, 0, NULL, "atari: accept ROM files whose md5 is not the one ALE 0.6.1 lists (other dumps of the same games)" },
   { "--tasks", T_STR, CFG (tasks), 0, 0, "LIST", "folder experiment: the class folders of each task, tasks split by ';', classes by ',' (e.g. 'cat,dog;car,truck')" },
   { "--output", T_STR, NONE, 0, 0, "DIR", "write results.json, acc_matrix.csv and timing.json here" },
   { "--seed", T_INT, CFG (seed), 0, 4294967295.0, "N", "random seed (default 0)" },
@@ -212,7 +215,8 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
         }
       return TRUE;
     }
-  if (o->config_flag == NULL && spec->offset != CFG (data_dir))
+  if (o->config_flag == NULL && spec->offset != CFG (data_dir) && spec->offset != CFG (ale_library) &&
+      spec->offset != CFG (rom_dir) && spec->offset != CFG (rom_any_md5))
     o->config_flag = g_strdup (spec->flag);
   gpointer field = G_STRUCT_MEMBER_P (&o->config, spec->offset);
   switch (spec->type)

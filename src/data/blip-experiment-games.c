@@ -5,6 +5,8 @@
 #include "blip-experiment.h"
 #include "blip-experiment-private.h"
 
+#include "blip-ale.h"
+
 #include <string.h>
 
 static BlipEnv *
@@ -83,18 +85,70 @@ blip_experiment_new_games (const char *name, const char *title, const char * con
                                  (GDestroyNotify) g_strfreev, error);
 }
 
+/* Atari through ALE's C library: what the factory needs to make each game's
+ * environment, copied from the config. */
+typedef struct {
+  BlipAleOptions options;
+  char          *library;
+  char          *rom_dir;
+  GStrv          games;
+} AtariData;
+
+static void
+atari_data_free (gpointer data)
+{
+  AtariData *d = data;
+  g_free (d->library);
+  g_free (d->rom_dir);
+  g_strfreev (d->games);
+  g_free (d);
+}
+
+static BlipEnv *
+make_atari (gpointer data, int task, gboolean training, GError **error)
+{
+  AtariData *d = data;
+  /* Training: episodic life and clipped rewards; evaluation: whole games
+   * and raw scores (blip-ale.h). */
+  return blip_ale_env_new (&d->options, d->games[task], training, error);
+}
+
+static BlipExperiment *
+open_atari (const BlipConfig *config, const char * const *games, int n, GError **error)
+{
+  for (int t = 0; t < n; t++)
+    if (blip_ale_rom_md5 (games[t]) == NULL)
+      {
+        g_autofree char *known = g_strjoinv (", ", (char **) blip_ale_paper_games ());
+        g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_UNKNOWN,
+                     "--games: “%s” is not an Atari game with a known ROM (the paper's: %s)",
+                     games[t], known);
+        return NULL;
+      }
+  AtariData *d = g_new0 (AtariData, 1);
+  d->library = g_strdup (config->ale_library);
+  d->rom_dir = g_strdup (config->rom_dir);
+  d->options.library = d->library;
+  d->options.rom_dir = d->rom_dir;
+  d->options.accept_any_md5 = config->rom_any_md5;
+  d->games = g_new0 (char *, n + 1);
+  for (int t = 0; t < n; t++)
+    d->games[t] = g_strdup (games[t]);
+  /* Every ROM is checked before anything trains: one message names each
+   * missing or mismatching file. */
+  if (!blip_ale_check_roms (&d->options, (const char * const *) d->games, error))
+    {
+      atari_data_free (d);
+      return NULL;
+    }
+  g_autofree char *list = g_strjoinv (",", d->games);
+  g_autofree char *title = g_strdup_printf ("Atari: %s", list);
+  return blip_experiment_new_rl ("atari", title, n, make_atari, d, atari_data_free, error);
+}
+
 BlipExperiment *
 blip_experiment_open_games (const BlipConfig *config, GError **error)
 {
-  if (g_strcmp0 (config->experiment, "atari") == 0)
-    {
-      /* The ALE back end (src/rl/blip-ale.c) will be a factory given to
-       * blip_experiment_new_rl here. */
-      g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_UNKNOWN,
-                   "--experiment atari needs the ALE back end, which this build does not have; "
-                   "use --experiment minatar");
-      return NULL;
-    }
   g_auto(GStrv) names = g_strsplit (config->games ? config->games : "", ",", -1);
   GPtrArray *clean = g_ptr_array_new ();
   for (int i = 0; names[i] != NULL; i++)
@@ -113,6 +167,12 @@ blip_experiment_open_games (const BlipConfig *config, GError **error)
   g_ptr_array_add (clean, NULL);
   int limit = config->ntasks > 0 ? MIN (config->ntasks, (int) clean->len - 1) : (int) clean->len - 1;
   clean->pdata[limit] = NULL;
+  if (g_strcmp0 (config->experiment, "atari") == 0)
+    {
+      BlipExperiment *e = open_atari (config, (const char * const *) clean->pdata, limit, error);
+      g_ptr_array_free (clean, TRUE);
+      return e;
+    }
   g_autofree char *title = g_strdup_printf ("MinAtar: %s", config->games);
   BlipExperiment *e = blip_experiment_new_games ("minatar", title, (const char * const *) clean->pdata,
                                                  error);

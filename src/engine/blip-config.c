@@ -90,6 +90,8 @@ blip_config_copy (BlipConfig *dest, const BlipConfig *src)
   dest->arch = g_strdup (src->arch);
   dest->optimizer = g_strdup (src->optimizer);
   dest->data_dir = g_strdup (src->data_dir);
+  dest->ale_library = g_strdup (src->ale_library);
+  dest->rom_dir = g_strdup (src->rom_dir);
   dest->tasks = g_strdup (src->tasks);
   dest->games = g_strdup (src->games);
 }
@@ -102,6 +104,8 @@ blip_config_clear (BlipConfig *config)
   g_clear_pointer (&config->arch, g_free);
   g_clear_pointer (&config->optimizer, g_free);
   g_clear_pointer (&config->data_dir, g_free);
+  g_clear_pointer (&config->ale_library, g_free);
+  g_clear_pointer (&config->rom_dir, g_free);
   g_clear_pointer (&config->tasks, g_free);
   g_clear_pointer (&config->games, g_free);
 }
@@ -174,9 +178,10 @@ blip_config_apply_preset (BlipConfig *config, const char *experiment, GError **e
         }
       else if (g_str_equal (experiment, "atari"))
         {
-          /* The reference's six games (main_rl.py), 10M frames each. */
+          /* The reference's six games (main_rl.py), 10M frames each, under
+           * their ROM names. */
           g_free (config->games);
-          config->games = g_strdup ("KungFuMaster,Boxing,Jamesbond,Krull,Riverraid,SpaceInvaders");
+          config->games = g_strdup ("kung_fu_master,boxing,jamesbond,krull,riverraid,space_invaders");
           config->frames = 10000000;
         }
       return TRUE;

@@ -22,6 +22,12 @@ typedef struct {
   char    *experiment;      /* "mnist5", "pmnist", "fmnist5" */
   char    *approach;        /* a strategy name from the registry: "blip", "sgd", ... */
   char    *data_dir;        /* NULL: resolved by blip_data_dir_resolve() */
+  /* Atari: ALE's C library and the ROM folder (NULL: $BLIP_ALE_LIBRARY and
+   * $BLIP_ROM_DIR, see blip-ale.h). Like data_dir, where things are on this
+   * machine rather than what the run is, so not in the run's JSON. */
+  char    *ale_library;
+  char    *rom_dir;
+  gboolean rom_any_md5;     /* accept ROM dumps whose md5 is not ALE's (a missing file still fails) */
   char    *tasks;           /* folder experiment: class folders per task, "a,b;c,d"; "" otherwise */
   guint64  seed;
 

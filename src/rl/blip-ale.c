@@ -229,7 +229,7 @@ ale_lib_open (AleLib *lib, const char *path, GError **error)
       const char *why = dlerror ();
       g_set_error (error, BLIP_ALE_ERROR, BLIP_ALE_ERROR_LIBRARY,
                    "cannot load the ALE C library “%s”: %s (expected libale_c.so from ALE 0.6.x "
-                   "built with -DBUILD_C_LIB=ON; set BLIP_ALE_LIBRARY to its path)",
+                   "built with -DBUILD_C_LIB=ON; give its path with --ale-library or BLIP_ALE_LIBRARY)",
                    path, why ? why : "unknown error");
       return FALSE;
     }

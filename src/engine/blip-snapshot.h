@@ -53,6 +53,9 @@ typedef struct {
   int                n_layers;
   BlipLayerSnapshot *layers;
   double            *acc;        /* n_tasks², NaN where not measured */
+  /* Game experiments: acc holds mean evaluation returns (the reward matrix)
+   * and the history's accuracies are returns. */
+  gboolean           rl;
   guint              n_history;
   BlipEpochRecord   *history;
   /* private */

@@ -380,12 +380,12 @@ test_learns_breakout (void)
 }
 
 static void
-test_cli_two_games (void)
+test_cli_two_games (gconstpointer approach)
 {
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *out = g_build_filename (dir, "run", NULL);
   const char *argv[] = { BLIP_EXE, "run", "--experiment", "minatar", "--games", "breakout,freeway",
-                         "--approach", "blip", "--frames", "2000", "--num-processes", "8", "--num-steps", "25",
+                         "--approach", approach, "--frames", "2000", "--num-processes", "8", "--num-steps", "25",
                          "--eval-episodes", "2", "--log-interval", "5", "--threads", "2", "--quiet",
                          "--output", out, NULL };
   g_autofree char *sout = NULL, *serr = NULL;
@@ -434,6 +434,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ppo/determinism", test_determinism);
   g_test_add_func ("/ppo/checkpoint", test_checkpoint);
   g_test_add_func ("/ppo/learns-breakout", test_learns_breakout);
-  g_test_add_func ("/ppo/cli-two-games", test_cli_two_games);
+  g_test_add_data_func ("/ppo/cli-two-games/blip", "blip", test_cli_two_games);
+  g_test_add_data_func ("/ppo/cli-two-games/ewc", "ewc", test_cli_two_games);
+  g_test_add_data_func ("/ppo/cli-two-games/sgd", "sgd", test_cli_two_games);
   return g_test_run ();
 }

@@ -1,7 +1,8 @@
 /* test-ppo.c — PPO in the trainer's RL mode: GAE and the PPO losses against
  * hand-computed values, finite-difference gradients (w.r.t. the outputs and
  * through a network), the RL Fisher against a per-sample loop, determinism
- * across thread counts, learning on a native game, and `blip run` end to end. */
+ * across thread counts, checkpoints, learning on a native game, and `blip run`
+ * end to end with BLIP, EWC and fine-tuning. */
 #include "blip.h"
 #include "blip-ppo.h"
 #include "blip-env-pool.h"

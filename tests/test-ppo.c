@@ -2,8 +2,7 @@
  * hand-computed values, finite-difference gradients (w.r.t. the outputs and
  * through a network), the RL Fisher against a per-sample loop, determinism
  * across thread counts, checkpoints, live play with a policy copy, learning on
- * a native game, and `blip run`
- * end to end with BLIP, EWC and fine-tuning. */
+ * a native game, and `blip run` end to end with BLIP, EWC and fine-tuning. */
 #include "blip.h"
 #include "blip-ppo.h"
 #include "blip-env-pool.h"

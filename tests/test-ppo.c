@@ -1,7 +1,8 @@
 /* test-ppo.c — PPO in the trainer's RL mode: GAE and the PPO losses against
  * hand-computed values, finite-difference gradients (w.r.t. the outputs and
  * through a network), the RL Fisher against a per-sample loop, determinism
- * across thread counts, learning on a native game, and `blip run` end to end. */
+ * across thread counts, checkpoints, live play with a policy copy, learning on
+ * a native game, and `blip run` end to end with BLIP, EWC and fine-tuning. */
 #include "blip.h"
 #include "blip-ppo.h"
 #include "blip-env-pool.h"
@@ -344,6 +345,52 @@ test_checkpoint (void)
   blip_test_rmtree (dir);
 }
 
+/* The app's live play: a standalone policy copy plays a game step by step
+ * and sees the same outputs as the trainer's network. */
+static void
+test_play_step (void)
+{
+  BlipTrainer *tr = small_trainer ("freeway,breakout", "blip", 4, 25, 200, 1, 4, 1000);
+  g_autoptr(GError) error = NULL;
+  g_assert_cmpint (blip_trainer_step (tr, BLIP_STEP_TASK, &error), ==, BLIP_STATUS_READY);
+  BlipNetwork *policy = blip_trainer_rl_new_policy (tr);
+  BlipNetwork *net = blip_trainer_get_network (tr);
+  g_assert_cmpint (policy->input_dim, ==, net->input_dim);
+  for (int task = 0; task < 2; task++)
+    {
+      g_autoptr(BlipEnv) env = blip_trainer_rl_new_env (tr, task, &error);
+      g_assert_no_error (error);
+      blip_env_reset (env, 17);
+      int A = blip_env_n_actions (env);
+      float *obs = g_new (float, policy->input_dim), probs[8], value;
+      BlipRng rng;
+      blip_rng_seed (&rng, 1);
+      for (int step = 0; step < 50; step++)
+        {
+          /* the trainer's own forward on the same (padded) observation */
+          memset (obs, 0, sizeof (float) * policy->input_dim);
+          blip_env_observation (env, obs);
+          const float *out = blip_network_forward (net, obs, 1, task);
+          float want_value = out[A];
+          float reward;
+          gboolean done;
+          int a = blip_rl_play_step (policy, task, env, step % 2 == 0, &rng, obs, probs, &value, &reward, &done);
+          g_assert_cmpint (a, >=, 0);
+          g_assert_cmpint (a, <, A);
+          g_assert_cmpfloat_with_epsilon (value, want_value, 1e-5);
+          double sum = 0.0;
+          for (int j = 0; j < A; j++)
+            sum += probs[j];
+          g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-5);
+          if (done)
+            break;
+        }
+      g_free (obs);
+    }
+  blip_network_free (policy);
+  blip_trainer_free (tr);
+}
+
 /* The random policy's mean return on breakout over many episodes. */
 static double
 random_return (const char *game, int episodes)
@@ -380,12 +427,12 @@ test_learns_breakout (void)
 }
 
 static void
-test_cli_two_games (void)
+test_cli_two_games (gconstpointer approach)
 {
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *out = g_build_filename (dir, "run", NULL);
   const char *argv[] = { BLIP_EXE, "run", "--experiment", "minatar", "--games", "breakout,freeway",
-                         "--approach", "blip", "--frames", "2000", "--num-processes", "8", "--num-steps", "25",
+                         "--approach", approach, "--frames", "2000", "--num-processes", "8", "--num-steps", "25",
                          "--eval-episodes", "2", "--log-interval", "5", "--threads", "2", "--quiet",
                          "--output", out, NULL };
   g_autofree char *sout = NULL, *serr = NULL;
@@ -433,7 +480,10 @@ main (int argc, char **argv)
   g_test_add_func ("/ppo/fisher", test_fisher);
   g_test_add_func ("/ppo/determinism", test_determinism);
   g_test_add_func ("/ppo/checkpoint", test_checkpoint);
+  g_test_add_func ("/ppo/play-step", test_play_step);
   g_test_add_func ("/ppo/learns-breakout", test_learns_breakout);
-  g_test_add_func ("/ppo/cli-two-games", test_cli_two_games);
+  g_test_add_data_func ("/ppo/cli-two-games/blip", "blip", test_cli_two_games);
+  g_test_add_data_func ("/ppo/cli-two-games/ewc", "ewc", test_cli_two_games);
+  g_test_add_data_func ("/ppo/cli-two-games/sgd", "sgd", test_cli_two_games);
   return g_test_run ();
 }

@@ -453,7 +453,8 @@ test_reward_matrix_and_maps (void)
   quantize (s);
   g_assert_true (blip_figure_is_reinforcement (s));
 
-  /* Returns are points, not fractions: 20 takes the top colour, 1 nearly the bottom. */
+  /* Returns are points, not fractions, on each game's own scale: each column
+   * is coloured from 0 to its largest return (2 in column 1, 20 in column 2). */
   double R[9] = { 2, NAN, NAN, 1, 20, NAN, NAN, NAN, NAN };
   memcpy (s->acc, R, sizeof R);
   const int W = 600, H = 500, T = 3;
@@ -464,13 +465,13 @@ test_reward_matrix_and_maps (void)
   cairo_surface_flush (surface);
   double font = CLAMP (H / 30.0, 10, 20), top = 2.5 * font + 10, left = 3.5 * font + 10;
   double size = MIN ((W - left - 20) / T, (H - top - 4 * font - 20) / T);
-  struct { int i, j; double v; } cells[] = { { 0, 0, 2 }, { 1, 0, 1 }, { 1, 1, 20 } };
+  struct { int i, j; double t; } cells[] = { { 0, 0, 1.0 }, { 1, 0, 0.5 }, { 1, 1, 1.0 } };
   const guint8 *data = cairo_image_surface_get_data (surface);
   int stride = cairo_image_surface_get_stride (surface);
   for (guint c = 0; c < G_N_ELEMENTS (cells); c++)
     {
       double rgb[3];
-      blip_palette_sequential (cells[c].v / 20, FALSE, rgb);
+      blip_palette_sequential (cells[c].t, FALSE, rgb);
       int x = (int) (left + cells[c].j * size + size * 0.15), y = (int) (top + cells[c].i * size + size * 0.15);
       guint32 got = ((const guint32 *) (data + (gsize) y * stride))[x];
       int g[3] = { (got >> 16) & 0xff, (got >> 8) & 0xff, got & 0xff };

@@ -93,7 +93,10 @@ print_summary (BlipTrainer *tr, double wall_seconds)
         {
           printf ("\nReturn kept at the end (R[%d][j] / R[j][j]):", last + 1);
           for (int j = 0; j <= last; j++)
-            printf ("  %s %.0f%%", e->tasks[j].name, 100 * acc[last * T + j] / acc[j * T + j]);
+            if (acc[j * T + j] > 0)
+              printf ("  %s %.0f%%", e->tasks[j].name, 100 * acc[last * T + j] / acc[j * T + j]);
+            else
+              printf ("  %s n/a (end-of-task return %.2f)", e->tasks[j].name, acc[j * T + j]);
           printf ("\n");
           if (blip_network_n_quantized (net) > 0)
             printf ("Used capacity                %8.2f%%\n", 100 * blip_trainer_used_capacity (tr));

@@ -229,12 +229,14 @@ blip_results_json (BlipTrainer *tr)
   g_string_append (o, ",\n");
   if (rl)
     {
-      /* R[last][j] / R[j][j]: the share of each game's end-of-task return kept. */
+      /* R[last][j] / R[j][j]: the share of each game's end-of-task return kept
+       * (meaningful for games whose returns are not negative, as MinAtar's). */
       g_string_append (o, "  \"return_kept\": [");
       for (int j = 0; j < T; j++)
         {
           g_string_append (o, j ? ", " : "");
-          blip_json_append_double (o, last >= j ? acc[last * T + j] / acc[j * T + j] : NAN);
+          /* null where the game ended its task with no positive return */
+          blip_json_append_double (o, last >= j && acc[j * T + j] > 0 ? acc[last * T + j] / acc[j * T + j] : NAN);
         }
       g_string_append (o, "],\n");
       kv_int (o, "  ", "frames", blip_trainer_rl_get_frames (tr), TRUE);

@@ -20,6 +20,7 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
   s->n_tasks = blip_trainer_get_n_tasks (trainer);
   s->lr = blip_trainer_get_lr (trainer);
   s->acc = g_memdup2 (blip_trainer_get_acc_matrix (trainer), sizeof (double) * s->n_tasks * s->n_tasks);
+  s->rl = blip_trainer_is_rl (trainer);
   const BlipEpochRecord *history = blip_trainer_get_history (trainer, &s->n_history);
   s->history = g_memdup2 (history, sizeof (BlipEpochRecord) * s->n_history);
   s->memory_bytes = g_new (gint64, s->n_tasks);

@@ -62,6 +62,9 @@ typedef struct {
   int                n_heads;
   BlipLayerSnapshot *heads;
   double            *acc;        /* n_tasks², NaN where not measured */
+  /* Game experiments: acc holds mean evaluation returns (the reward matrix)
+   * and the history's accuracies are returns. */
+  gboolean           rl;
   guint              n_history;
   BlipEpochRecord   *history;
   /* n_tasks: the strategy's memory after each task in bytes

@@ -195,7 +195,68 @@ gboolean
 blip_figure_is_reinforcement (const BlipSnapshot *s)
 {
   /* The experiments blip_config_is_rl names: their tasks are games. */
-  return s != NULL && (g_strcmp0 (s->experiment, "minatar") == 0 || g_strcmp0 (s->experiment, "atari") == 0);
+  return s != NULL && (s->rl || g_strcmp0 (s->experiment, "minatar") == 0 ||
+                        g_strcmp0 (s->experiment, "atari") == 0);
+}
+
+/* Game experiments: mean evaluation returns. Games score on different
+ * scales, so each column is coloured relative to its own largest return. */
+static void
+reward_matrix (cairo_t *cr, const BlipSnapshot *s, double font, double top, double left, double size,
+               gboolean high_contrast)
+{
+  int T = s->n_tasks, last = -1;
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  figure_text (cr, left, font + 4, font, ALIGN_LEFT, TRUE, "Mean return on game j (columns) after training game i (rows)");
+  for (int i = 0; i < T; i++)
+    {
+      figure_textf (cr, left + (i + 0.5) * size, top - 6, font * 0.8, ALIGN_CENTER, FALSE, "%d", i + 1);
+      figure_textf (cr, left - 8, top + (i + 0.6) * size, font * 0.8, ALIGN_RIGHT, FALSE, "%d", i + 1);
+    }
+  for (int j = 0; j < T; j++)
+    {
+      double hi = 0.0;
+      for (int i = 0; i < T; i++)
+        if (isfinite (s->acc[i * T + j]))
+          hi = MAX (hi, s->acc[i * T + j]);
+      for (int i = 0; i < T; i++)
+        {
+          double x = left + j * size, y = top + i * size, v = s->acc[i * T + j];
+          if (!isfinite (v))
+            {
+              cairo_set_source_rgb (cr, 0.96, 0.96, 0.96);
+              cairo_rectangle (cr, x + 1, y + 1, size - 2, size - 2);
+              cairo_fill (cr);
+              continue;
+            }
+          last = MAX (last, i);
+          double rgb[3];
+          blip_palette_sequential (hi > 0 ? CLAMP (v / hi, 0.0, 1.0) : 0.0, high_contrast, rgb);
+          cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+          cairo_rectangle (cr, x + 1, y + 1, size - 2, size - 2);
+          cairo_fill (cr);
+          double light = 0.3 * rgb[0] + 0.59 * rgb[1] + 0.11 * rgb[2];
+          cairo_set_source_rgb (cr, light > 0.5 ? 0 : 1, light > 0.5 ? 0 : 1, light > 0.5 ? 0 : 1);
+          figure_textf (cr, x + size / 2, y + size * 0.58, MIN (font, size / 3.2), ALIGN_CENTER, FALSE, "%.2f", v);
+        }
+    }
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  double ty = top + T * size + 1.6 * font;
+  if (last < 0)
+    {
+      figure_text (cr, left, ty, font, ALIGN_LEFT, FALSE, "No game finished yet");
+      return;
+    }
+  GString *kept = g_string_new ("return kept at the end:");
+  for (int j = 0; j <= last; j++)
+    if (s->acc[j * T + j] > 0)
+      g_string_append_printf (kept, "  %d: %.0f%%", j + 1, 100 * s->acc[last * T + j] / s->acc[j * T + j]);
+    else
+      g_string_append_printf (kept, "  %d: n/a", j + 1);
+  figure_text (cr, left, ty, font, ALIGN_LEFT, TRUE, kept->str);
+  g_string_free (kept, TRUE);
+  figure_textf (cr, left, ty + 1.4 * font, font * 0.85, ALIGN_LEFT, FALSE,
+                "after %d of %d games; each column coloured from 0 to its largest return", last + 1, T);
 }
 
 void
@@ -212,6 +273,11 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
   double font = CLAMP (height / 30.0, 10, 20);
   double top = 2.5 * font + 10, left = 3.5 * font + 10;
   double size = MIN ((width - left - 20) / T, (height - top - 4 * font - 20) / T);
+  if (rl)
+    {
+      reward_matrix (cr, s, font, top, left, size, high_contrast);
+      return;
+    }
   double lo = 1.0;
   int last = -1;
   for (int i = 0; i < T; i++)
@@ -222,19 +288,10 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
           last = MAX (last, i);
         }
   lo = MIN (lo, 0.9);
-  /* Returns have no fixed top: the colours span those seen (from 0 up). */
-  double hi = 1.0, scale = 100;
-  if (rl)
-    {
-      lo = 0, hi = 1e-9, scale = 1;
-      for (int k = 0; k < T * T; k++)
-        if (isfinite (s->acc[k]))
-          lo = MIN (lo, s->acc[k]), hi = MAX (hi, s->acc[k]);
-    }
+  const double hi = 1.0, scale = 100;
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   figure_text (cr, left, font + 4, font, ALIGN_LEFT, TRUE,
-               rl ? "Mean return on game j (columns) after learning game i (rows)"
-                  : "Accuracy on task j (columns) after training task i (rows)");
+               "Accuracy on task j (columns) after training task i (rows)");
   for (int i = 0; i < T; i++)
     {
       figure_textf (cr, left + (i + 0.5) * size, top - 6, font * 0.8, ALIGN_CENTER, FALSE, "%d", i + 1);
@@ -269,14 +326,6 @@ blip_figure_acc_matrix (cairo_t *cr, int width, int height, const BlipSnapshot *
     {
       BlipMetrics m;
       blip_metrics_compute (s->acc, T, last, &m);
-      if (rl)
-        {
-          figure_textf (cr, left, ty, font, ALIGN_LEFT, TRUE, "mean return %.2f   BWT %.2f (paper, ÷(T−1))   %.2f (code, ÷T)",
-                        m.acc, m.bwt_paper, m.bwt_code);
-          figure_textf (cr, left, ty + 1.4 * font, font * 0.85, ALIGN_LEFT, FALSE, "after %d of %d games; "
-                        "colour from %.1f to %.1f points", last + 1, T, lo, hi);
-          return;
-        }
       figure_textf (cr, left, ty, font, ALIGN_LEFT, TRUE, "ACC %.2f%%   BWT %.2f%% (paper, ÷(T−1))   %.2f%% (code, ÷T)",
                     100 * m.acc, 100 * m.bwt_paper, 100 * m.bwt_code);
       /* The method's kept state beside its accuracy, as the paper's tables
@@ -304,10 +353,12 @@ blip_figure_curves (cairo_t *cr, int width, int height, const BlipSnapshot *s, g
   figure_background (cr, width, height);
   double font = CLAMP (height / 40.0, 10, 16);
   guint n = s->n_history;
-  const char *titles[3] = { "loss (train —, validation - -)",
-                            blip_figure_is_reinforcement (s) ? "return (train —, evaluation - -)"
-                                                             : "accuracy (train —, validation - -)",
-                            "learning rate" };
+  const char *titles[3] = { "loss (train —, validation - -)", "accuracy (train —, validation - -)", "learning rate" };
+  if (blip_figure_is_reinforcement (s))
+    {
+      titles[0] = "PPO loss (train)";
+      titles[1] = "return (train episodes —, evaluation - -)";
+    }
   double panel_h = (height - 30.0) / 3;
   for (int p = 0; p < 3; p++)
     {

@@ -431,10 +431,12 @@ test_cli_two_games (gconstpointer approach)
 {
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *out = g_build_filename (dir, "run", NULL);
+  g_autofree char *figures = g_build_filename (dir, "figures", NULL);
+  gboolean blip = g_str_equal (approach, "blip");
   const char *argv[] = { BLIP_EXE, "run", "--experiment", "minatar", "--games", "breakout,freeway",
                          "--approach", approach, "--frames", "2000", "--num-processes", "8", "--num-steps", "25",
                          "--eval-episodes", "2", "--log-interval", "5", "--threads", "2", "--quiet",
-                         "--output", out, NULL };
+                         "--output", out, blip ? "--figures" : NULL, figures, NULL };
   g_autofree char *sout = NULL, *serr = NULL;
   int status = 0;
   g_autoptr(GError) error = NULL;
@@ -466,6 +468,12 @@ test_cli_two_games (gconstpointer approach)
   g_assert_nonnull (blip_json_get (curve, "normalized_accumulated_reward"));
   g_autofree char *csv = g_build_filename (out, "reward_matrix.csv", NULL);
   g_assert_true (g_file_test (csv, G_FILE_TEST_EXISTS));
+  if (blip)
+    {
+      /* the paper's Figure 4, drawn from the run's evaluation curve */
+      g_autofree char *png = g_build_filename (figures, "reward-curve.png", NULL);
+      g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+    }
   blip_test_rmtree (dir);
 }
 

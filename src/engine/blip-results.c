@@ -125,14 +125,10 @@ append_matrix (GString *out, const double *m, int T)
  * game's evaluation return is divided by the largest evaluation return seen
  * on that game during the run, and the curve sums the normalised returns of
  * the games trained so far (the current one included) at every point. */
-static void
-append_rl_curve (GString *o, BlipTrainer *tr)
+void
+blip_results_normalized_reward (const double *curve, guint n, int T, double *best, double *out)
 {
-  int T = blip_trainer_get_n_tasks (tr);
-  guint n;
-  const double *curve = blip_trainer_rl_get_curve (tr, &n);
   int W = 2 + T;
-  g_autofree double *best = g_new (double, T);
   for (int j = 0; j < T; j++)
     {
       best[j] = NAN;
@@ -143,6 +139,35 @@ append_rl_curve (GString *o, BlipTrainer *tr)
             best[j] = r;
         }
     }
+  for (guint k = 0; k < n; k++)
+    {
+      double sum = 0.0;
+      for (int j = 0; j <= (int) curve[k * W] && j < T; j++)
+        {
+          double r = curve[k * W + 2 + j];
+          if (!isnan (r) && best[j] > 0)
+            sum += r / best[j];
+        }
+      out[k] = sum;
+    }
+}
+
+/* Game experiments: the evaluation curve and the normalised accumulated
+ * reward of the paper's Figure 4. The reference repository has no plotting
+ * code; following the paper (and UCL's Atari figure it reproduces), each
+ * game's evaluation return is divided by the largest evaluation return seen
+ * on that game during the run, and the curve sums the normalised returns of
+ * the games trained so far (the current one included) at every point. */
+static void
+append_rl_curve (GString *o, BlipTrainer *tr)
+{
+  int T = blip_trainer_get_n_tasks (tr);
+  guint n;
+  const double *curve = blip_trainer_rl_get_curve (tr, &n);
+  int W = 2 + T;
+  g_autofree double *best = g_new (double, T);
+  g_autofree double *nar = g_new (double, n + 1);
+  blip_results_normalized_reward (curve, n, T, best, nar);
   g_string_append (o, "  \"curve\": {\n    \"task\": [");
   for (guint k = 0; k < n; k++)
     g_string_append_printf (o, "%s%d", k ? ", " : "", (int) curve[k * W]);
@@ -169,15 +194,8 @@ append_rl_curve (GString *o, BlipTrainer *tr)
   g_string_append (o, "],\n    \"normalized_accumulated_reward\": [");
   for (guint k = 0; k < n; k++)
     {
-      double sum = 0.0;
-      for (int j = 0; j <= (int) curve[k * W] && j < T; j++)
-        {
-          double r = curve[k * W + 2 + j];
-          if (!isnan (r) && best[j] > 0)
-            sum += r / best[j];
-        }
       g_string_append (o, k ? ", " : "");
-      blip_json_append_double (o, sum);
+      blip_json_append_double (o, nar[k]);
     }
   g_string_append (o, "]\n  },\n");
 }

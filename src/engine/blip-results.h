@@ -51,4 +51,12 @@ char     *blip_format_bytes        (gint64 bytes);
 void      blip_json_append_double  (GString *out, double value);
 void      blip_json_append_string  (GString *out, const char *value);
 
+/* The normalised accumulated reward of a game run's evaluation curve (rows of
+ * 2 + n_tasks doubles: task, frames, returns; see blip_trainer_rl_get_curve):
+ * each game's return divided by the largest evaluation return seen on that
+ * game in the run (normalizer[n_tasks], NaN for a game never evaluated), summed
+ * over the games trained so far at each point: out[n_points]. */
+void      blip_results_normalized_reward (const double *curve, guint n_points, int n_tasks,
+                                          double *normalizer, double *out);
+
 G_END_DECLS

@@ -21,6 +21,11 @@ blip_trainer_snapshot (BlipTrainer *trainer, BlipSnapshotFlags flags)
   s->lr = blip_trainer_get_lr (trainer);
   s->acc = g_memdup2 (blip_trainer_get_acc_matrix (trainer), sizeof (double) * s->n_tasks * s->n_tasks);
   s->rl = blip_trainer_is_rl (trainer);
+  if (s->rl)
+    {
+      const double *curve = blip_trainer_rl_get_curve (trainer, &s->rl_curve_points);
+      s->rl_curve = g_memdup2 (curve, sizeof (double) * s->rl_curve_points * (2 + s->n_tasks) + 1);
+    }
   const BlipEpochRecord *history = blip_trainer_get_history (trainer, &s->n_history);
   s->history = g_memdup2 (history, sizeof (BlipEpochRecord) * s->n_history);
   s->memory_bytes = g_new (gint64, s->n_tasks);
@@ -125,6 +130,7 @@ blip_snapshot_free (BlipSnapshot *s)
     layer_snapshot_clear (&s->heads[t]);
   g_free (s->heads);
   g_free (s->acc);
+  g_free (s->rl_curve);
   g_free (s->history);
   g_free (s->memory_bytes);
   g_free (s->experiment);

@@ -65,6 +65,10 @@ typedef struct {
   /* Game experiments: acc holds mean evaluation returns (the reward matrix)
    * and the history's accuracies are returns. */
   gboolean           rl;
+  /* Game experiments: the evaluation curve, rl_curve_points rows of
+   * 2 + n_tasks doubles (blip_trainer_rl_get_curve); NULL otherwise. */
+  double            *rl_curve;
+  guint              rl_curve_points;
   guint              n_history;
   BlipEpochRecord   *history;
   /* n_tasks: the strategy's memory after each task in bytes

@@ -433,6 +433,55 @@ blip_figure_curves (cairo_t *cr, int width, int height, const BlipSnapshot *s, g
   figure_textf (cr, width - 20, height - 6, font * 0.85, ALIGN_RIGHT, FALSE, "epochs (all tasks): %u", n);
 }
 
+/* ---- Normalised accumulated reward (game runs) ---------------------------------- */
+
+void
+blip_figure_reward_curve (cairo_t *cr, int width, int height, const BlipSnapshot *s)
+{
+  if (s == NULL || !s->rl || s->rl_curve_points == 0)
+    {
+      figure_message (cr, width, height, "The reward curve fills in as games are evaluated");
+      return;
+    }
+  figure_background (cr, width, height);
+  int T = s->n_tasks, W = 2 + T;
+  guint n = s->rl_curve_points;
+  g_autofree double *best = g_new (double, T);
+  g_autofree double *nar = g_new (double, n);
+  blip_results_normalized_reward (s->rl_curve, n, T, best, nar);
+  double font = CLAMP (height / 32.0, 10, 18);
+  double x1 = MAX (1.0, s->rl_curve[(n - 1) * W + 1]);
+  Axes a = { 70, 2 * font + 20, width - 100, height - 4 * font - 50, 0, x1, 0, MAX (1.0, (double) T), FALSE };
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  draw_axes (cr, &a, "Normalised accumulated reward (Σ over games so far of return / best return)", font);
+  /* task boundaries */
+  for (guint k = 1; k < n; k++)
+    if (s->rl_curve[k * W] != s->rl_curve[(k - 1) * W])
+      {
+        double x = ax_x (&a, s->rl_curve[(k - 1) * W + 1]);
+        cairo_set_source_rgb (cr, 0.7, 0.7, 0.7);
+        cairo_move_to (cr, x, a.y);
+        cairo_line_to (cr, x, a.y + a.h);
+        cairo_stroke (cr);
+        figure_textf (cr, x + 4, a.y + font, font * 0.8, ALIGN_LEFT, FALSE, "game %d", (int) s->rl_curve[k * W] + 1);
+      }
+  double rgb[3];
+  blip_palette_task (0, rgb);
+  cairo_set_source_rgb (cr, rgb[0], rgb[1], rgb[2]);
+  cairo_set_line_width (cr, 2);
+  for (guint k = 0; k < n; k++)
+    {
+      double x = ax_x (&a, s->rl_curve[k * W + 1]), y = ax_y (&a, nar[k]);
+      if (k == 0)
+        cairo_move_to (cr, x, y);
+      else
+        cairo_line_to (cr, x, y);
+    }
+  cairo_stroke (cr);
+  cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
+  figure_textf (cr, a.x + a.w, a.y + a.h + 1.4 * font, font * 0.85, ALIGN_RIGHT, FALSE, "frames (0 to %.0f)", x1);
+}
+
 /* ---- All figures of a run ------------------------------------------------------ */
 
 typedef struct {
@@ -445,7 +494,7 @@ typedef struct {
   int                   kind;
 } Job;
 
-enum { JOB_MAP, JOB_PARAMETER, JOB_IG, JOB_ACC, JOB_CURVES };
+enum { JOB_MAP, JOB_PARAMETER, JOB_IG, JOB_ACC, JOB_CURVES, JOB_REWARD };
 
 static void
 draw_job (cairo_t *cr, int width, int height, gpointer data)
@@ -468,6 +517,9 @@ draw_job (cairo_t *cr, int width, int height, gpointer data)
       break;
     case JOB_CURVES:
       blip_figure_curves (cr, width, height, j->snapshot, FALSE);
+      break;
+    case JOB_REWARD:
+      blip_figure_reward_curve (cr, width, height, j->snapshot);
       break;
     }
 }
@@ -540,5 +592,10 @@ blip_figures_write_all (const char *dir, const BlipSnapshot *s, const BlipSnapsh
   if (!write_three (dir, "accuracy-matrix", 800, 700, &job, error))
     return FALSE;
   job.kind = JOB_CURVES;
-  return write_three (dir, "curves", 1000, 800, &job, error);
+  if (!write_three (dir, "curves", 1000, 800, &job, error))
+    return FALSE;
+  if (!s->rl)
+    return TRUE;
+  job.kind = JOB_REWARD;
+  return write_three (dir, "reward-curve", 1000, 600, &job, error);
 }

@@ -144,6 +144,9 @@ void   blip_figure_acc_matrix     (cairo_t *cr, int width, int height, const Bli
                                    gboolean high_contrast);
 
 /* Loss, accuracy and learning rate per epoch, with task boundaries. */
+/* Game runs: the normalised accumulated reward over frames (the paper's
+ * Figure 4; see blip_results_normalized_reward), task boundaries marked. */
+void   blip_figure_reward_curve   (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot);
 void   blip_figure_curves         (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
                                    gboolean high_contrast);
 

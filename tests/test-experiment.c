@@ -429,11 +429,12 @@ test_list (void)
 {
   gsize n = 0;
   const BlipExperimentInfo *list = blip_experiment_list (&n);
-  g_assert_cmpuint (n, ==, 8);
+  g_assert_cmpuint (n, ==, 11);
   static const struct { const char *name; const char *dataset; int n_tasks; } want[] = {
     { "mnist5", "mnist", 5 }, { "pmnist", "mnist", 10 }, { "fmnist5", "fashion-mnist", 5 },
     { "cifar", "cifar-10+cifar-100", 10 }, { "cifar10-5", "cifar-10", 5 }, { "folder", "folder", 0 },
     { "mixture5", "cifar-10+notmnist+mnist+svhn+fashion-mnist", 5 }, { "miniimagenet", "miniimagenet", 20 },
+    { "pmnist32", "mnist", 10 }, { "minatar", "none", 3 }, { "atari", "ale", 6 },
   };
   for (gsize k = 0; k < G_N_ELEMENTS (want); k++)
     {

@@ -389,3 +389,37 @@ blip_test_mat_add (GByteArray *mat, gboolean big_endian, const char *name, int k
     g_byte_array_append (mat, element->data, element->len);
   g_byte_array_unref (element);
 }
+
+void
+blip_test_synthetic_config (BlipConfig *c, const char *approach)
+{
+  blip_config_init_defaults (c);
+  g_free (c->experiment);
+  c->experiment = g_strdup ("synthetic");
+  g_free (c->approach);
+  c->approach = g_strdup (approach);
+  c->seed = 11;
+  c->lr = 0.1;
+  c->sbatch = 16;
+}
+
+BlipTrainer *
+blip_test_synthetic_trainer (const BlipConfig *c, int n_tasks, int dim, int n_train, int n_test)
+{
+  g_autoptr(GError) error = NULL;
+  BlipExperiment *e = blip_experiment_new_synthetic (n_tasks, 2, dim, n_train, n_test, 21);
+  BlipStrategy *s = blip_strategy_new (c->approach, &error);
+  g_assert_no_error (error);
+  BlipTrainer *tr = blip_trainer_new (c, e, s, &error);
+  g_assert_no_error (error);
+  return tr;
+}
+
+BlipStatus
+blip_test_step (BlipTrainer *tr, BlipStepUnit unit)
+{
+  g_autoptr(GError) error = NULL;
+  BlipStatus status = blip_trainer_step (tr, unit, &error);
+  g_assert_no_error (error);
+  return status;
+}

@@ -1,9 +1,11 @@
 /* blip-test-util.h — helpers shared by the test programs: locating the real
- * data sets (skipping with a reason when absent), temporary folders, and small
- * IDX, image, tar and MAT-file fixtures that the tests write themselves. */
+ * data sets (skipping with a reason when absent), temporary folders, small
+ * IDX, image, tar and MAT-file fixtures that the tests write themselves, and
+ * small trainers on the in-memory synthetic data set. */
 #pragma once
 
 #include <glib.h>
+#include "blip-trainer.h"
 
 G_BEGIN_DECLS
 
@@ -61,5 +63,15 @@ GByteArray *blip_test_mat_new (gboolean big_endian);
 void        blip_test_mat_add (GByteArray *mat, gboolean big_endian, const char *name, int klass,
                                const gsize *dims, int n_dims, int stored_type, const double *values,
                                gboolean compressed);
+
+/* Defaults with the settings the strategy tests share: the synthetic
+ * experiment, `approach`, seed 11, lr 0.1, batch 16. */
+void         blip_test_synthetic_config  (BlipConfig *c, const char *approach);
+/* A trainer running c->approach on blip_experiment_new_synthetic (n_tasks
+ * tasks of 2 classes over dim inputs, n_train and n_test samples per task,
+ * data seed 21); any error fails the test. */
+BlipTrainer *blip_test_synthetic_trainer (const BlipConfig *c, int n_tasks, int dim, int n_train, int n_test);
+/* blip_trainer_step, failing the test on an error. */
+BlipStatus   blip_test_step              (BlipTrainer *tr, BlipStepUnit unit);
 
 G_END_DECLS

@@ -244,24 +244,12 @@ small_config (BlipConfig *c)
   c->ndim = 16;
 }
 
-static BlipTrainer *
-synthetic_trainer (const BlipConfig *c, int n_tasks)
-{
-  g_autoptr(GError) error = NULL;
-  BlipExperiment *e = blip_experiment_new_synthetic (n_tasks, 2, 24, 160, 60, 21);
-  BlipStrategy *s = blip_strategy_new ("halrp", &error);
-  g_assert_no_error (error);
-  BlipTrainer *tr = blip_trainer_new (c, e, s, &error);
-  g_assert_no_error (error);
-  return tr;
-}
-
 static void
 test_checkpoint_resume (void)
 {
   BlipConfig c;
   small_config (&c);
-  BlipTrainer *a = synthetic_trainer (&c, 3);
+  BlipTrainer *a = blip_test_synthetic_trainer (&c, 3, 24, 160, 60);
   /* Task 1, then the free epoch of task 2 and two batches of its low-rank phase. */
   g_autoptr(GError) error = NULL;
   blip_trainer_step (a, BLIP_STEP_TASK, &error);
@@ -274,7 +262,7 @@ test_checkpoint_resume (void)
   g_assert_true (blip_trainer_save_checkpoint (a, path, &error));
   g_assert_no_error (error);
 
-  BlipTrainer *b = synthetic_trainer (&c, 3);
+  BlipTrainer *b = blip_test_synthetic_trainer (&c, 3, 24, 160, 60);
   BlipSafetensors *f = blip_safetensors_open (path, &error);
   g_assert_no_error (error);
   g_assert_true (blip_trainer_load_checkpoint (b, f, &error));

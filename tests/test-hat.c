@@ -14,6 +14,7 @@
  *   memory          one float per unit per task begun, plus the cumulative mask
  *   unsupported     ResNet-18 (batch normalisation) is refused by name */
 #include "blip.h"
+#include "blip-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -235,36 +236,9 @@ test_mask_reg (void)
 static void
 small_config (BlipConfig *c)
 {
-  blip_config_init_defaults (c);
-  g_free (c->experiment);
-  c->experiment = g_strdup ("synthetic");
-  g_free (c->approach);
-  c->approach = g_strdup ("hat");
-  c->seed = 11;
-  c->lr = 0.1;
-  c->sbatch = 16;
+  blip_test_synthetic_config (c, "hat");
   c->nepochs = 4;
   c->ndim = 32;
-}
-
-static BlipTrainer *
-make_trainer (const BlipConfig *c, int n_tasks)
-{
-  g_autoptr(GError) error = NULL;
-  BlipExperiment *e = blip_experiment_new_synthetic (n_tasks, 2, SYN_DIM, SYN_TRAIN, SYN_TEST, 21);
-  BlipStrategy *s = blip_strategy_new (c->approach, &error);
-  g_assert_no_error (error);
-  BlipTrainer *tr = blip_trainer_new (c, e, s, &error);
-  g_assert_no_error (error);
-  return tr;
-}
-
-static void
-step_ok (BlipTrainer *tr, BlipStepUnit unit)
-{
-  g_autoptr(GError) error = NULL;
-  blip_trainer_step (tr, unit, &error);
-  g_assert_no_error (error);
 }
 
 /* The gates a forward of the first layer used, read back through its output. */
@@ -273,7 +247,7 @@ test_anneal (void)
 {
   BlipConfig c;
   small_config (&c);
-  BlipTrainer *tr = make_trainer (&c, 2);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipNetwork *net = blip_trainer_get_network (tr);
   BlipStrategy *s = blip_trainer_get_strategy (tr);
   const float *gate = net->ops[0].gate;
@@ -322,15 +296,15 @@ test_protect (void)
 {
   BlipConfig c;
   small_config (&c);
-  BlipTrainer *tr = make_trainer (&c, 2);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipNetwork *net = blip_trainer_get_network (tr);
-  step_ok (tr, BLIP_STEP_TASK);
+  blip_test_step (tr, BLIP_STEP_TASK);
   g_assert_cmpint (net->n_layers, ==, 1);
   float *mask[1];
   task_mask (tr, 0, mask);
   g_autofree float *before = g_memdup2 (net->params, sizeof (float) * net->n_feature_params);
   double acc0 = blip_trainer_get_acc_matrix (tr)[0];
-  step_ok (tr, BLIP_STEP_TASK);
+  blip_test_step (tr, BLIP_STEP_TASK);
 
   const BlipLayer *l = &net->layers[0];
   int kept = 0, moved = 0, taken = 0;
@@ -369,13 +343,13 @@ test_memory (void)
 {
   BlipConfig c;
   small_config (&c);
-  BlipTrainer *tr = make_trainer (&c, 3);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 3, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipStrategy *s = blip_trainer_get_strategy (tr);
   gsize units = c.ndim * sizeof (float);
   g_assert_cmpuint (blip_strategy_memory_bytes (s), ==, units);
-  step_ok (tr, BLIP_STEP_TASK);
+  blip_test_step (tr, BLIP_STEP_TASK);
   g_assert_cmpuint (blip_strategy_memory_bytes (s), ==, 2 * units);
-  step_ok (tr, BLIP_STEP_TASK);
+  blip_test_step (tr, BLIP_STEP_TASK);
   g_assert_cmpuint (blip_strategy_memory_bytes (s), ==, 3 * units);
   blip_trainer_free (tr);
   blip_config_clear (&c);

@@ -10,6 +10,7 @@
  *   memory         the summed Fisher of the features and a copy of every
  *                  parameter */
 #include "blip.h"
+#include "blip-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -38,38 +39,11 @@ test_merge_golden (void)
 static void
 small_config (BlipConfig *c)
 {
-  blip_config_init_defaults (c);
-  g_free (c->experiment);
-  c->experiment = g_strdup ("synthetic");
-  g_free (c->approach);
-  c->approach = g_strdup ("imm-mode");
-  c->seed = 11;
-  c->lr = 0.1;
-  c->sbatch = 16;
+  blip_test_synthetic_config (c, "imm-mode");
   c->nepochs = 3;
   c->ndim = 12;
   c->fisher_batches = 2;
   c->fisher_sbatch = 40;
-}
-
-static BlipTrainer *
-make_trainer (const BlipConfig *c, int n_tasks)
-{
-  g_autoptr(GError) error = NULL;
-  BlipExperiment *e = blip_experiment_new_synthetic (n_tasks, 2, SYN_DIM, SYN_TRAIN, SYN_TEST, 21);
-  BlipStrategy *s = blip_strategy_new (c->approach, &error);
-  g_assert_no_error (error);
-  BlipTrainer *tr = blip_trainer_new (c, e, s, &error);
-  g_assert_no_error (error);
-  return tr;
-}
-
-static void
-step_ok (BlipTrainer *tr, BlipStepUnit unit)
-{
-  g_autoptr(GError) error = NULL;
-  blip_trainer_step (tr, unit, &error);
-  g_assert_no_error (error);
 }
 
 /* The merge itself, run by hand on a model "trained" for task 1 (the merged
@@ -79,8 +53,8 @@ test_merge_trainer (void)
 {
   BlipConfig c;
   small_config (&c);
-  BlipTrainer *tr = make_trainer (&c, 2);
-  step_ok (tr, BLIP_STEP_TASK);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
+  blip_test_step (tr, BLIP_STEP_TASK);
   BlipNetwork *net = blip_trainer_get_network (tr);
   BlipStrategy *s = blip_trainer_get_strategy (tr);
   g_autofree float *prev = g_memdup2 (net->params, sizeof (float) * net->n_params);
@@ -117,7 +91,7 @@ test_penalty (void)
   BlipConfig c;
   small_config (&c);
   c.imm_lambda = 0.5;
-  BlipTrainer *tr = make_trainer (&c, 2);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipNetwork *net = blip_trainer_get_network (tr);
   BlipStrategy *s = blip_trainer_get_strategy (tr);
   BlipRng rng;
@@ -132,7 +106,7 @@ test_penalty (void)
   for (gsize i = 0; i < net->n_params; i++)
     net->params[i] -= delta[i];
 
-  step_ok (tr, BLIP_STEP_TASK);
+  blip_test_step (tr, BLIP_STEP_TASK);
   g_assert_cmpfloat (s->klass->penalty (s, net, NULL), ==, 0.0);
   double expect = 0.0;
   for (gsize i = 0; i < net->n_params; i++)
@@ -167,7 +141,7 @@ test_memory (void)
 {
   BlipConfig c;
   small_config (&c);
-  BlipTrainer *tr = make_trainer (&c, 2);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipNetwork *net = blip_trainer_get_network (tr);
   g_assert_cmpuint (blip_strategy_memory_bytes (blip_trainer_get_strategy (tr)), ==,
                     (net->n_feature_params + net->n_params) * sizeof (float));

@@ -15,6 +15,7 @@
  *                     same logits as the original, AlexNet and ResNet-18
  *   memory            one copy of every parameter (the old model) */
 #include "blip.h"
+#include "blip-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -87,36 +88,9 @@ test_distill_gradient (void)
 static void
 small_config (BlipConfig *c, const char *approach)
 {
-  blip_config_init_defaults (c);
-  g_free (c->experiment);
-  c->experiment = g_strdup ("synthetic");
-  g_free (c->approach);
-  c->approach = g_strdup (approach);
-  c->seed = 11;
-  c->lr = 0.1;
-  c->sbatch = 16;
+  blip_test_synthetic_config (c, approach);
   c->nepochs = 3;
   c->ndim = 8;
-}
-
-static BlipTrainer *
-make_trainer (const BlipConfig *c, int n_tasks)
-{
-  g_autoptr(GError) error = NULL;
-  BlipExperiment *e = blip_experiment_new_synthetic (n_tasks, 2, SYN_DIM, SYN_TRAIN, SYN_TEST, 21);
-  BlipStrategy *s = blip_strategy_new (c->approach, &error);
-  g_assert_no_error (error);
-  BlipTrainer *tr = blip_trainer_new (c, e, s, &error);
-  g_assert_no_error (error);
-  return tr;
-}
-
-static void
-step_ok (BlipTrainer *tr, BlipStepUnit unit)
-{
-  g_autoptr(GError) error = NULL;
-  blip_trainer_step (tr, unit, &error);
-  g_assert_no_error (error);
 }
 
 /* Cross-entropy on head 2 + the strategy's distillation, batch means. */
@@ -137,9 +111,9 @@ test_network_gradient (void)
   BlipConfig c;
   small_config (&c, "lwf");
   c.lwf_lambda = 1.5;
-  BlipTrainer *tr = make_trainer (&c, 3);
-  step_ok (tr, BLIP_STEP_TASK);
-  step_ok (tr, BLIP_STEP_TASK);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 3, SYN_DIM, SYN_TRAIN, SYN_TEST);
+  blip_test_step (tr, BLIP_STEP_TASK);
+  blip_test_step (tr, BLIP_STEP_TASK);
   BlipNetwork *net = blip_trainer_get_network (tr);
   BlipStrategy *s = blip_trainer_get_strategy (tr);
   const BlipSplit *split = &blip_trainer_get_experiment (tr)->tasks[2].train;
@@ -199,13 +173,13 @@ test_old_heads (gconstpointer data)
   const char *approach = data;
   BlipConfig c;
   small_config (&c, approach);
-  BlipTrainer *tr = make_trainer (&c, 2);
-  step_ok (tr, BLIP_STEP_TASK);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
+  blip_test_step (tr, BLIP_STEP_TASK);
   BlipNetwork *net = blip_trainer_get_network (tr);
   const BlipLayer *h = &net->heads[0];
   gsize n = h->n_weight + h->n_bias;
   g_autofree float *before = g_memdup2 (h->weight, sizeof (float) * n);
-  step_ok (tr, BLIP_STEP_TASK);
+  blip_test_step (tr, BLIP_STEP_TASK);
   int moved = 0;
   for (gsize i = 0; i < n; i++)
     moved += h->weight[i] != before[i];
@@ -258,7 +232,7 @@ test_memory (void)
 {
   BlipConfig c;
   small_config (&c, "lwf");
-  BlipTrainer *tr = make_trainer (&c, 2);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipNetwork *net = blip_trainer_get_network (tr);
   g_assert_cmpuint (blip_strategy_memory_bytes (blip_trainer_get_strategy (tr)), ==,
                     net->n_params * sizeof (float));

@@ -12,6 +12,7 @@
  *                and its gradient matches finite differences of its value
  *   memory       blip keeps 9 bytes per feature parameter, ewc 8, sgd none. */
 #include "blip.h"
+#include "blip-test-util.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,39 +24,11 @@
 static void
 small_config (BlipConfig *c, const char *approach)
 {
-  blip_config_init_defaults (c);
-  g_free (c->experiment);
-  c->experiment = g_strdup ("synthetic");
-  g_free (c->approach);
-  c->approach = g_strdup (approach);
-  c->seed = 11;
-  c->lr = 0.1;
-  c->sbatch = 16;
+  blip_test_synthetic_config (c, approach);
   c->nepochs = 3;
   c->ndim = 16;
   c->fisher_batches = 2;
   c->fisher_sbatch = 40;
-}
-
-static BlipTrainer *
-make_trainer (const BlipConfig *c, int n_tasks)
-{
-  g_autoptr(GError) error = NULL;
-  BlipExperiment *e = blip_experiment_new_synthetic (n_tasks, 2, SYN_DIM, SYN_TRAIN, SYN_TEST, 21);
-  BlipStrategy *s = blip_strategy_new (c->approach, &error);
-  g_assert_no_error (error);
-  BlipTrainer *tr = blip_trainer_new (c, e, s, &error);
-  g_assert_no_error (error);
-  return tr;
-}
-
-static BlipStatus
-step_ok (BlipTrainer *tr, BlipStepUnit unit)
-{
-  g_autoptr(GError) error = NULL;
-  BlipStatus st = blip_trainer_step (tr, unit, &error);
-  g_assert_no_error (error);
-  return st;
 }
 
 /* ---- registry ------------------------------------------------------------------ */
@@ -158,12 +131,12 @@ test_freeze (gconstpointer data)
   const FreezeCase *fc = data;
   BlipConfig c;
   small_config (&c, fc->approach);
-  BlipTrainer *tr = make_trainer (&c, 2);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipNetwork *net = blip_trainer_get_network (tr);
   gsize nf = net->n_feature_params;
   g_autofree float *init = g_memdup2 (net->params, sizeof (float) * net->n_params);
 
-  g_assert_cmpint (step_ok (tr, BLIP_STEP_TASK), ==, BLIP_STATUS_READY);
+  g_assert_cmpint (blip_test_step (tr, BLIP_STEP_TASK), ==, BLIP_STATUS_READY);
   /* Task 1 trains the features under both methods. */
   g_assert_true (memcmp (init, net->params, sizeof (float) * nf) != 0);
   for (int i = 0; i < net->n_layers; i++)
@@ -172,7 +145,7 @@ test_freeze (gconstpointer data)
   g_autofree float *after1 = g_memdup2 (net->params, sizeof (float) * net->n_params);
   FeatureWatch w = { after1, nf, 0, 0 };
   blip_trainer_add_observer (tr, watch_features, &w, NULL);
-  g_assert_cmpint (step_ok (tr, BLIP_STEP_TASK), ==, BLIP_STATUS_FINISHED);
+  g_assert_cmpint (blip_test_step (tr, BLIP_STEP_TASK), ==, BLIP_STATUS_FINISHED);
   g_assert_cmpint (w.batches, ==, c.nepochs * (SYN_TRAIN / 16));
 
   BlipLayer *head0 = &net->heads[0], *head1 = &net->heads[1];
@@ -310,11 +283,11 @@ test_blip_clip (gconstpointer data)
   small_config (&c, "blip");
   c.max_bit = cc->max_bit;
   c.lr = cc->lr;
-  BlipTrainer *tr = make_trainer (&c, T);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, T, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipNetwork *net = blip_trainer_get_network (tr);
   ClipWatch w = { g_new0 (guint8 *, net->n_layers), 0, 0, 0, 0 };
   blip_trainer_add_observer (tr, watch_clip, &w, NULL);
-  g_assert_cmpint (step_ok (tr, BLIP_STEP_RUN), ==, BLIP_STATUS_FINISHED);
+  g_assert_cmpint (blip_test_step (tr, BLIP_STEP_RUN), ==, BLIP_STATUS_FINISHED);
 
   g_test_message ("%s: %d batches checked, %" G_GUINT64_FORMAT " parameter-batches on the clip, max bits %d",
                   cc->name, w.batches_checked, w.at_clip, w.max_bits_seen);
@@ -394,16 +367,16 @@ test_ewc_penalty (void)
   c.ndim = 6;
   c.ewc_lambda = 50;
   c.ewc_gamma = 1.0;
-  BlipTrainer *tr = make_trainer (&c, 2);
+  BlipTrainer *tr = blip_test_synthetic_trainer (&c, 2, SYN_DIM, SYN_TRAIN, SYN_TEST);
   BlipStrategy *s = blip_trainer_get_strategy (tr);
   BlipNetwork *net = blip_trainer_get_network (tr);
 
   /* During task 1 nothing is consolidated: no penalty whatever the weights. */
-  g_assert_cmpint (step_ok (tr, BLIP_STEP_EPOCH), ==, BLIP_STATUS_READY);
+  g_assert_cmpint (blip_test_step (tr, BLIP_STEP_EPOCH), ==, BLIP_STATUS_READY);
   g_assert_cmpfloat (s->klass->penalty (s, net, NULL), ==, 0.0);
 
   /* Finish task 1: consolidation anchors the weights where they are. */
-  g_assert_cmpint (step_ok (tr, BLIP_STEP_TASK), ==, BLIP_STATUS_READY);
+  g_assert_cmpint (blip_test_step (tr, BLIP_STEP_TASK), ==, BLIP_STATUS_READY);
   /* The trainer rests before task 2's first batch. */
   g_assert_cmpint (blip_trainer_get_task (tr), ==, 1);
   g_assert_cmpfloat (s->klass->penalty (s, net, NULL), ==, 0.0);

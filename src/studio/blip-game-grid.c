@@ -2,6 +2,7 @@
  * BlipGamePlayers in a row-major array of n_games²; a tick callback steps
  * every filled cell at the chosen speed while the grid plays. */
 #include "blip-game-grid.h"
+#include "blip-game-pacer.h"
 
 #include <math.h>
 
@@ -17,10 +18,7 @@ struct _BlipGameGrid {
   BlipGamePlayer **cells;        /* [n_games × n_games], NULL where empty */
   char           **row_labels;   /* [n_games] */
   double          *matrix;       /* [n_games × n_games] or NULL */
-  gboolean         playing;
-  guint            tick_id;
-  gint64           last_frame_us;
-  double           owed_steps;
+  BlipGamePacer   pacer;
 };
 
 G_DEFINE_FINAL_TYPE (BlipGameGrid, blip_game_grid, GTK_TYPE_BOX)
@@ -169,55 +167,25 @@ blip_game_grid_step (BlipGameGrid *self, int n)
 
 /* ---- Playing -------------------------------------------------------------------- */
 
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+static void
+pacer_step (GtkWidget *widget, int n)
 {
-  BlipGameGrid *self = BLIP_GAME_GRID (widget);
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
-  if (self->last_frame_us != 0)
-    {
-      double seconds = MIN ((now - self->last_frame_us) / (double) G_USEC_PER_SEC, 0.1);
-      self->owed_steps += seconds * gtk_adjustment_get_value (self->speed_adjustment);
-      int n = (int) self->owed_steps;
-      self->owed_steps -= n;
-      if (n > 0)
-        blip_game_grid_step (self, n);
-    }
-  self->last_frame_us = now;
-  return G_SOURCE_CONTINUE;
+  blip_game_grid_step (BLIP_GAME_GRID (widget), n);
 }
 
 gboolean
 blip_game_grid_get_playing (BlipGameGrid *self)
 {
   g_return_val_if_fail (BLIP_IS_GAME_GRID (self), FALSE);
-  return self->playing;
+  return self->pacer.playing;
 }
 
 void
 blip_game_grid_set_playing (BlipGameGrid *self, gboolean playing)
 {
   g_return_if_fail (BLIP_IS_GAME_GRID (self));
-  playing = !!playing;
-  if (playing == self->playing)
-    return;
-  self->playing = playing;
-  if (playing && self->tick_id == 0)
-    {
-      self->last_frame_us = 0;
-      self->owed_steps = 0;
-      self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
-    }
-  else if (!playing && self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
-  gtk_button_set_icon_name (GTK_BUTTON (self->play_button),
-                            playing ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->play_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  playing ? "Pause the games" : "Play the games", -1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYING]);
+  if (blip_game_pacer_set_playing (&self->pacer, playing))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYING]);
 }
 
 void
@@ -349,7 +317,7 @@ blip_game_grid_get_property (GObject *object, guint id, GValue *value, GParamSpe
 {
   switch (id)
     {
-    case PROP_PLAYING: g_value_set_boolean (value, BLIP_GAME_GRID (object)->playing); break;
+    case PROP_PLAYING: g_value_set_boolean (value, BLIP_GAME_GRID (object)->pacer.playing); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
 }
@@ -411,6 +379,10 @@ static void
 blip_game_grid_init (BlipGameGrid *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->pacer = (BlipGamePacer) {
+    .widget = GTK_WIDGET (self), .speed = self->speed_adjustment, .play_button = GTK_WIDGET (self->play_button),
+    .what = "games", .step = pacer_step,
+  };
   gtk_drawing_area_set_draw_func (self->screen, draw_screen, self, NULL);
   blip_game_grid_set_games (self, NULL);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,

@@ -2,6 +2,7 @@
  * plays the chosen task; a tick callback steps it at the chosen speed while
  * the view plays, and the screen redraws once per frame at most. */
 #include "blip-game-view.h"
+#include "blip-game-pacer.h"
 
 #include <math.h>
 
@@ -26,10 +27,7 @@ struct _BlipGameView {
   int             shown;        /* the task the player plays, -1: none */
   BlipGamePlayer *player;
   guint64         seed;
-  gboolean        playing;
-  guint           tick_id;
-  gint64          last_frame_us;
-  double          owed_steps;   /* fractions of a step carried between frames */
+  BlipGamePacer   pacer;
   int             updating;
 };
 
@@ -199,56 +197,25 @@ blip_game_view_step (BlipGameView *self, int n)
 
 /* ---- Playing -------------------------------------------------------------------- */
 
-static gboolean
-on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+static void
+pacer_step (GtkWidget *widget, int n)
 {
-  BlipGameView *self = BLIP_GAME_VIEW (widget);
-  gint64 now = gdk_frame_clock_get_frame_time (clock);
-  if (self->last_frame_us != 0)
-    {
-      /* A late frame catches up a little, never a burst of steps. */
-      double seconds = MIN ((now - self->last_frame_us) / (double) G_USEC_PER_SEC, 0.1);
-      self->owed_steps += seconds * gtk_adjustment_get_value (self->speed_adjustment);
-      int n = (int) self->owed_steps;
-      self->owed_steps -= n;
-      if (n > 0)
-        blip_game_view_step (self, n);
-    }
-  self->last_frame_us = now;
-  return G_SOURCE_CONTINUE;
+  blip_game_view_step (BLIP_GAME_VIEW (widget), n);
 }
 
 gboolean
 blip_game_view_get_playing (BlipGameView *self)
 {
   g_return_val_if_fail (BLIP_IS_GAME_VIEW (self), FALSE);
-  return self->playing;
+  return self->pacer.playing;
 }
 
 void
 blip_game_view_set_playing (BlipGameView *self, gboolean playing)
 {
   g_return_if_fail (BLIP_IS_GAME_VIEW (self));
-  playing = !!playing;
-  if (playing == self->playing)
-    return;
-  self->playing = playing;
-  if (playing && self->tick_id == 0)
-    {
-      self->last_frame_us = 0;
-      self->owed_steps = 0;
-      self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), on_tick, NULL, NULL);
-    }
-  else if (!playing && self->tick_id != 0)
-    {
-      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
-      self->tick_id = 0;
-    }
-  gtk_button_set_icon_name (GTK_BUTTON (self->play_button),
-                            playing ? "media-playback-pause-symbolic" : "media-playback-start-symbolic");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self->play_button), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  playing ? "Pause the game" : "Play the game", -1);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYING]);
+  if (blip_game_pacer_set_playing (&self->pacer, playing))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PLAYING]);
 }
 
 double
@@ -388,7 +355,7 @@ blip_game_view_get_property (GObject *object, guint id, GValue *value, GParamSpe
   BlipGameView *self = BLIP_GAME_VIEW (object);
   switch (id)
     {
-    case PROP_PLAYING: g_value_set_boolean (value, self->playing); break;
+    case PROP_PLAYING: g_value_set_boolean (value, self->pacer.playing); break;
     case PROP_SPEED: g_value_set_double (value, blip_game_view_get_speed (self)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
     }
@@ -460,6 +427,10 @@ static void
 blip_game_view_init (BlipGameView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->pacer = (BlipGamePacer) {
+    .widget = GTK_WIDGET (self), .speed = self->speed_adjustment, .play_button = GTK_WIDGET (self->play_button),
+    .what = "game", .step = pacer_step,
+  };
   self->tasks = g_ptr_array_new_with_free_func (task_free);
   self->task_names = gtk_string_list_new (NULL);
   self->shown = -1;

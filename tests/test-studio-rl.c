@@ -30,80 +30,25 @@
 #include "blip-settings-popover.h"
 #include "blip-window-private.h"
 #include "blip-studio-application.h"
+#include "blip-test-gtk.h"
 
 /* ---- Helpers -------------------------------------------------------------------- */
-
-typedef gboolean (*Condition) (gpointer data);
-
-static gboolean
-wait_until (Condition cond, gpointer data, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
-widget_shown (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
-
-static GtkWidget *
-show_in_window (GtkWidget *child, int width, int height)
-{
-  GtkWidget *window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_set_child (GTK_WINDOW (window), child);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (widget_shown, child, 20));
-  return window;
-}
-
-typedef struct {
-  GdkTexture *texture;
-  gboolean    done;
-} Rendered;
-
-static void
-on_rendered (GtkWidget *widget, GdkTexture *texture, const GError *error, gpointer data)
-{
-  Rendered *r = data;
-  g_assert_no_error ((GError *) error);
-  r->texture = g_object_ref (texture);
-  r->done = TRUE;
-}
-
-static gboolean
-rendered (gpointer data)
-{
-  return ((Rendered *) data)->done;
-}
 
 /* Renders the widget as the next frame paints it; saved as NAME.png under
  * $BLIP_STUDIO_RL_SHOTS when set. Returns its size. */
 static void
 render_widget (GtkWidget *widget, const char *name, int *width, int *height)
 {
-  Rendered r = { NULL, FALSE };
-  blip_studio_render_widget (widget, on_rendered, &r);
-  g_assert_true (wait_until (rendered, &r, 30));
-  *width = gdk_texture_get_width (r.texture);
-  *height = gdk_texture_get_height (r.texture);
+  GdkTexture *texture = blip_test_render_texture (widget);
+  *width = gdk_texture_get_width (texture);
+  *height = gdk_texture_get_height (texture);
   const char *dir = g_getenv ("BLIP_STUDIO_RL_SHOTS");
   if (dir != NULL)
     {
       g_autofree char *path = g_strdup_printf ("%s/%s.png", dir, name);
-      g_assert_true (gdk_texture_save_to_png (r.texture, path));
+      g_assert_true (gdk_texture_save_to_png (texture, path));
     }
-  g_object_unref (r.texture);
+  g_object_unref (texture);
 }
 
 /* The MinAtar network the engine trains: conv 16 3×3 (valid) on in_c×10×10,
@@ -250,7 +195,7 @@ static void
 test_game_view_known_pixels (void)
 {
   GtkWidget *view = blip_game_view_new ();
-  GtkWidget *window = show_in_window (view, 760, 620);
+  GtkWidget *window = blip_test_show_in_window (view, 760, 620);
   BlipGameView *gv = BLIP_GAME_VIEW (view);
   g_assert_cmpint (blip_game_view_get_n_tasks (gv), ==, 0);
   g_assert_null (blip_game_view_get_player (gv));
@@ -353,12 +298,12 @@ static void
 test_game_view_plays_on_frame_clock (void)
 {
   GtkWidget *view = blip_game_view_new ();
-  GtkWidget *window = show_in_window (view, 500, 420);
+  GtkWidget *window = blip_test_show_in_window (view, 500, 420);
   BlipGameView *gv = BLIP_GAME_VIEW (view);
   blip_game_view_set_task (gv, 0, "space_invaders", NULL, NULL, NULL, NULL);
   blip_game_view_set_speed (gv, 60);
   blip_game_view_set_playing (gv, TRUE);
-  g_assert_true (wait_until (stepped_enough, gv, 20));
+  g_assert_true (blip_test_wait_until (stepped_enough, gv, 20));
   blip_game_view_set_playing (gv, FALSE);
   guint64 steps = blip_game_player_get_steps (blip_game_view_get_player (gv));
   for (int i = 0; i < 20; i++)
@@ -377,7 +322,7 @@ static void
 test_grid_rows (void)
 {
   GtkWidget *widget = blip_game_grid_new ();
-  GtkWidget *window = show_in_window (widget, 900, 760);
+  GtkWidget *window = blip_test_show_in_window (widget, 900, 760);
   BlipGameGrid *grid = BLIP_GAME_GRID (widget);
   blip_game_grid_set_games (grid, games);
   g_assert_cmpint (blip_game_grid_get_n_games (grid), ==, 3);
@@ -504,7 +449,7 @@ test_settings_games (void)
   BlipSettingsPopover *sp = BLIP_SETTINGS_POPOVER (popover);
   GtkWidget *button = gtk_menu_button_new ();
   gtk_menu_button_set_popover (GTK_MENU_BUTTON (button), popover);
-  GtkWidget *window = show_in_window (button, 300, 200);
+  GtkWidget *window = blip_test_show_in_window (button, 300, 200);
   BlipConfig c;
   blip_config_init_defaults (&c);
   g_assert_true (blip_config_apply_preset (&c, "minatar", NULL));
@@ -552,7 +497,7 @@ test_window_game_views (void)
 {
   BlipStudioWindow *window = blip_studio_window_new (NULL);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (widget_shown, window, 20));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, window, 20));
   /* Reachable as views; before any run the game view offers every game with a random agent. */
   g_assert_true (blip_studio_window_set_view (window, "game"));
   g_assert_true (blip_game_view_get_playing (window->game_view));
@@ -604,7 +549,7 @@ test_window_rl_run (void)
   BlipStudioWindow *window = blip_studio_window_new (NULL);
   gtk_window_set_default_size (GTK_WINDOW (window), 1360, 860);
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (widget_shown, window, 20));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, window, 20));
   BlipConfig c;
   blip_config_init_defaults (&c);
   g_assert_true (blip_config_apply_preset (&c, "minatar", NULL));
@@ -617,7 +562,7 @@ test_window_rl_run (void)
   blip_studio_window_start_config (window, &c, NULL);
   blip_config_clear (&c);
   BlipRunner *runner = blip_studio_window_get_runner (window);
-  g_assert_true (wait_until (run_ready, runner, 30));
+  g_assert_true (blip_test_wait_until (run_ready, runner, 30));
   /* Before any game is learned: the run's games, each with a random agent, and an empty grid. */
   g_assert_cmpint (blip_game_view_get_n_tasks (window->game_view), ==, 3);
   g_assert_cmpint (blip_game_grid_get_n_games (window->game_grid), ==, 3);
@@ -628,7 +573,7 @@ test_window_rl_run (void)
   blip_runner_set_pause_after_task (runner, 1);
   blip_studio_window_play (window);
   RunWait w = { runner, 1 };
-  g_assert_true (wait_until (run_rests_after, &w, 600));
+  g_assert_true (blip_test_wait_until (run_rests_after, &w, 600));
   g_assert_cmpint (blip_game_grid_get_n_rows (window->game_grid), ==, 1);
   g_assert_nonnull (blip_game_grid_get_player (window->game_grid, 0, 0));
   g_assert_null (blip_game_grid_get_player (window->game_grid, 0, 1));
@@ -642,7 +587,7 @@ test_window_rl_run (void)
   blip_runner_set_pause_after_task (runner, 0);
   blip_studio_window_play (window);
   w.tasks = 3;
-  g_assert_true (wait_until (run_rests_after, &w, 1200));
+  g_assert_true (blip_test_wait_until (run_rests_after, &w, 1200));
   g_assert_cmpint (blip_runner_get_state (runner), ==, BLIP_RUNNER_FINISHED);
   g_assert_cmpint (blip_game_grid_get_n_rows (window->game_grid), ==, 3);
   for (int i = 0; i < 3; i++)
@@ -671,7 +616,7 @@ test_window_rl_run (void)
                                       blip_game_player_get_steps (player) < 40); k++)
             blip_game_view_step (window->game_view, 1);
         }
-      g_assert_true (wait_until (stack_settled, window->stack, 10));
+      g_assert_true (blip_test_wait_until (stack_settled, window->stack, 10));
       g_autofree char *name = g_strdup_printf ("window-rl-%s", views[v]);
       int width, height;
       render_widget (GTK_WIDGET (window), name, &width, &height);
@@ -697,7 +642,7 @@ test_window_rl_run (void)
 
   /* Reset starts the games over: no rows. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.reset", NULL);
-  g_assert_true (wait_until (run_ready, runner, 30));
+  g_assert_true (blip_test_wait_until (run_ready, runner, 30));
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_cmpint (blip_game_grid_get_n_rows (window->game_grid), ==, 0);
@@ -723,7 +668,7 @@ test_window_lesson (void)
   BlipStudioWindow *window = blip_studio_window_new (NULL);
   gtk_window_present (GTK_WINDOW (window));
   g_assert_true (blip_studio_window_open_lesson (window, lesson));
-  g_assert_true (wait_until (lesson_run_ready, window, 60));
+  g_assert_true (blip_test_wait_until (lesson_run_ready, window, 60));
   const BlipConfig *config = blip_runner_get_config (blip_studio_window_get_runner (window));
   g_assert_cmpstr (config->games, ==, "breakout,space_invaders");
   g_assert_cmpstr (config->approach, ==, "sgd");

@@ -26,33 +26,10 @@
 #include "blip-compare-view.h"
 #include "blip-settings-popover.h"
 #include "blip-studio-application.h"
+#include "blip-test-gtk.h"
 #include "blip-test-util.h"
 
 /* ---- Helpers -------------------------------------------------------------------- */
-
-typedef gboolean (*Condition) (gpointer data);
-
-/* Runs the main loop until cond holds or seconds pass. */
-static gboolean
-wait_until (Condition cond, gpointer data, double seconds)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
-  while (!cond (data))
-    {
-      if (g_get_monotonic_time () > end)
-        return FALSE;
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (2000);
-    }
-  return TRUE;
-}
-
-static gboolean
-widget_shown (gpointer widget)
-{
-  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
-}
 
 /* A snapshot with one quantized layer of rows × cols weights (+ rows biases),
  * every parameter holding `bits` frozen bits. */
@@ -101,41 +78,19 @@ typedef struct {
   guint8 *data;   /* cairo ARGB32, premultiplied, native endian */
 } Pixels;
 
-typedef struct {
-  GdkTexture *texture;
-  gboolean    done;
-} Rendered;
-
-static void
-on_rendered (GtkWidget *widget, GdkTexture *texture, const GError *error, gpointer data)
-{
-  Rendered *r = data;
-  g_assert_no_error ((GError *) error);
-  r->texture = g_object_ref (texture);
-  r->done = TRUE;
-}
-
-static gboolean
-rendered (gpointer data)
-{
-  return ((Rendered *) data)->done;
-}
-
 /* The widget as the next frame paints it. */
 static GdkTexture *
 render_texture (GtkWidget *widget)
 {
-  Rendered r = { NULL, FALSE };
-  blip_studio_render_widget (widget, on_rendered, &r);
-  g_assert_true (wait_until (rendered, &r, 30));
+  GdkTexture *texture = blip_test_render_texture (widget);
   const char *dir = g_getenv ("BLIP_STUDIO_TEST_SHOTS");
   if (dir != NULL)
     {
       static int count;
       g_autofree char *path = g_strdup_printf ("%s/%s-%d.png", dir, G_OBJECT_TYPE_NAME (widget), count++);
-      gdk_texture_save_to_png (r.texture, path);
+      gdk_texture_save_to_png (texture, path);
     }
-  return r.texture;
+  return texture;
 }
 
 static Pixels
@@ -175,17 +130,6 @@ saturated (const int rgb[3])
   return MAX (rgb[0], MAX (rgb[1], rgb[2])) - MIN (rgb[0], MIN (rgb[1], rgb[2])) > 60;
 }
 
-static GtkWidget *
-show_in_window (GtkWidget *child, int width, int height)
-{
-  GtkWidget *window = gtk_window_new ();
-  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
-  gtk_window_set_child (GTK_WINDOW (window), child);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (widget_shown, child, 20));
-  return window;
-}
-
 /* ---- Views from hand-made snapshots ---------------------------------------------- */
 
 /* Runs of the task colour along the row with the most of it: one per frozen bit. */
@@ -193,7 +137,7 @@ static void
 test_bits_view_frozen_cells (void)
 {
   GtkWidget *view = blip_bits_view_new ();
-  GtkWidget *window = show_in_window (view, 900, 420);
+  GtkWidget *window = blip_test_show_in_window (view, 900, 420);
   BlipSnapshot *s = snapshot_new (4, 6, 20, 0);
   s->layers[0].bits[9] = 5;
   blip_bits_view_set_parameter (BLIP_BITS_VIEW (view), 0, 9);
@@ -241,7 +185,7 @@ static void
 test_layer_map_fully_frozen (void)
 {
   GtkWidget *view = blip_layer_map_view_new ();
-  GtkWidget *window = show_in_window (view, 700, 500);
+  GtkWidget *window = blip_test_show_in_window (view, 700, 500);
   BlipSnapshot *s = snapshot_new (30, 40, 20, 20);
   blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
 
@@ -296,7 +240,7 @@ static void
 test_layer_map_conv (void)
 {
   GtkWidget *view = blip_layer_map_view_new ();
-  GtkWidget *window = show_in_window (view, 700, 500);
+  GtkWidget *window = blip_test_show_in_window (view, 700, 500);
   BlipSnapshot *s = snapshot_new (4, 27, 20, 0);
   BlipLayerSnapshot *l = &s->layers[0];
   g_free (l->name);
@@ -373,7 +317,7 @@ static void
 test_acc_matrix_cells (void)
 {
   GtkWidget *view = blip_acc_matrix_view_new ();
-  GtkWidget *window = show_in_window (view, 600, 500);
+  GtkWidget *window = blip_test_show_in_window (view, 600, 500);
   BlipSnapshot *s = snapshot_new (2, 2, 20, 0);
   blip_figure_view_set_data (BLIP_FIGURE_VIEW (view), s, NULL, NULL);
   Pixels p = render (view);
@@ -403,7 +347,7 @@ test_other_views_draw (void)
   GtkWidget *views[] = { blip_curves_view_new (), blip_info_gain_view_new () };
   for (guint i = 0; i < G_N_ELEMENTS (views); i++)
     {
-      GtkWidget *window = show_in_window (views[i], 640, 480);
+      GtkWidget *window = blip_test_show_in_window (views[i], 640, 480);
       blip_figure_view_set_data (BLIP_FIGURE_VIEW (views[i]), s, NULL, NULL);
       Pixels p = render (views[i]);
       int non_white = 0;
@@ -553,32 +497,32 @@ test_runner_steps_and_sessions (void)
   g_signal_connect (w.runner, "session-saved", G_CALLBACK (on_saved), &w);
   g_signal_connect (w.runner, "notify::state", G_CALLBACK (on_state), &w);
   blip_runner_configure (w.runner, &c);
-  g_assert_true (wait_until (runner_ready, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_ready, &w, 60));
   g_assert_cmpint (w.errors, ==, 0);
 
   want_event = BLIP_EVENT_BATCH_END;
   w.rests_before = w.rests;
   blip_runner_step (w.runner, BLIP_STEP_BATCH);
-  g_assert_true (wait_until (runner_rests_after, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_rests_after, &w, 60));
   want_event = BLIP_EVENT_EPOCH_END;
   w.rests_before = w.rests;
   blip_runner_step (w.runner, BLIP_STEP_EPOCH);
-  g_assert_true (wait_until (runner_rests_after, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_rests_after, &w, 60));
 
   /* Play, then pause: the runner rests again, in the same run. */
   guint generation = blip_runner_get_generation (w.runner);
   blip_runner_set_speed (w.runner, 0.2);
   blip_runner_play (w.runner);
-  g_assert_true (wait_until (runner_playing, &w, 30));
+  g_assert_true (blip_test_wait_until (runner_playing, &w, 30));
   blip_runner_pause (w.runner);
-  g_assert_true (wait_until (runner_ready, &w, 30));
+  g_assert_true (blip_test_wait_until (runner_ready, &w, 30));
   blip_runner_set_speed (w.runner, 1);
 
   /* A task, with its snapshots handed to the history. */
   want_event = BLIP_EVENT_TASK_END;
   w.rests_before = w.rests;
   blip_runner_step (w.runner, BLIP_STEP_TASK);
-  g_assert_true (wait_until (runner_rests_after, &w, 120));
+  g_assert_true (blip_test_wait_until (runner_rests_after, &w, 120));
   blip_runner_sync_history (w.runner);
   g_assert_cmpint (blip_run_history_n_tasks (blip_runner_get_history (w.runner)), ==, 1);
   g_assert_cmpint (blip_runner_get_tasks_done (w.runner), ==, 1);
@@ -587,20 +531,20 @@ test_runner_steps_and_sessions (void)
   /* Save, then open a malformed file: an error naming it, and the run stays. */
   g_autofree char *session = g_build_filename (dir, "s.safetensors", NULL);
   blip_runner_save_session (w.runner, session);
-  g_assert_true (wait_until (runner_saved, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_saved, &w, 60));
   g_assert_cmpstr (w.saved, ==, session);
   g_autofree char *bad = g_build_filename (dir, "bad.safetensors", NULL);
   g_assert_true (g_file_set_contents (bad, "this is not a session", -1, NULL));
   blip_runner_open_session (w.runner, bad, dir);
-  g_assert_true (wait_until (runner_has_error, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_has_error, &w, 60));
   g_assert_cmpuint (w.last_error_kind, ==, BLIP_RUNNER_ERROR_SESSION_OPEN);
   g_assert_nonnull (strstr (w.last_error, bad));
-  g_assert_true (wait_until (runner_ready, &w, 30));
+  g_assert_true (blip_test_wait_until (runner_ready, &w, 30));
   g_assert_cmpuint (blip_runner_get_generation (w.runner), ==, generation);
 
   /* The saved session opens as a new run at the same place. */
   blip_runner_open_session (w.runner, session, dir);
-  g_assert_true (wait_until (runner_ready, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_ready, &w, 60));
   while (blip_runner_get_generation (w.runner) == generation)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (blip_runner_get_tasks_done (w.runner), ==, 1);
@@ -608,7 +552,7 @@ test_runner_steps_and_sessions (void)
   /* Reset: a fresh run. */
   generation = blip_runner_get_generation (w.runner);
   blip_runner_reset (w.runner);
-  g_assert_true (wait_until (runner_ready, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_ready, &w, 60));
   while (blip_runner_get_generation (w.runner) == generation)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpint (blip_runner_get_tasks_done (w.runner), ==, 0);
@@ -678,8 +622,8 @@ test_window_trains_a_task (void)
   blip_studio_window_set_view (window, "acc-matrix");
   gtk_window_present (GTK_WINDOW (window));
   GtkWidget *acc = blip_studio_window_get_view (window, "acc-matrix");
-  g_assert_true (wait_until (widget_shown, acc, 20));
-  g_assert_true (wait_until (window_started, window, 120));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, acc, 20));
+  g_assert_true (blip_test_wait_until (window_started, window, 120));
 
   blip_studio_window_refresh (window);
   Pixels before = render (acc);
@@ -689,7 +633,7 @@ test_window_trains_a_task (void)
   BlipRunner *runner = blip_studio_window_get_runner (window);
   blip_runner_set_pause_after_task (runner, 1);
   blip_studio_window_play (window);
-  g_assert_true (wait_until (first_task_done, window, 300));
+  g_assert_true (blip_test_wait_until (first_task_done, window, 300));
   blip_studio_window_refresh (window);
   Pixels after = render (acc);
   /* One cell of the matrix is coloured now: A[0][0]. */
@@ -707,12 +651,12 @@ test_window_trains_a_task (void)
   g_autofree char *bad = g_build_filename (dir, "broken.safetensors", NULL);
   g_assert_true (g_file_set_contents (bad, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));
   blip_runner_open_session (runner, bad, dir);
-  g_assert_true (wait_until (dialog_shown, NULL, 60));
+  g_assert_true (blip_test_wait_until (dialog_shown, NULL, 60));
   GtkMessageDialog *dialog = find_dialog ();
   g_autofree char *text = dialog_text (dialog);
   g_assert_nonnull (strstr (text, bad));
   gtk_window_destroy (GTK_WINDOW (dialog));
-  g_assert_true (wait_until (first_task_done, window, 30));
+  g_assert_true (blip_test_wait_until (first_task_done, window, 30));
   g_assert_cmpuint (blip_runner_get_generation (runner), ==, generation);
   g_assert_cmpint (blip_runner_get_tasks_done (runner), ==, 1);
 
@@ -752,14 +696,14 @@ test_window_settings (void)
   blip_studio_window_set_data_dir (window, dir);
   blip_studio_window_start_config (window, &c, "classroom");
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (window_started, window, 120));
+  g_assert_true (blip_test_wait_until (window_started, window, 120));
   BlipRunner *runner = blip_studio_window_get_runner (window);
   Restart restart = { window, blip_runner_get_generation (runner) };
 
   /* Ctrl+comma's action opens the popover on the run in place. */
   BlipSettingsPopover *settings = BLIP_SETTINGS_POPOVER (blip_studio_window_get_settings (window));
   g_action_group_activate_action (G_ACTION_GROUP (window), "settings", NULL);
-  g_assert_true (wait_until (widget_shown, settings, 20));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, settings, 20));
   GtkSpinButton *lr = blip_settings_popover_get_spin (settings, "lr");
   GtkSpinButton *nepochs = blip_settings_popover_get_spin (settings, "nepochs");
   g_assert_nonnull (lr);
@@ -777,7 +721,7 @@ test_window_settings (void)
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (settings)));
   if (g_getenv ("BLIP_STUDIO_TEST_SHOTS") != NULL)
     g_object_unref (render_texture (GTK_WIDGET (settings)));
-  wait_until (never, NULL, 0.5);
+  blip_test_wait_until (never, NULL, 0.5);
   g_assert_cmpuint (blip_runner_get_generation (runner), ==, restart.generation);
   g_assert_cmpfloat (blip_runner_get_config (runner)->lr, ==, c.lr);
 
@@ -788,7 +732,7 @@ test_window_settings (void)
   g_assert_null (blip_settings_popover_get_message (settings));
   g_assert_true (blip_settings_popover_apply (settings));
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (settings)));
-  g_assert_true (wait_until (window_restarted, &restart, 120));
+  g_assert_true (blip_test_wait_until (window_restarted, &restart, 120));
   const BlipConfig *applied = blip_runner_get_config (runner);
   g_assert_cmpfloat (applied->lr, ==, 0.05);
   g_assert_cmpint (applied->nepochs, ==, 3);
@@ -844,8 +788,8 @@ test_window_compare (void)
   blip_studio_window_start_config (window, &c, "classroom");
   gtk_window_present (GTK_WINDOW (window));
   BlipCompareView *view = BLIP_COMPARE_VIEW (blip_studio_window_get_view (window, "compare"));
-  g_assert_true (wait_until (widget_shown, view, 20));
-  g_assert_true (wait_until (both_started, window, 120));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, view, 20));
+  g_assert_true (blip_test_wait_until (both_started, window, 120));
   BlipRunner *second = blip_studio_window_get_compare_runner (window);
   g_assert_cmpstr (blip_compare_view_get_approach (view), ==, "sgd");
   g_assert_cmpstr (blip_runner_get_config (second)->approach, ==, "sgd");
@@ -856,7 +800,7 @@ test_window_compare (void)
   g_assert_cmpint (side_filled (view, BLIP_COMPARE_RIGHT), ==, 0);
 
   blip_studio_window_play (window);
-  g_assert_true (wait_until (both_first_task_done, window, 300));
+  g_assert_true (blip_test_wait_until (both_first_task_done, window, 300));
   blip_studio_window_refresh (window);
   g_assert_cmpint (side_filled (view, BLIP_COMPARE_LEFT), >, 800);
   g_assert_cmpint (side_filled (view, BLIP_COMPARE_RIGHT), >, 800);
@@ -881,7 +825,7 @@ test_window_compare (void)
   second = blip_studio_window_get_compare_runner (window);
   g_assert_nonnull (second);
   g_assert_cmpint (blip_runner_get_tasks_done (second), ==, 0);
-  g_assert_true (wait_until (both_started, window, 120));
+  g_assert_true (blip_test_wait_until (both_started, window, 120));
 
   /* Closing the window stops and frees it. */
   g_object_add_weak_pointer (G_OBJECT (second), (gpointer *) &second);
@@ -953,9 +897,9 @@ chooser_answer (BlipStudioWindow *window, GtkFileChooser *chooser, const char *p
   if (path != NULL)
     {
       Chosen c = { chooser, g_file_new_for_path (path) };
-      g_assert_true (wait_until (file_chosen, &c, 20));
-      wait_until (never, NULL, 0.3);
-      g_assert_true (wait_until (file_chosen, &c, 20));
+      g_assert_true (blip_test_wait_until (file_chosen, &c, 20));
+      blip_test_wait_until (never, NULL, 0.3);
+      g_assert_true (blip_test_wait_until (file_chosen, &c, 20));
       g_object_unref (c.file);
     }
   gtk_native_dialog_hide (GTK_NATIVE_DIALOG (chooser));
@@ -1005,7 +949,7 @@ test_window_file_choosers (void)
   g_assert_true (blip_studio_window_set_view (window, "layer-map"));
   blip_studio_window_start_config (window, &c, "classroom");
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (window_started, window, 120));
+  g_assert_true (blip_test_wait_until (window_started, window, 120));
   blip_studio_window_refresh (window);
   BlipRunner *runner = blip_studio_window_get_runner (window);
   RunnerWatch w = { .runner = runner };
@@ -1038,7 +982,7 @@ test_window_file_choosers (void)
   /* One task, so the session has something to keep. */
   blip_runner_set_pause_after_task (runner, 1);
   blip_studio_window_play (window);
-  g_assert_true (wait_until (first_task_done, window, 300));
+  g_assert_true (blip_test_wait_until (first_task_done, window, 300));
 
   /* Save Session: Cancel, then a file. The runner writes in order, so once
    * the second is saved the cancelled one would have been too. */
@@ -1051,7 +995,7 @@ test_window_file_choosers (void)
   g_autofree char *session = g_build_filename (dir, "run.safetensors", NULL);
   chooser = chooser_shown (window, "save-session", "Save Session", sessions);
   chooser_answer (window, chooser, session, GTK_RESPONSE_ACCEPT);
-  g_assert_true (wait_until (runner_saved, &w, 60));
+  g_assert_true (blip_test_wait_until (runner_saved, &w, 60));
   g_assert_cmpstr (w.saved, ==, session);
   g_assert_true (g_file_test (session, G_FILE_TEST_IS_REGULAR));
   g_assert_false (g_file_test (cancelled_session, G_FILE_TEST_EXISTS));
@@ -1059,12 +1003,12 @@ test_window_file_choosers (void)
   /* Open Session, from a fresh run: back at one task, as a new run. */
   Reopened reopened = { window, blip_runner_get_generation (runner), 0 };
   g_action_group_activate_action (G_ACTION_GROUP (window), "reset", NULL);
-  g_assert_true (wait_until (window_reopened, &reopened, 120));
+  g_assert_true (blip_test_wait_until (window_reopened, &reopened, 120));
   const char *open_filters[] = { "BLIP Studio sessions", "All files", NULL };
   reopened = (Reopened) { window, blip_runner_get_generation (runner), 1 };
   chooser = chooser_shown (window, "open-session", "Open Session", open_filters);
   chooser_answer (window, chooser, session, GTK_RESPONSE_ACCEPT);
-  g_assert_true (wait_until (window_reopened, &reopened, 120));
+  g_assert_true (blip_test_wait_until (window_reopened, &reopened, 120));
 
   /* A malformed session: a dialog naming it; the run stays as it was. */
   guint generation = blip_runner_get_generation (runner);
@@ -1072,12 +1016,12 @@ test_window_file_choosers (void)
   g_assert_true (g_file_set_contents (bad, "\x10\0\0\0\0\0\0\0{\"a\":", 13, NULL));
   chooser = chooser_shown (window, "open-session", "Open Session", open_filters);
   chooser_answer (window, chooser, bad, GTK_RESPONSE_ACCEPT);
-  g_assert_true (wait_until (dialog_shown, NULL, 60));
+  g_assert_true (blip_test_wait_until (dialog_shown, NULL, 60));
   GtkMessageDialog *dialog = find_dialog ();
   g_autofree char *text = dialog_text (dialog);
   g_assert_nonnull (strstr (text, bad));
   gtk_window_destroy (GTK_WINDOW (dialog));
-  g_assert_true (wait_until (first_task_done, window, 30));
+  g_assert_true (blip_test_wait_until (first_task_done, window, 30));
   g_assert_cmpuint (blip_runner_get_generation (runner), ==, generation);
   g_assert_cmpint (blip_runner_get_tasks_done (runner), ==, 1);
 
@@ -1097,7 +1041,7 @@ test_window_missing_data (void)
   blip_studio_window_set_data_dir (window, dir);
   g_assert_true (blip_studio_window_start (window, "mnist5", NULL, NULL, NULL));
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (dialog_shown, NULL, 60));
+  g_assert_true (blip_test_wait_until (dialog_shown, NULL, 60));
   GtkMessageDialog *dialog = find_dialog ();
   if (g_getenv ("BLIP_STUDIO_TEST_SHOTS") != NULL)
     g_free (render (GTK_WIDGET (dialog)).data);
@@ -1175,7 +1119,7 @@ test_window_lesson (void)
   g_assert_true (blip_studio_window_start (window, "mnist5", "sgd", "quick", NULL));
   g_assert_true (blip_studio_window_open_lesson (window, lesson));
   gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (wait_until (lesson_parameter_shown, window, 120));
+  g_assert_true (blip_test_wait_until (lesson_parameter_shown, window, 120));
   const BlipConfig *config = blip_runner_get_config (blip_studio_window_get_runner (window));
   g_assert_cmpstr (config->approach, ==, "blip");
   g_assert_cmpint (config->nepochs, ==, 3);
@@ -1238,8 +1182,8 @@ test_application_actions (void)
   g_assert_nonnull (strstr (gtk_about_dialog_get_comments (GTK_ABOUT_DIALOG (about)),
                             "Continual Learning via Bit-Level Information Preserving"));
   /* Both lay out and draw without warnings (which are fatal here). */
-  g_assert_true (wait_until (widget_shown, shortcuts, 20));
-  g_assert_true (wait_until (widget_shown, about, 20));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, shortcuts, 20));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, about, 20));
   g_object_unref (render_texture (GTK_WIDGET (shortcuts)));
   g_object_unref (render_texture (GTK_WIDGET (about)));
   gtk_window_destroy (shortcuts);

@@ -1,0 +1,64 @@
+/* blip-test-gtk.c — see blip-test-gtk.h. */
+#include "blip-test-gtk.h"
+#include "blip-window.h"
+
+gboolean
+blip_test_wait_until (BlipTestCondition cond, gpointer data, double seconds)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) (seconds * G_USEC_PER_SEC);
+  while (!cond (data))
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+  return TRUE;
+}
+
+gboolean
+blip_test_widget_shown (gpointer widget)
+{
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+GtkWidget *
+blip_test_show_in_window (GtkWidget *child, int width, int height)
+{
+  GtkWidget *window = gtk_window_new ();
+  gtk_window_set_default_size (GTK_WINDOW (window), width, height);
+  gtk_window_set_child (GTK_WINDOW (window), child);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, child, 20));
+  return window;
+}
+
+typedef struct {
+  GdkTexture *texture;
+  gboolean    done;
+} Rendered;
+
+static void
+on_rendered (GtkWidget *widget, GdkTexture *texture, const GError *error, gpointer data)
+{
+  Rendered *r = data;
+  g_assert_no_error ((GError *) error);
+  r->texture = g_object_ref (texture);
+  r->done = TRUE;
+}
+
+static gboolean
+rendered (gpointer data)
+{
+  return ((Rendered *) data)->done;
+}
+
+GdkTexture *
+blip_test_render_texture (GtkWidget *widget)
+{
+  Rendered r = { NULL, FALSE };
+  blip_studio_render_widget (widget, on_rendered, &r);
+  g_assert_true (blip_test_wait_until (rendered, &r, 30));
+  return r.texture;
+}

@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <zlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <jpeglib.h>
 #include <png.h>
@@ -422,4 +423,44 @@ blip_test_step (BlipTrainer *tr, BlipStepUnit unit)
   BlipStatus status = blip_trainer_step (tr, unit, &error);
   g_assert_no_error (error);
   return status;
+}
+
+#ifdef BLIP_TEST_BUILDDIR
+BlipTestRun
+blip_test_run_blip (const char * const *args)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) BLIP_TEST_BLIP_EXE);
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  BlipTestRun r = { -1, NULL, NULL };
+  int wait_status = 0;
+  g_autoptr(GError) error = NULL;
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
+                &wait_status, &error);
+  g_assert_no_error (error);
+  g_ptr_array_free (argv, TRUE);
+  if (WIFEXITED (wait_status))
+    r.status = WEXITSTATUS (wait_status);
+  return r;
+}
+
+gboolean
+blip_test_have_blip (void)
+{
+  if (!g_file_test (BLIP_TEST_BLIP_EXE, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("the blip tool has not been built at " BLIP_TEST_BLIP_EXE);
+      return FALSE;
+    }
+  return TRUE;
+}
+#endif
+
+void
+blip_test_run_clear (BlipTestRun *run)
+{
+  g_free (run->out);
+  g_free (run->err);
 }

@@ -74,4 +74,22 @@ BlipTrainer *blip_test_synthetic_trainer (const BlipConfig *c, int n_tasks, int 
 /* blip_trainer_step, failing the test on an error. */
 BlipStatus   blip_test_step              (BlipTrainer *tr, BlipStepUnit unit);
 
+/* The built blip tool, as the test programs run it. */
+#define BLIP_TEST_BLIP_EXE BLIP_TEST_BUILDDIR "/src/cli/blip"
+
+/* What a run of the blip tool printed, and its exit status (−1 when it did
+ * not exit normally). */
+typedef struct {
+  int   status;
+  char *out;
+  char *err;
+} BlipTestRun;
+
+/* Runs BLIP_TEST_BLIP_EXE with args (NULL-terminated); failing to start it
+ * fails the test. */
+BlipTestRun  blip_test_run_blip          (const char * const *args);
+void         blip_test_run_clear         (BlipTestRun *run);
+/* Whether the blip tool is built; skips the test with the reason when not. */
+gboolean     blip_test_have_blip         (void);
+
 G_END_DECLS

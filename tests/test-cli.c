@@ -17,9 +17,8 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
 
-#define BLIP_EXE BLIP_TEST_BUILDDIR "/src/cli/blip"
+#define BLIP_EXE BLIP_TEST_BLIP_EXE
 #define MAX_ARGS 64
 
 /* ---- the parser: valid vectors ------------------------------------------------ */
@@ -445,50 +444,6 @@ test_help_text (void)
 /* ---- the binary ---------------------------------------------------------------------- */
 
 typedef struct {
-  int   status;    /* exit status, or -1 if killed by a signal */
-  char *out;
-  char *err;
-} Ran;
-
-static void
-ran_clear (Ran *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
-
-static Ran
-run_blip (const char * const *args)
-{
-  GPtrArray *argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) BLIP_EXE);
-  for (int i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  Ran r = { -1, NULL, NULL };
-  int wait_status = 0;
-  g_autoptr(GError) error = NULL;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err,
-                &wait_status, &error);
-  g_assert_no_error (error);
-  g_ptr_array_free (argv, TRUE);
-  if (WIFEXITED (wait_status))
-    r.status = WEXITSTATUS (wait_status);
-  return r;
-}
-
-static gboolean
-have_binary (void)
-{
-  if (!g_file_test (BLIP_EXE, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("the blip tool has not been built at " BLIP_EXE);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-typedef struct {
   const char *name;
   const char *args[6];
   int         status;
@@ -525,9 +480,9 @@ static void
 test_binary (gconstpointer data)
 {
   const BinaryCase *bc = data;
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
-  Ran r = run_blip (bc->args);
+  BlipTestRun r = blip_test_run_blip (bc->args);
   if (r.status != bc->status)
     g_error ("%s: exit status %d, expected %d\nstdout: %s\nstderr: %s", bc->name, r.status, bc->status,
              r.out, r.err);
@@ -537,12 +492,12 @@ test_binary (gconstpointer data)
   for (int i = 0; bc->err_has[i] != NULL; i++)
     if (strstr (r.err, bc->err_has[i]) == NULL)
       g_error ("%s: stderr lacks “%s”:\n%s", bc->name, bc->err_has[i], r.err);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
 }
 
 /* Checks a finished run's stdout and output folder; T tasks. */
 static void
-check_run_output (const Ran *r, const char *out_dir, int T)
+check_run_output (const BlipTestRun *r, const char *out_dir, int T)
 {
   if (r->status != 0)
     g_error ("blip run exited with %d\nstdout: %s\nstderr: %s", r->status, r->out, r->err);
@@ -592,16 +547,16 @@ check_run_output (const Ran *r, const char *out_dir, int T)
 static void
 test_run_fake_data (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *data = blip_test_mkdtemp ();
   g_autofree char *out = blip_test_mkdtemp ();
   blip_test_write_fake_mnist (data, "mnist", 600, 200, 3);
   const char *args[] = { "run", "--experiment", "mnist5", "--data-dir", data, "--nepochs", "2", "--ndim", "64",
                          "--lr", "0.05", "--fisher-batches", "2", "--quiet", "--output", out, NULL };
-  Ran r = run_blip (args);
+  BlipTestRun r = blip_test_run_blip (args);
   check_run_output (&r, out, 5);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (data);
   blip_test_rmtree (out);
 }
@@ -609,7 +564,7 @@ test_run_fake_data (void)
 static void
 test_run_real_data (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *data = blip_test_real_data_dir ("mnist/t10k-labels-idx1-ubyte.gz");
   if (data == NULL)
@@ -617,21 +572,21 @@ test_run_real_data (void)
   g_autofree char *out = blip_test_mkdtemp ();
   const char *args[] = { "run", "--experiment", "mnist5", "--data-dir", data, "--nepochs", "1",
                          "--train-subset", "300", "--test-subset", "200", "--quiet", "--output", out, NULL };
-  Ran r = run_blip (args);
+  BlipTestRun r = blip_test_run_blip (args);
   check_run_output (&r, out, 5);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (out);
 }
 
 static void
 test_run_missing_data (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *empty = blip_test_mkdtemp ();
   g_autofree char *out = blip_test_mkdtemp ();
   const char *args[] = { "run", "--data-dir", empty, "--output", out, NULL };
-  Ran r = run_blip (args);
+  BlipTestRun r = blip_test_run_blip (args);
   g_assert_cmpint (r.status, ==, 1);
   g_autofree char *missing = g_build_filename (empty, "mnist", "train-images-idx3-ubyte.gz", NULL);
   if (strstr (r.err, missing) == NULL)
@@ -639,7 +594,7 @@ test_run_missing_data (void)
   /* Nothing was written. */
   g_autofree char *json = g_build_filename (out, "results.json", NULL);
   g_assert_false (g_file_test (json, G_FILE_TEST_EXISTS));
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (empty);
   blip_test_rmtree (out);
 }
@@ -656,7 +611,7 @@ lessons_dir (void)
 static void
 test_lesson_shipped (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *dir = lessons_dir ();
   g_autoptr(GPtrArray) files = g_ptr_array_new_with_free_func (g_free);
@@ -680,7 +635,7 @@ test_lesson_shipped (void)
         for (guint i = 0; i < files->len; i++)
           g_ptr_array_add (args, g_ptr_array_index (files, i));
       g_ptr_array_add (args, NULL);
-      Ran r = run_blip ((const char * const *) args->pdata);
+      BlipTestRun r = blip_test_run_blip ((const char * const *) args->pdata);
       if (r.status != 0)
         g_error ("blip lesson check on the shipped lessons exited with %d\nstdout: %s\nstderr: %s",
                  r.status, r.out, r.err);
@@ -693,7 +648,7 @@ test_lesson_shipped (void)
             g_error ("stdout lacks “%s”:\n%s", want, r.out);
         }
       g_assert_nonnull (strstr (r.out, " steps, title “"));
-      ran_clear (&r);
+      blip_test_run_clear (&r);
     }
 }
 
@@ -739,19 +694,19 @@ static void
 test_lesson_broken (gconstpointer data)
 {
   const BrokenLesson *bl = data;
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *path = write_lesson (dir, bl->name, bl->text);
   const char *args[] = { "lesson", "check", path, NULL };
-  Ran r = run_blip (args);
+  BlipTestRun r = blip_test_run_blip (args);
   if (r.status != 1)
     g_error ("%s: exit status %d, expected 1\nstdout: %s\nstderr: %s", bl->name, r.status, r.out, r.err);
   g_assert_cmpstr (r.out, ==, "");
   g_autofree char *prefix = g_strdup_printf ("%s:%u: ", path, bl->line);
   if (!g_str_has_prefix (r.err, prefix) || strstr (r.err, bl->message) == NULL)
     g_error ("%s: stderr is not “%s…%s…”:\n%s", bl->name, prefix, bl->message, r.err);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (dir);
 }
 
@@ -759,19 +714,19 @@ test_lesson_broken (gconstpointer data)
 static void
 test_lesson_mixed (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *bad = write_lesson (dir, "bad", LESSON_HEAD LESSON_STEP "Run=task 1001\n");
   g_autofree char *good = write_lesson (dir, "good", "[Lesson]\nTitle=Good one\nVersion=1\n" LESSON_STEP);
   const char *args[] = { "lesson", "check", bad, good, NULL };
-  Ran r = run_blip (args);
+  BlipTestRun r = blip_test_run_blip (args);
   g_assert_cmpint (r.status, ==, 1);
   g_autofree char *ok = g_strdup_printf ("%s: ok (1 step, title “Good one”)\n", good);
   g_assert_cmpstr (r.out, ==, ok);
   g_autofree char *err = g_strdup_printf ("%s:7: Run: the number of tasks must be between 1 and 1000, got 1001\n", bad);
   g_assert_cmpstr (r.err, ==, err);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (dir);
 }
 

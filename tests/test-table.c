@@ -16,56 +16,21 @@
 
 #include <math.h>
 #include <string.h>
-#include <sys/wait.h>
-
-#define BLIP_EXE BLIP_TEST_BUILDDIR "/src/cli/blip"
-
-typedef struct {
-  int   status;
-  char *out;
-  char *err;
-} Ran;
-
-static void
-ran_clear (Ran *r)
-{
-  g_free (r->out);
-  g_free (r->err);
-}
 
 /* Runs `blip table ARGS… --output OUT`. */
-static Ran
+static BlipTestRun
 run_table (const char *out, const char * const *args)
 {
   GPtrArray *argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) BLIP_EXE);
   g_ptr_array_add (argv, (gpointer) "table");
   for (int i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, (gpointer) "--output");
   g_ptr_array_add (argv, (gpointer) out);
   g_ptr_array_add (argv, NULL);
-  Ran r = { -1, NULL, NULL };
-  int wait_status = 0;
-  g_autoptr(GError) error = NULL;
-  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &r.out, &r.err, &wait_status,
-                &error);
-  g_assert_no_error (error);
+  BlipTestRun r = blip_test_run_blip ((const char * const *) argv->pdata);
   g_ptr_array_free (argv, TRUE);
-  if (WIFEXITED (wait_status))
-    r.status = WEXITSTATUS (wait_status);
   return r;
-}
-
-static gboolean
-have_binary (void)
-{
-  if (!g_file_test (BLIP_EXE, G_FILE_TEST_IS_EXECUTABLE))
-    {
-      g_test_skip ("the blip tool has not been built at " BLIP_EXE);
-      return FALSE;
-    }
-  return TRUE;
 }
 
 static void
@@ -163,13 +128,13 @@ assert_row (const char *out, const char *label, const char *const *want)
 static void
 test_hand_made (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *out = blip_test_mkdtemp ();
   put_hand_made (out);
   const char *args[] = { "--experiment", "mnist5", "--approaches", "blip,ewc,sgd-frozen", "--data-dir",
                          "/nonexistent/data", "--quiet", NULL };
-  Ran r = run_table (out, args);
+  BlipTestRun r = run_table (out, args);
   if (r.status != 0)
     g_error ("blip table exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
 
@@ -238,7 +203,7 @@ test_hand_made (void)
   row = g_ptr_array_index (rows->items, 2);
   g_assert_cmpint (blip_json_get (row, "paper_ACC_percent")->type, ==, BLIP_JSON_NULL);
   g_assert_cmpint (blip_json_get (row, "memory_bytes_per_task")->type, ==, BLIP_JSON_NULL);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (out);
 }
 
@@ -269,14 +234,14 @@ static void
 test_malformed (gconstpointer data)
 {
   const BadCase *bc = data;
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *out = blip_test_mkdtemp ();
   g_autofree char *json = bc->json ? g_strdup (bc->json)
     : results_json (bc->format, bc->experiment, bc->approach, bc->seed, TRUE, bc->acc, "0", "0", 1, bc->memory_list);
   put_run (out, bc->approach, json, NULL);
   const char *args[] = { "--approaches", bc->approach, "--data-dir", "/nonexistent/data", "--quiet", NULL };
-  Ran r = run_table (out, args);
+  BlipTestRun r = run_table (out, args);
   g_autofree char *path = g_build_filename (out, bc->approach, "results.json", NULL);
   if (r.status != 1 || strstr (r.err, path) == NULL || strstr (r.err, bc->err_has) == NULL)
     g_error ("%s: exit %d, expected 1 with a message naming %s and “%s”\nstdout: %s\nstderr: %s", bc->name,
@@ -284,7 +249,7 @@ test_malformed (gconstpointer data)
   /* Refused before anything ran or was written. */
   g_autofree char *csv = g_build_filename (out, "table.csv", NULL);
   g_assert_false (g_file_test (csv, G_FILE_TEST_EXISTS));
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (out);
 }
 
@@ -293,21 +258,21 @@ test_malformed (gconstpointer data)
 static void
 test_unfinished_refused (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *out = blip_test_mkdtemp ();
   g_autofree char *json = results_json ("blip-results/2", "mnist5", "blip", 0, FALSE, "0.9", "0", "0", 1,
                                         "[1, 1, null]");
   put_run (out, "blip", json, NULL);
   const char *args[] = { "--approaches", "blip", "--data-dir", "/nonexistent/data", NULL };
-  Ran r = run_table (out, args);
+  BlipTestRun r = run_table (out, args);
   g_autofree char *dir = g_build_filename (out, "blip", NULL);
   if (r.status != 1 || strstr (r.err, dir) == NULL || strstr (r.err, "--resume") == NULL)
     g_error ("exit %d, expected 1 naming %s and --resume\nstderr: %s", r.status, dir, r.err);
   g_autofree char *path = g_build_filename (dir, "results.json", NULL);
   g_autofree char *kept = read_text (path);
   g_assert_cmpstr (kept, ==, json);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (out);
 }
 
@@ -357,14 +322,14 @@ check_memory_per_task (const char *out, const char *approach, int T)
 static void
 test_end_to_end (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *data = blip_test_mkdtemp ();
   g_autofree char *out = blip_test_mkdtemp ();
   blip_test_write_fake_mnist (data, "mnist", 600, 200, 3);
   const char *args[] = { "--experiment", "mnist5", "--approaches", "blip,sgd,ewc", "--data-dir", data,
                          "--nepochs", "2", "--ndim", "64", "--lr", "0.05", "--fisher-batches", "2", "--quiet", NULL };
-  Ran r = run_table (out, args);
+  BlipTestRun r = run_table (out, args);
   if (r.status != 0)
     g_error ("blip table exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
   g_test_message ("%s", r.out);
@@ -383,7 +348,7 @@ test_end_to_end (void)
     }
   g_autofree char *csv_path = g_build_filename (out, "table.csv", NULL);
   g_autofree char *first_csv = read_text (csv_path);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
 
   /* Again: every run is reused, with the same numbers. */
   r = run_table (out, args);
@@ -407,7 +372,7 @@ test_end_to_end (void)
       g_assert_cmpstr (a[2], ==, "trained");
       g_assert_cmpstr (b[2], ==, "reused");
     }
-  ran_clear (&r);
+  blip_test_run_clear (&r);
 
   /* An unfinished BLIP run (its results marked incomplete; its checkpoints
    * stay): refused, then continued with --resume from the newest checkpoint. */
@@ -421,7 +386,7 @@ test_end_to_end (void)
   r = run_table (out, args);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "--resume"));
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   const char *resume_args[] = { "--experiment", "mnist5", "--approaches", "blip,sgd,ewc", "--data-dir", data,
                                 "--nepochs", "2", "--ndim", "64", "--lr", "0.05", "--fisher-batches", "2",
                                 "--quiet", "--resume", NULL };
@@ -435,7 +400,7 @@ test_end_to_end (void)
   g_autofree char *resumed = read_text (blip_json);
   g_assert_nonnull (strstr (resumed, "\"complete\": true"));
   check_memory_per_task (out, "blip", 5);
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (data);
   blip_test_rmtree (out);
 }
@@ -443,7 +408,7 @@ test_end_to_end (void)
 static void
 test_usage (void)
 {
-  if (!have_binary ())
+  if (!blip_test_have_blip ())
     return;
   g_autofree char *out = blip_test_mkdtemp ();
   static const struct { const char *args[4]; const char *err_has; } cases[] = {
@@ -456,17 +421,17 @@ test_usage (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      Ran r = run_table (out, cases[i].args);
+      BlipTestRun r = run_table (out, cases[i].args);
       if (r.status != 2 || strstr (r.err, cases[i].err_has) == NULL)
         g_error ("case %zu: exit %d, expected 2 with “%s”\nstderr: %s", i, r.status, cases[i].err_has, r.err);
-      ran_clear (&r);
+      blip_test_run_clear (&r);
     }
   const char *help[] = { "--help", NULL };
-  Ran r = run_table (out, help);
+  BlipTestRun r = run_table (out, help);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "Usage: blip table"));
   g_assert_nonnull (strstr (r.out, "--resume"));
-  ran_clear (&r);
+  blip_test_run_clear (&r);
   blip_test_rmtree (out);
 }
 

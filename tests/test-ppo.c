@@ -323,7 +323,7 @@ test_checkpoint (void)
   g_assert_nonnull (back);
   BlipNetwork *a = blip_trainer_get_network (tr), *b = blip_trainer_get_network (back);
   g_assert_cmpmem (a->params, a->n_params * sizeof (float), b->params, b->n_params * sizeof (float));
-  BlipAdam *ma = blip_trainer_rl_get_adam (tr), *mb = blip_trainer_rl_get_adam (back);
+  BlipAdam *ma = blip_trainer_get_adam (tr), *mb = blip_trainer_get_adam (back);
   g_assert_cmpint (ma->t, ==, mb->t);
   g_assert_cmpint (ma->t, >, 0);
   g_assert_cmpmem (ma->m, ma->n * sizeof (float), mb->m, mb->n * sizeof (float));

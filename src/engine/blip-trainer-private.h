@@ -93,12 +93,18 @@ void     blip_trainer_rl_test       (BlipTrainer *tr);
 void     blip_trainer_rl_estimate_fisher (BlipTrainer *tr, int task, BlipFisherLabels labels,
                                           gboolean batch_mean_scale, float *fisher);
 /* Checkpoint support: Adam's state and the RL counters. */
-BlipAdam *blip_trainer_rl_get_adam  (BlipTrainer *tr);
 void     blip_trainer_rl_get_counters (BlipTrainer *tr, gint64 *update, gint64 *frames);
 void     blip_trainer_rl_set_counters (BlipTrainer *tr, gint64 update, gint64 frames);
 GArray  *blip_trainer_rl_curve_array (BlipTrainer *tr);
 /* The last rollout: obs[(T + 1)·N, input_dim] (slot t holds step t's N
  * observations) and actions[T·N]; *n = T·N. For tests. */
 void     blip_trainer_rl_get_rollout (BlipTrainer *tr, const float **obs, const gint32 **actions, int *n);
+
+/* One optimiser step (SGD, or Adam when the trainer has one) on a layer that
+ * is not frozen, chunk by chunk, each chunk followed by the strategy's
+ * per-element hook while it is in cache. */
+void      blip_trainer_update_layer (BlipTrainer *tr, BlipLayer *layer);
+/* The trainer's Adam (PPO's, or --optimizer adam), NULL under SGD; for tests. */
+BlipAdam *blip_trainer_get_adam     (BlipTrainer *tr);
 
 G_END_DECLS

@@ -33,7 +33,6 @@
 #define EVAL_MAX_STEPS 10000
 
 struct _BlipRlState {
-  BlipAdam     *adam;
   BlipPpoParams params;
   BlipEnvPool  *pool;          /* the current task's training environments */
   BlipEnvPool **eval_pools;    /* [n_tasks], made on first use */
@@ -153,10 +152,9 @@ blip_trainer_rl_init (BlipTrainer *tr, GError **error)
   rl->obs_dim = tr->experiment->input_dim;
   rl->params = (BlipPpoParams) { c->clip_param, c->value_loss_coef, c->entropy_coef };
   /* PPO always steps with Adam (eps --eps): the trainer's one Adam, so the
-   * checkpoint code saves its moments like any other run's. */
+   * update and the checkpoint code treat it like any other run's. */
   blip_adam_free (tr->adam);
   tr->adam = blip_adam_new (tr->net->n_params, c->lr, 0.9, 0.999, c->adam_eps, 0.0);
-  rl->adam = tr->adam;
   gsize TN = (gsize) rl->T * rl->N, D = rl->obs_dim;
   rl->obs = g_new0 (float, (TN + rl->N) * D);
   rl->actions = g_new0 (gint32, TN);
@@ -274,7 +272,7 @@ blip_trainer_rl_task_begin (BlipTrainer *tr)
 {
   BlipRlState *rl = tr->rl;
   /* A new optimiser per task, as renew_optimizer(). */
-  blip_adam_reset (rl->adam, tr->config.lr);
+  blip_adam_reset (tr->adam, tr->config.lr);
   rl->update = 0;
   rl->n_updates = task_updates (&tr->config);
   rl->n_recent = rl->recent_pos = 0;
@@ -387,40 +385,6 @@ collect_rollout (BlipTrainer *tr)
   rl->frames += (gint64) T * N;
 }
 
-static double
-sum_squares (const float *x, gsize n)
-{
-  double s = 0.0;
-  for (gsize i = 0; i < n; i++)
-    s += (double) x[i] * x[i];
-  return s;
-}
-
-static void
-scale (float *x, gsize n, float c)
-{
-  for (gsize i = 0; i < n; i++)
-    x[i] *= c;
-}
-
-/* Adam on one layer, fused chunk by chunk with the strategy's hook. */
-static void
-adam_layer (BlipTrainer *tr, BlipLayer *layer)
-{
-  if (layer->frozen)
-    return;
-  BlipNetwork *net = tr->net;
-  void (*hook) (BlipStrategy *, BlipLayer *, gsize, gsize) = tr->strategy->klass->after_update;
-  gsize n = layer->n_weight + layer->n_bias;
-  for (gsize lo = 0; lo < n; lo += UPDATE_CHUNK)
-    {
-      gsize hi = MIN (n, lo + UPDATE_CHUNK);
-      blip_adam_step_range (tr->rl->adam, net->params, net->grads, layer->offset + lo, layer->offset + hi);
-      if (hook)
-        hook (tr->strategy, layer, lo, hi);
-    }
-}
-
 /* One minibatch of indices idx[0..B): forward, PPO loss, backward, penalty,
  * clip, Adam, strategy hook. Returns the total loss. */
 static double
@@ -453,26 +417,12 @@ ppo_minibatch (BlipTrainer *tr, const int *idx, int B)
 
   /* clip_grad_norm_ over the parameters that have gradients: the features
    * (unless frozen) and this task's head. */
-  BlipLayer *head = &net->heads[tr->task];
-  gsize nh = head->n_weight + head->n_bias;
-  double ss = sum_squares (net->grads + head->offset, nh);
-  for (int l = 0; l < net->n_layers; l++)
-    if (!net->layers[l].frozen)
-      ss += sum_squares (net->grads + net->layers[l].offset, net->layers[l].n_weight + net->layers[l].n_bias);
-  double norm = sqrt (ss), coef = tr->config.max_grad_norm / (norm + 1e-6);
-  if (coef < 1.0)
-    {
-      scale (net->grads + head->offset, nh, (float) coef);
-      for (int l = 0; l < net->n_layers; l++)
-        if (!net->layers[l].frozen)
-          scale (net->grads + net->layers[l].offset, net->layers[l].n_weight + net->layers[l].n_bias,
-                 (float) coef);
-    }
+  blip_strategy_clip_grad_norm (tr->strategy, tr->task, NULL, 0, tr->config.max_grad_norm);
 
-  blip_adam_begin_step (rl->adam);
+  blip_adam_begin_step (tr->adam);
   for (int l = 0; l < net->n_layers; l++)
-    adam_layer (tr, &net->layers[l]);
-  adam_layer (tr, head);
+    blip_trainer_update_layer (tr, &net->layers[l]);
+  blip_trainer_update_layer (tr, &net->heads[tr->task]);
   if (net->forward_params != NULL)
     blip_network_sync_quantized_forward (net);
   return total;
@@ -484,7 +434,7 @@ blip_trainer_rl_train_batch (BlipTrainer *tr)
   BlipRlState *rl = tr->rl;
   const BlipConfig *c = &tr->config;
   tr->lr = blip_lr_linear (c->lr, rl->update, rl->n_updates);
-  rl->adam->lr = tr->lr;
+  tr->adam->lr = tr->lr;
   if (rl->pool == NULL)   /* resumed in the middle of an epoch */
     start_rollouts (tr);
 
@@ -641,7 +591,6 @@ blip_trainer_rl_estimate_fisher (BlipTrainer *tr, int task, BlipFisherLabels lab
 
 gboolean blip_trainer_is_rl (BlipTrainer *tr) { return tr->rl != NULL; }
 gint64 blip_trainer_rl_get_frames (BlipTrainer *tr) { return tr->rl ? tr->rl->frames : 0; }
-BlipAdam *blip_trainer_rl_get_adam (BlipTrainer *tr) { return tr->rl->adam; }
 GArray *blip_trainer_rl_curve_array (BlipTrainer *tr) { return tr->rl->curve; }
 
 gint64
@@ -720,15 +669,15 @@ blip_trainer_rl_copy_policy (BlipTrainer *tr, BlipNetwork *policy)
 }
 
 int
-blip_rl_play_step (BlipNetwork *policy, int task, BlipEnv *env, gboolean greedy, BlipRng *rng,
-                   float *obs_scratch, float *probs, float *value, float *reward, gboolean *done)
+blip_rl_act (BlipNetwork *policy, int task, const float *obs, gsize obs_size, int n_actions, gboolean greedy,
+             BlipRng *rng, float *input, float *probs, float *value)
 {
-  gsize own = blip_env_obs_size (env);
-  blip_env_observation (env, obs_scratch);
-  if (own < (gsize) policy->input_dim)
-    memset (obs_scratch + own, 0, sizeof (float) * (policy->input_dim - own));
-  const float *out = blip_network_forward (policy, obs_scratch, 1, task);
-  int A = blip_env_n_actions (env);
+  gsize own = MIN (obs_size, (gsize) policy->input_dim);
+  if (input != obs)
+    memcpy (input, obs, sizeof (float) * own);
+  memset (input + own, 0, sizeof (float) * (policy->input_dim - own));
+  const float *out = blip_network_forward (policy, input, 1, task);
+  int A = CLAMP (n_actions, 1, policy->heads[task].out_dim);
   float local[64];
   float *p = probs != NULL ? probs : (A <= 64 ? local : g_new (float, A));
   int a = pick_action (out, A, p, greedy, rng, NULL);
@@ -736,6 +685,16 @@ blip_rl_play_step (BlipNetwork *policy, int task, BlipEnv *env, gboolean greedy,
     *value = out[A];
   if (p != probs && p != local)
     g_free (p);
+  return a;
+}
+
+int
+blip_rl_play_step (BlipNetwork *policy, int task, BlipEnv *env, gboolean greedy, BlipRng *rng,
+                   float *obs_scratch, float *probs, float *value, float *reward, gboolean *done)
+{
+  blip_env_observation (env, obs_scratch);
+  int a = blip_rl_act (policy, task, obs_scratch, blip_env_obs_size (env), blip_env_n_actions (env), greedy,
+                       rng, obs_scratch, probs, value);
   blip_env_step (env, a, reward, done);
   return a;
 }

@@ -420,10 +420,16 @@ epoch_begin (BlipTrainer *tr)
   tr->epoch_start_us = g_get_monotonic_time ();
 }
 
+BlipAdam *
+blip_trainer_get_adam (BlipTrainer *tr)
+{
+  return tr->adam;
+}
+
 /* Optimiser update of one layer's parameters, fused chunk by chunk with the
  * strategy's per-element hook. */
-static void
-update_layer (BlipTrainer *tr, BlipLayer *layer)
+void
+blip_trainer_update_layer (BlipTrainer *tr, BlipLayer *layer)
 {
   if (layer->frozen)
     return;
@@ -492,9 +498,9 @@ train_batch (BlipTrainer *tr)
     tr->sgd->lr = step_lr;
   tr->opt_steps++;
   for (int i = 0; i < net->n_layers; i++)
-    update_layer (tr, &net->layers[i]);
+    blip_trainer_update_layer (tr, &net->layers[i]);
   for (int t = klass->updates_old_heads ? 0 : tr->task; t <= tr->task; t++)
-    update_layer (tr, &net->heads[t]);
+    blip_trainer_update_layer (tr, &net->heads[t]);
   if (net->forward_params != NULL)
     blip_network_sync_quantized_forward (net);
 

@@ -214,6 +214,17 @@ BlipEnv     *blip_trainer_rl_new_env      (BlipTrainer *trainer, int task, GErro
 BlipNetwork *blip_trainer_rl_new_policy   (BlipTrainer *trainer);
 void         blip_trainer_rl_copy_policy  (BlipTrainer *trainer, BlipNetwork *policy);
 
+/* The action `policy` takes on obs[obs_size] with head `task`: the
+ * observation goes into input[input_dim], zero-padded (a game with fewer
+ * channels than the network's input) or cut to it, the head runs, and the
+ * action is the argmax of its first n_actions outputs (greedy) or drawn from
+ * their softmax π with rng. Fills probs[n_actions] (may be NULL) and *value,
+ * the output after the actions (may be NULL). input may be obs itself when
+ * that holds input_dim floats. */
+int          blip_rl_act       (BlipNetwork *policy, int task, const float *obs, gsize obs_size,
+                                int n_actions, gboolean greedy, BlipRng *rng, float *input,
+                                float *probs, float *value);
+
 /* Plays one step of `env` (of task `task`) with `policy` (a copy from
  * blip_trainer_rl_new_policy, or the trainer's own network from the
  * stepping thread): reads the observation (zero-padded to the network's

@@ -144,17 +144,10 @@ blip_policy_net_act (BlipPolicyNet *p, int head, const float *obs, int obs_chann
   g_return_val_if_fail (head >= 0 && head < p->net->n_heads, 0);
   BlipNetwork *net = p->net;
   gsize plane = (gsize) net->in_h * net->in_w;
-  int C = MIN (obs_channels, net->in_c);
-  memcpy (p->input, obs, sizeof (float) * plane * C);
-  memset (p->input + plane * C, 0, sizeof (float) * plane * (net->in_c - C));
-  const float *logits = blip_network_forward (net, p->input, 1, head);
-  p->outputs = logits;
+  int best = blip_rl_act (net, head, obs, plane * MIN (obs_channels, net->in_c), n_actions, TRUE, NULL,
+                          p->input, NULL, NULL);
+  p->outputs = net->logits;
   p->n_outputs = net->heads[head].out_dim;
-  int n = CLAMP (n_actions, 1, p->n_outputs);
-  int best = 0;
-  for (int a = 1; a < n; a++)
-    if (logits[a] > logits[best])
-      best = a;
   return best;
 }
 

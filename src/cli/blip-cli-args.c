@@ -71,7 +71,7 @@ typedef struct {
 
 static const ArgSpec specs[] = {
   { "--experiment", T_STR, CFG (experiment), 0, 0, "NAME", "mnist5 (default), pmnist, pmnist32 (HALRP's 32×32×3 P-MNIST), fmnist5, cifar, cifar10-5, mixture5, miniimagenet, folder, or the games: minatar (PPO), atari (needs the ALE back end)" },
-  { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs), classroom (3 epochs, 2000 samples per task), forgetting (15 epochs on 500 samples at lr 0.1, 200 hidden units: fine-tuning visibly forgets) or halrp (HALRP's P-MNIST settings: lenet, Adam lr 0.001, batch 128, 12 epochs)" },
+  { "--preset", T_STR, NONE, 0, 0, "NAME", "paper (default: the reference's settings), quick (5 epochs; games: 300,000 frames), classroom (3 epochs, 2000 samples per task; games: 100,000 frames), forgetting (15 epochs on 500 samples at lr 0.1, 200 hidden units: fine-tuning visibly forgets) or halrp (HALRP's P-MNIST settings: lenet, Adam lr 0.001, batch 128, 12 epochs)" },
   { "--approach", T_STR, CFG (approach), 0, 0, "NAME", "blip (default), sgd, sgd-frozen, ewc, lwf, imm-mode, hat or halrp" },
   { "--data-dir", T_STR, CFG (data_dir), 0, 0, "DIR", "where data sets live (else $BLIP_DATA_DIR, else the XDG data dir); for folder, the folder or .tar.gz holding train/<class>/ and test/<class>/" },
   { "--ale-library", T_STR, CFG (ale_library), 0, 0, "FILE", "atari: ALE 0.6's C library, libale_c.so (else $BLIP_ALE_LIBRARY, else the loader's search path)" },

@@ -79,11 +79,6 @@ config_from_controls (BlipStudioWindow *self, BlipConfig *config)
   blip_config_init_defaults (config);
   blip_config_apply_preset (config, experiment, NULL);
   blip_config_apply_speed_preset (config, preset_names[MIN (preset, G_N_ELEMENTS (preset_names) - 1)], NULL);
-  /* The speed presets shorten epochs and samples, which games do not have:
-   * in class, a game is learned in about a minute (100,000 frames here,
-   * where the agent clearly beats a random one), or in a few with quick. */
-  if (blip_config_is_rl (config) && preset >= 1 && preset < G_N_ELEMENTS (preset_names))
-    config->frames = MIN (config->frames, preset == 1 ? 300000 : 100000);
   g_free (config->approach);
   config->approach = g_strdup (approach ? approach : "blip");
   config->data_dir = g_strdup (self->data_dir);

@@ -1,6 +1,7 @@
 /* blip-test-gtk.c — see blip-test-gtk.h. */
 #include "blip-test-gtk.h"
 #include "blip-window.h"
+#include "blip-studio-application.h"
 
 gboolean
 blip_test_wait_until (BlipTestCondition cond, gpointer data, double seconds)
@@ -61,4 +62,28 @@ blip_test_render_texture (GtkWidget *widget)
   blip_studio_render_widget (widget, on_rendered, &r);
   g_assert_true (blip_test_wait_until (rendered, &r, 30));
   return r.texture;
+}
+
+static void
+test_no_display (void)
+{
+  g_test_skip ("no display: neither DISPLAY nor WAYLAND_DISPLAY is set (the suite runs this under xvfb-run)");
+}
+
+gboolean
+blip_test_gtk_init (int *argc, char ***argv, const char *skip_path)
+{
+  g_test_init (argc, argv, NULL);
+  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
+    {
+      g_test_add_func (skip_path, test_no_display);
+      return FALSE;
+    }
+  /* The file chooser keeps its settings in GSettings; dconf would need a
+   * D-Bus session (none under xvfb-run, and its warning is fatal here) and
+   * would write into the user's settings. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_init ();
+  blip_studio_register_resources ();
+  return TRUE;
 }

@@ -9,6 +9,11 @@ G_BEGIN_DECLS
 
 typedef gboolean (*BlipTestCondition) (gpointer data);
 
+/* g_test_init, then, with a display, GTK and the app's resources (settings
+ * in memory) and TRUE; without one, a single test `skip_path` that skips
+ * with the reason, and FALSE: the caller then returns g_test_run (). */
+gboolean    blip_test_gtk_init        (int *argc, char ***argv, const char *skip_path);
+
 /* Runs the main loop until cond (data) holds or `seconds` pass; FALSE on time-out. */
 gboolean    blip_test_wait_until      (BlipTestCondition cond, gpointer data, double seconds);
 /* Whether `widget` is mapped with a width: a BlipTestCondition. */

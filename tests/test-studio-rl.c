@@ -680,24 +680,11 @@ test_window_lesson (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: neither DISPLAY nor WAYLAND_DISPLAY is set (the suite runs this under xvfb-run)");
-}
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_add_func ("/studio-rl/display", test_no_display);
-      return g_test_run ();
-    }
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_init ();
-  blip_studio_register_resources ();
+  if (!blip_test_gtk_init (&argc, &argv, "/studio-rl/display"))
+    return g_test_run ();
   g_test_add_func ("/studio-rl/policy/matches-network", test_policy_matches_network);
   g_test_add_func ("/studio-rl/game-view/known-pixels", test_game_view_known_pixels);
   g_test_add_func ("/studio-rl/game-view/frame-clock", test_game_view_plays_on_frame_clock);

@@ -1191,27 +1191,11 @@ test_application_actions (void)
   g_object_unref (app);
 }
 
-static void
-test_no_display (void)
-{
-  g_test_skip ("no display: neither DISPLAY nor WAYLAND_DISPLAY is set (the suite runs this under xvfb-run)");
-}
-
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  if (g_getenv ("DISPLAY") == NULL && g_getenv ("WAYLAND_DISPLAY") == NULL)
-    {
-      g_test_add_func ("/studio/display", test_no_display);
-      return g_test_run ();
-    }
-  /* The file chooser keeps its settings in GSettings; dconf would need a
-   * D-Bus session (none under xvfb-run, and its warning is fatal here) and
-   * would write into the user's settings. */
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_init ();
-  blip_studio_register_resources ();
+  if (!blip_test_gtk_init (&argc, &argv, "/studio/display"))
+    return g_test_run ();
   g_test_add_func ("/studio/bits-view/frozen-cells", test_bits_view_frozen_cells);
   g_test_add_func ("/studio/layer-map/fully-frozen", test_layer_map_fully_frozen);
   g_test_add_func ("/studio/layer-map/conv", test_layer_map_conv);

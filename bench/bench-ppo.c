@@ -7,7 +7,8 @@
  * One update is what the trainer's RL mode does per minibatch
  * (blip-trainer-rl.c): forward, the PPO loss and its gradient (blip-ppo.c),
  * backward, gradient-norm clip to 0.5, Adam (lr 2.5e-4, eps 1e-5) fused
- * chunk by chunk with BLIP's clip on the quantized feature layers.
+ * chunk by chunk with BLIP's clip on the quantized feature layers. --threads
+ * sets BLAS's threads and with them the engine's (blip-parallel.h).
  * Target: no slower than PyTorch (ratio torch / ours ≥ 1).
  *
  *   bench-ppo [--batch B] [--iters N] [--threads T] [--no-torch]
@@ -29,17 +30,36 @@ cmp_double (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
+typedef struct
+{
+  BlipAdam    *adam;
+  BlipNetwork *net;
+  BlipLayer   *layer;
+} AdamJob;
+
+/* Chunks [lo, hi) of one layer: Adam, then BLIP's clip while they are in cache. */
+static void
+adam_chunks (gpointer data, gsize lo, gsize hi)
+{
+  AdamJob *job = data;
+  BlipLayer *l = job->layer;
+  gsize n = l->n_weight + l->n_bias;
+  for (gsize c = lo; c < hi; c++)
+    {
+      gsize a = c * CHUNK, e = MIN (n, a + CHUNK);
+      blip_adam_step_range (job->adam, job->net->params, job->net->grads, l->offset + a, l->offset + e);
+      if (l->quant)
+        blip_quant_state_clip_range (l->quant, l->weight, a, e);
+    }
+}
+
+/* As blip_trainer_update_layer: chunks spread over the engine's threads. */
 static void
 adam_layer (BlipAdam *adam, BlipNetwork *net, BlipLayer *l)
 {
+  AdamJob job = { adam, net, l };
   gsize n = l->n_weight + l->n_bias;
-  for (gsize lo = 0; lo < n; lo += CHUNK)
-    {
-      gsize hi = MIN (n, lo + CHUNK);
-      blip_adam_step_range (adam, net->params, net->grads, l->offset + lo, l->offset + hi);
-      if (l->quant)
-        blip_quant_state_clip_range (l->quant, l->weight, lo, hi);
-    }
+  blip_parallel_for ((n + CHUNK - 1) / CHUNK, 8, adam_chunks, &job);
 }
 
 int
@@ -68,7 +88,7 @@ main (int argc, char **argv)
       fprintf (stderr, "bench-ppo: --batch, --iters and --threads must be positive\n");
       return 2;
     }
-  openblas_set_num_threads (threads);
+  blip_parallel_set_threads (threads);
 
   BlipOpSpec spec[4] = {
     { .kind = BLIP_OP_LAYER, .layer_kind = BLIP_LAYER_CONV2D, .out = 32, .k = 8, .stride = 4, .relu = TRUE },
@@ -123,7 +143,7 @@ main (int argc, char **argv)
     }
   qsort (ms, iters, sizeof (double), cmp_double);
   double ours = ms[iters / 2];
-  printf ("PPO minibatch update, Atari network, batch %d of 4x84x84, %d BLAS threads, median of %d\n",
+  printf ("PPO minibatch update, Atari network, batch %d of 4x84x84, %d threads, median of %d\n",
           B, threads, iters);
   printf ("  blip (C)    %10.1f ms per minibatch\n", ours);
   fflush (stdout);

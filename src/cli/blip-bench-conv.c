@@ -7,7 +7,6 @@
 #include "blip.h"
 #include "blip-cli-args.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -36,24 +35,24 @@ batch_gemms (const BlipNetwork *net, int B, int head, Scratch *s)
           int L = blip_conv_positions (&l->geom);
           for (int n = 0; n < B; n++)
             {
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, O, L, K, 1, s->a, K, s->b, L, 0, s->c, L);
-              cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L, 1, s->c, L, s->b, L, 1, s->a, K);
+              blip_sgemm (FALSE, FALSE, O, L, K, 1, s->a, K, s->b, L, 0, s->c, L);
+              blip_sgemm (FALSE, TRUE, O, K, L, 1, s->c, L, s->b, L, 1, s->a, K);
               if (i > 0)
-                cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, L, O, 1, s->a, K, s->c, L, 0, s->b, L);
+                blip_sgemm (TRUE, FALSE, K, L, O, 1, s->a, K, s->c, L, 0, s->b, L);
             }
         }
       else
         {
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, O, K, 1, s->b, K, s->a, K, 0, s->c, O);
-          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, O, K, B, 1, s->c, O, s->b, K, 0, s->a, K);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, O, 1, s->c, O, s->a, K, 0, s->b, K);
+          blip_sgemm (FALSE, TRUE, B, O, K, 1, s->b, K, s->a, K, 0, s->c, O);
+          blip_sgemm (TRUE, FALSE, O, K, B, 1, s->c, O, s->b, K, 0, s->a, K);
+          blip_sgemm (FALSE, FALSE, B, K, O, 1, s->c, O, s->a, K, 0, s->b, K);
         }
     }
   const BlipLayer *h = &net->heads[head];
   int O = h->out_dim, K = h->in_dim;
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, O, K, 1, s->b, K, s->a, K, 0, s->c, O);
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, O, K, B, 1, s->c, O, s->b, K, 0, s->a, K);
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, O, 1, s->c, O, s->a, K, 0, s->b, K);
+  blip_sgemm (FALSE, TRUE, B, O, K, 1, s->b, K, s->a, K, 0, s->c, O);
+  blip_sgemm (TRUE, FALSE, O, K, B, 1, s->c, O, s->b, K, 0, s->a, K);
+  blip_sgemm (FALSE, FALSE, B, K, O, 1, s->c, O, s->a, K, 0, s->b, K);
 }
 
 static double
@@ -122,7 +121,7 @@ blip_bench_conv_main (int batches, double reference_ms)
   printf ("blip bench conv: AlexNet --mul %g on 3x32x32 (conv %d-%d-%d, fc %d-%d), batch %d, "
           "BLIP clipping, %d BLAS thread(s)\n", config.mul, net->layers[0].out_dim,
           net->layers[1].out_dim, net->layers[2].out_dim, net->layers[3].out_dim,
-          net->layers[4].out_dim, B, openblas_get_num_threads ());
+          net->layers[4].out_dim, B, blip_parallel_get_threads ());
   for (int i = 0; i < warmup; i++)
     blip_trainer_step (tr, BLIP_STEP_BATCH, NULL);
   double t0 = blip_bench_now ();

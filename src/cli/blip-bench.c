@@ -7,7 +7,6 @@
 #include "blip-cli-args.h"
 #include "blip-figures.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,11 +49,11 @@ time_gemms (int B, int K, int H, int C, int iters)
       double t0 = blip_bench_now ();
       for (int it = 0; it < iters; it++)
         {
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, H, K, 1, x, K, w, K, 0, h, H);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, C, H, 1, h, H, wh, H, 0, z, C);
-          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, C, H, B, 1, z, C, h, H, 0, dwh, H);
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, H, C, 1, z, C, wh, H, 0, dh, H);
-          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, H, K, B, 1, dh, H, x, K, 0, dw, K);
+          blip_sgemm (FALSE, TRUE, B, H, K, 1, x, K, w, K, 0, h, H);
+          blip_sgemm (FALSE, TRUE, B, C, H, 1, h, H, wh, H, 0, z, C);
+          blip_sgemm (TRUE, FALSE, C, H, B, 1, z, C, h, H, 0, dwh, H);
+          blip_sgemm (FALSE, FALSE, B, H, C, 1, z, C, wh, H, 0, dh, H);
+          blip_sgemm (TRUE, FALSE, H, K, B, 1, dh, H, x, K, 0, dw, K);
         }
       best = MIN (best, (blip_bench_now () - t0) / iters);
     }
@@ -117,7 +116,7 @@ bad:
       return 2;
     }
   if (threads > 0)
-    openblas_set_num_threads (threads);
+    blip_parallel_set_threads (threads);
   if (conv)
     return blip_bench_conv_main (batches > 0 ? batches : 30, reference_ms);
   if (batches < 0)
@@ -142,7 +141,7 @@ bad:
   blip_trainer_add_observer (tr, blip_bench_observe_fisher, &fisher_seconds, NULL);
 
   printf ("blip bench: MLP %d-%d, %d heads of %d, batch %d, BLIP clipping, %d BLAS thread(s)\n",
-          K, H, T, C, B, openblas_get_num_threads ());
+          K, H, T, C, B, blip_parallel_get_threads ());
   for (int i = 0; i < warmup; i++)
     blip_trainer_step (tr, BLIP_STEP_BATCH, NULL);
   double t0 = blip_bench_now ();

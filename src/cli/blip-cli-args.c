@@ -135,7 +135,7 @@ static const ArgSpec specs[] = {
   { "--quiet", T_BOOL, NONE, 0, 0, NULL, "one line per task instead of a progress bar" },
   { "--download", T_BOOL, NONE, 0, 0, NULL, "download missing data set files, verifying their checksums" },
   { "--download-url", T_STR, NONE, 0, 0, "URL", "base URL to download from instead of the canonical ones" },
-  { "--threads", T_INT, NONE, 0, 256, "N", "BLAS threads (0: OpenBLAS default); game experiments: also the threads stepping the environments (results do not depend on it)" },
+  { "--threads", T_INT, NONE, 0, 256, "N", "compute threads for GEMMs and the loops between them (0: OPENBLAS_NUM_THREADS, else every core); game experiments: also the threads stepping the environments (results do not depend on it)" },
   { "--checkpoint-every", T_INT, NONE, 0, 1000000, "N", "also save a checkpoint every N epochs (always after each task)" },
   { "--resume", T_STR, NONE, 0, 0, "DIR", "continue the run in DIR from its newest valid checkpoint" },
   { "--figures", T_STR, NONE, 0, 0, "DIR", "draw every view (layer maps, bits, IG, accuracy matrix, curves) as PNG, SVG and PDF into DIR" },

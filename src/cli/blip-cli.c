@@ -295,7 +295,7 @@ cmd_run (int argc, char **argv)
       return EXIT_USAGE;
     }
   if (opts.threads > 0)
-    openblas_set_num_threads (opts.threads);
+    blip_parallel_set_threads (opts.threads);
   /* A session saved by BLIP Studio is a single checkpoint file, so this is
    * an easy mistake; --resume needs the folder, where the next checkpoints
    * and the results go. */
@@ -343,12 +343,12 @@ cmd_run (int argc, char **argv)
       tr = blip_trainer_resume (opts.resume, c->data_dir, &skipped, &error);
       if (skipped != NULL)
         fprintf (stderr, "blip run: skipped checkpoints that do not load:\n%s", skipped);
-      if (tr != NULL && opts.threads > 0 && opts.threads != openblas_get_num_threads ())
+      if (tr != NULL && opts.threads > 0 && opts.threads != blip_parallel_get_threads ())
         {
-          fprintf (stderr, "blip run: note: the run used %d BLAS threads; with --threads %d the "
+          fprintf (stderr, "blip run: note: the run used %d threads; with --threads %d the "
                    "results may differ in the last bits from an uninterrupted run\n",
-                   openblas_get_num_threads (), opts.threads);
-          openblas_set_num_threads (opts.threads);
+                   blip_parallel_get_threads (), opts.threads);
+          blip_parallel_set_threads (opts.threads);
         }
     }
   else

@@ -3,7 +3,7 @@
 #include "blip-trainer-private.h"
 #include "blip-results.h"
 
-#include <cblas.h>
+#include "blip-parallel.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -126,7 +126,7 @@ blip_trainer_save_checkpoint (BlipTrainer *tr, const char *path, GError **error)
                tr->net->dropout_rng.s[0], tr->net->dropout_rng.s[1], tr->net->dropout_rng.s[2], tr->net->dropout_rng.s[3]);
   /* Results are bit-identical only for the same BLAS thread count (the GEMM
    * partition changes rounding), so the count travels with the checkpoint. */
-  meta_printf (w, "blas_threads", "%d", openblas_get_num_threads ());
+  meta_printf (w, "blas_threads", "%d", blip_parallel_get_threads ());
   meta_printf (w, "phase", "%d", tr->phase);
   meta_printf (w, "task", "%d", tr->task);
   meta_printf (w, "tasks_done", "%d", tr->tasks_done);
@@ -548,8 +548,8 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
       tr->memory_bytes[t] = t < tasks_done ? (double) blip_strategy_memory_bytes (tr->strategy) : NAN;
 
   int threads = 0;
-  if (meta_int (f, "blas_threads", 1, 4096, &threads, NULL) && threads != openblas_get_num_threads ())
-    openblas_set_num_threads (threads);
+  if (meta_int (f, "blas_threads", 1, 4096, &threads, NULL) && threads != blip_parallel_get_threads ())
+    blip_parallel_set_threads (threads);
   memcpy (tr->rng.s, s, sizeof s);
   memcpy (net->dropout_rng.s, ds, sizeof ds);
   tr->phase = phase;

@@ -24,6 +24,7 @@
  * im2col and the GEMM that reads it), and it pays the transposes.
  */
 #include "blip-conv.h"
+#include "blip-parallel.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -157,8 +158,8 @@ blip_conv2d_forward (const BlipConvGeom *g, const float *x, const float *weight,
           a = col;
         }
       /* out_n[O, L] = W[O, K] · col[K, L] */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, O, L, K,
-                   1.0f, weight, K, a, L, 0.0f, on, L);
+      blip_sgemm (FALSE, FALSE, O, L, K,
+                  1.0f, weight, K, a, L, 0.0f, on, L);
       if (bias != NULL)
         for (int o = 0; o < O; o++)
           {
@@ -199,8 +200,8 @@ blip_conv2d_backward (const BlipConvGeom *g, const float *x, const float *weight
               a = col;
             }
           /* dW[O, K] (+)= dout_n[O, L] · col[K, L]ᵀ */
-          cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L,
-                       1.0f, dn, L, a, L, beta, dweight, K);
+          blip_sgemm (FALSE, TRUE, O, K, L,
+                      1.0f, dn, L, a, L, beta, dweight, K);
           beta = 1.0f;
         }
       if (dbias != NULL)
@@ -216,8 +217,8 @@ blip_conv2d_backward (const BlipConvGeom *g, const float *x, const float *weight
         {
           float *dxn = dx + n * x_stride;
           /* dcol[K, L] = W[O, K]ᵀ · dout_n[O, L]; for a pointwise conv dcol is dx_n. */
-          cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, L, O,
-                       1.0f, weight, K, dn, L, 0.0f, pointwise ? dxn : col, L);
+          blip_sgemm (TRUE, FALSE, K, L, O,
+                      1.0f, weight, K, dn, L, 0.0f, pointwise ? dxn : col, L);
           if (!pointwise)
             blip_col2im (g, col, dxn);
         }
@@ -263,13 +264,105 @@ blip_conv2d_fisher (const BlipConvGeom *g, const float *x, const float *dout,
           a = col;
         }
       /* grad[O, K] = G_n[O, L] · col[K, L]ᵀ, sample n's weight gradient */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L,
-                   1.0f, dn, L, a, L, 0.0f, grad, K);
+      blip_sgemm (FALSE, TRUE, O, K, L,
+                  1.0f, dn, L, a, L, 0.0f, grad, K);
       add_squares (fisher_w, fisher_b, grad, nw, dn, O, L, scale);
     }
 }
 
 /* ---- Conv2d over the whole batch ----------------------------------------- */
+
+/* The jobs below split a batch's im2col, col2im and regrouping over
+ * blip_parallel_for: by image where each image owns its output, by channel
+ * where a channel's bias gradient sums over images. */
+typedef struct
+{
+  const BlipConvGeom *g;
+  const float        *src;
+  float              *dst;
+  const float        *bias;
+  float              *dbias;
+  gboolean            relu;
+  int                 B;
+} ConvJob;
+
+/* x[n] → columns n·L .. of col[K, B·L], for images [lo, hi) */
+static void
+im2col_images (gpointer data, gsize lo, gsize hi)
+{
+  const ConvJob *j = data;
+  const gsize x_stride = (gsize) j->g->C_in * j->g->H * j->g->W, L = blip_conv_positions (j->g);
+  for (gsize n = lo; n < hi; n++)
+    blip_im2col_ld (j->g, j->src + n * x_stride, j->dst + n * L, (gsize) j->B * L);
+}
+
+/* columns n·L .. of dcol[K, B·L] → dx[n], for images [lo, hi) */
+static void
+col2im_images (gpointer data, gsize lo, gsize hi)
+{
+  const ConvJob *j = data;
+  const gsize x_stride = (gsize) j->g->C_in * j->g->H * j->g->W, L = blip_conv_positions (j->g);
+  for (gsize n = lo; n < hi; n++)
+    blip_col2im_ld (j->g, j->src + n * L, (gsize) j->B * L, j->dst + n * x_stride);
+}
+
+/* tmp[O, B·L] → out[n, O, L] + bias, ReLU fused, for images [lo, hi) */
+static void
+ungroup_images (gpointer data, gsize lo, gsize hi)
+{
+  const ConvJob *j = data;
+  const int O = j->g->C_out;
+  const gsize L = blip_conv_positions (j->g), ld = (gsize) j->B * L;
+  for (gsize n = lo; n < hi; n++)
+    for (int o = 0; o < O; o++)
+      {
+        const float *src = j->src + (gsize) o * ld + n * L;
+        float *dst = j->dst + (n * O + o) * L;
+        float bo = j->bias ? j->bias[o] : 0.0f;
+        if (j->relu)
+          for (gsize l = 0; l < L; l++)
+            {
+              float v = src[l] + bo;
+              dst[l] = v > 0.0f ? v : 0.0f;
+            }
+        else
+          for (gsize l = 0; l < L; l++)
+            dst[l] = src[l] + bo;
+      }
+}
+
+/* dout[B, O, L] → tmp[O, B·L] and db[o], for channels [lo, hi) */
+static void
+regroup_channels (gpointer data, gsize lo, gsize hi)
+{
+  const ConvJob *j = data;
+  const int O = j->g->C_out;
+  const gsize L = blip_conv_positions (j->g), ld = (gsize) j->B * L;
+  for (gsize o = lo; o < hi; o++)
+    {
+      float s = 0.0f;
+      for (int n = 0; n < j->B; n++)
+        {
+          const float *src = j->src + ((gsize) n * O + o) * L;
+          float *dst = j->dst + o * ld + (gsize) n * L;
+          for (gsize l = 0; l < L; l++)
+            {
+              dst[l] = src[l];
+              s += src[l];
+            }
+        }
+      if (j->dbias != NULL)
+        j->dbias[o] = s;
+    }
+}
+
+/* Images per range of the per-image jobs: about 64k floats of work each, so
+ * that the worker hand-off (microseconds) stays small beside it. */
+static gsize
+image_grain (gsize floats_per_image)
+{
+  return MAX ((gsize) 1, 65536 / MAX (floats_per_image, (gsize) 1));
+}
 
 void
 blip_conv2d_forward_batched (const BlipConvGeom *g, const float *x, const float *weight,
@@ -277,29 +370,15 @@ blip_conv2d_forward_batched (const BlipConvGeom *g, const float *x, const float 
                              float *col, float *tmp)
 {
   const int K = blip_conv_fan_in (g), L = blip_conv_positions (g), O = g->C_out;
-  const gsize x_stride = (gsize) g->C_in * g->H * g->W, ld = (gsize) B * L;
-  for (int n = 0; n < B; n++)
-    blip_im2col_ld (g, x + n * x_stride, col + (gsize) n * L, ld);
+  const gsize ld = (gsize) B * L;
+  ConvJob im = { .g = g, .src = x, .dst = col, .B = B };
+  blip_parallel_for (B, image_grain ((gsize) K * L), im2col_images, &im);
   /* tmp[O, B·L] = W[O, K] · col[K, B·L] */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, O, (int) ld, K,
-               1.0f, weight, K, col, (int) ld, 0.0f, tmp, (int) ld);
+  blip_sgemm (FALSE, FALSE, O, (int) ld, K,
+              1.0f, weight, K, col, (int) ld, 0.0f, tmp, (int) ld);
   /* out[n, o, :] = tmp[o, n·L ..] + bias[o], ReLU fused into the same pass */
-  for (int n = 0; n < B; n++)
-    for (int o = 0; o < O; o++)
-      {
-        const float *src = tmp + (gsize) o * ld + (gsize) n * L;
-        float *dst = out + ((gsize) n * O + o) * L;
-        float bo = bias ? bias[o] : 0.0f;
-        if (relu)
-          for (int l = 0; l < L; l++)
-            {
-              float v = src[l] + bo;
-              dst[l] = v > 0.0f ? v : 0.0f;
-            }
-        else
-          for (int l = 0; l < L; l++)
-            dst[l] = src[l] + bo;
-      }
+  ConvJob un = { .g = g, .src = tmp, .dst = out, .bias = bias, .relu = relu, .B = B };
+  blip_parallel_for (B, image_grain ((gsize) O * L), ungroup_images, &un);
 }
 
 void
@@ -308,35 +387,21 @@ blip_conv2d_backward_batched (const BlipConvGeom *g, const float *col, const flo
                               int B, float *tmp, float *dcol)
 {
   const int K = blip_conv_fan_in (g), L = blip_conv_positions (g), O = g->C_out;
-  const gsize x_stride = (gsize) g->C_in * g->H * g->W, ld = (gsize) B * L;
+  const gsize ld = (gsize) B * L;
   /* tmp[O, B·L] = dout[B, O, L] regrouped by channel; db from the same pass */
-  for (int o = 0; o < O; o++)
-    {
-      float s = 0.0f;
-      for (int n = 0; n < B; n++)
-        {
-          const float *src = dout + ((gsize) n * O + o) * L;
-          float *dst = tmp + (gsize) o * ld + (gsize) n * L;
-          for (int l = 0; l < L; l++)
-            {
-              dst[l] = src[l];
-              s += src[l];
-            }
-        }
-      if (dbias != NULL)
-        dbias[o] = s;
-    }
+  ConvJob re = { .g = g, .src = dout, .dst = tmp, .dbias = dbias, .B = B };
+  blip_parallel_for (O, MAX ((gsize) 1, 65536 / MAX (ld, (gsize) 1)), regroup_channels, &re);
   /* dW[O, K] = tmp[O, B·L] · col[K, B·L]ᵀ */
   if (dweight != NULL)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, (int) ld,
-                 1.0f, tmp, (int) ld, col, (int) ld, 0.0f, dweight, K);
+    blip_sgemm (FALSE, TRUE, O, K, (int) ld,
+                1.0f, tmp, (int) ld, col, (int) ld, 0.0f, dweight, K);
   if (dx != NULL)
     {
       /* dcol[K, B·L] = W[O, K]ᵀ · tmp[O, B·L], then col2im image by image */
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, K, (int) ld, O,
-                   1.0f, weight, K, tmp, (int) ld, 0.0f, dcol, (int) ld);
-      for (int n = 0; n < B; n++)
-        blip_col2im_ld (g, dcol + (gsize) n * L, ld, dx + n * x_stride);
+      blip_sgemm (TRUE, FALSE, K, (int) ld, O,
+                  1.0f, weight, K, tmp, (int) ld, 0.0f, dcol, (int) ld);
+      ConvJob c2i = { .g = g, .src = dcol, .dst = dx, .B = B };
+      blip_parallel_for (B, image_grain ((gsize) K * L), col2im_images, &c2i);
     }
 }
 
@@ -351,8 +416,8 @@ blip_conv2d_fisher_batched (const BlipConvGeom *g, const float *col, const float
     {
       const float *dn = dout + n * out_stride;
       /* grad[O, K] = G_n[O, L] · col_n[K, L]ᵀ, col_n being columns n·L.. of col */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, O, K, L,
-                   1.0f, dn, L, col + (gsize) n * L, (int) ld, 0.0f, grad, K);
+      blip_sgemm (FALSE, TRUE, O, K, L,
+                  1.0f, dn, L, col + (gsize) n * L, (int) ld, 0.0f, grad, K);
       add_squares (fisher_w, fisher_b, grad, nw, dn, O, L, scale);
     }
 }

@@ -1,7 +1,7 @@
 /* blip-layers.c — layer kernels; see blip-layers.h for shapes. */
 #include "blip-layers.h"
 
-#include <cblas.h>
+#include "blip-parallel.h"
 #include <math.h>
 #include <string.h>
 
@@ -10,8 +10,8 @@ blip_linear_forward (const float *in, const float *weight, const float *bias,
                      float *out, int B, int K, int O)
 {
   /* out[B,O] = in[B,K] · W[O,K]ᵀ */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, B, O, K,
-               1.0f, in, K, weight, K, 0.0f, out, O);
+  blip_sgemm (FALSE, TRUE, B, O, K,
+              1.0f, in, K, weight, K, 0.0f, out, O);
   if (bias != NULL)
     for (int b = 0; b < B; b++)
       {
@@ -29,8 +29,8 @@ blip_linear_backward (const float *in, const float *weight, const float *dout,
   float beta = accumulate ? 1.0f : 0.0f;
   if (dweight != NULL)
     /* dW[O,K] = dout[B,O]ᵀ · in[B,K] */
-    cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, O, K, B,
-                 1.0f, dout, O, in, K, beta, dweight, K);
+    blip_sgemm (TRUE, FALSE, O, K, B,
+                1.0f, dout, O, in, K, beta, dweight, K);
   if (dbias != NULL)
     {
       if (!accumulate)
@@ -44,8 +44,8 @@ blip_linear_backward (const float *in, const float *weight, const float *dout,
     }
   if (din != NULL)
     /* din[B,K] = dout[B,O] · W[O,K] */
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, O,
-                 1.0f, dout, O, weight, K, 0.0f, din, K);
+    blip_sgemm (FALSE, FALSE, B, K, O,
+                1.0f, dout, O, weight, K, 0.0f, din, K);
 }
 
 void
@@ -59,8 +59,8 @@ blip_linear_fisher (const float *in, const float *dout, float *fisher_w, float *
     sq_dout[i] = dout[i] * dout[i];
   /* The gradient of sample n is the outer product dout_n ⊗ in_n, so its square is
    * dout_n² ⊗ in_n²; summing over n is one product of the squared matrices. */
-  cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, O, K, B,
-               scale, sq_dout, O, sq_in, K, 1.0f, fisher_w, K);
+  blip_sgemm (TRUE, FALSE, O, K, B,
+              scale, sq_dout, O, sq_in, K, 1.0f, fisher_w, K);
   if (fisher_b != NULL)
     for (int b = 0; b < B; b++)
       {

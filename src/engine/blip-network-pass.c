@@ -5,7 +5,7 @@
 #include "blip-network.h"
 #include "blip-layers.h"
 
-#include <cblas.h>
+#include "blip-parallel.h"
 #include <math.h>
 #include <string.h>
 
@@ -465,9 +465,9 @@ blip_network_head_backward (BlipNetwork *net, int head, const float *dlogits, in
   blip_linear_backward (last->act, h->weight, dlogits, h->grad_weight, h->grad_bias, NULL,
                         B, h->in_dim, h->out_dim, FALSE);
   /* dfeat[B, F] (+)= dlogits[B, C] · W_head[C, F] */
-  cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, B, h->in_dim, h->out_dim,
-               1.0f, dlogits, h->out_dim, h->weight, h->in_dim, accumulate ? 1.0f : 0.0f,
-               last->dact, h->in_dim);
+  blip_sgemm (FALSE, FALSE, B, h->in_dim, h->out_dim,
+              1.0f, dlogits, h->out_dim, h->weight, h->in_dim, accumulate ? 1.0f : 0.0f,
+              last->dact, h->in_dim);
 }
 
 void

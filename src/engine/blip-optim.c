@@ -1,6 +1,7 @@
 /* blip-optim.c — SGD, Adam, learning-rate schedules and gradient-norm
  * clipping; see blip-optim.h. */
 #include "blip-optim.h"
+#include "blip-parallel.h"
 
 #include <math.h>
 #include <string.h>
@@ -141,19 +142,29 @@ blip_lr_exponential (double lr0, double gamma, gint64 step)
   return lr0 * pow (gamma, (double) step);
 }
 
+typedef struct
+{
+  float *grads;
+  float  coef;
+} ScaleJob;
+
+static void
+scale_range (gpointer data, gsize lo, gsize hi)
+{
+  ScaleJob *job = data;
+  for (gsize i = lo; i < hi; i++)
+    job->grads[i] *= job->coef;
+}
+
 double
 blip_clip_grad_norm (float *grads, gsize n, double max_norm)
 {
-  double sum = 0.0;
-  for (gsize i = 0; i < n; i++)
-    sum += (double) grads[i] * grads[i];
-  double norm = sqrt (sum);
+  double norm = sqrt (blip_parallel_sum_squares (grads, n));
   double coef = max_norm / (norm + 1e-6);
   if (coef < 1.0)
     {
-      const float c = (float) coef;
-      for (gsize i = 0; i < n; i++)
-        grads[i] *= c;
+      ScaleJob job = { grads, (float) coef };
+      blip_parallel_for (n, 65536, scale_range, &job);
     }
   return norm;
 }

@@ -23,8 +23,6 @@
 #include <math.h>
 #include <string.h>
 
-/* Chunk of the fused optimiser + strategy-hook loop (as blip-trainer.c). */
-#define UPDATE_CHUNK 8192
 /* Minibatches of the Fisher estimate (ppo_blip.py's feed_forward_generator(…, 32)). */
 #define FISHER_CHUNKS 32
 /* Training returns averaged for logs (the reference's deque(maxlen=10)). */

@@ -7,6 +7,7 @@
 #include "blip-quant.h"
 #include "blip-network.h"
 #include "blip-optim.h"
+#include "blip-parallel.h"
 #include "blip-trainer.h"
 #include "blip-snapshot.h"
 #include "blip-results.h"

@@ -1,7 +1,7 @@
 /* blip-halrp.c — HALRP's per-layer maps, rank selection and pruning. */
 #include "blip-halrp.h"
 
-#include <cblas.h>
+#include "blip-parallel.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +12,8 @@ blip_halrp_compose (int out, int in_s, int kk, int rank, const float *w0, const 
                     const float *s, const float *B, const float *A, float *w, float *scratch)
 {
   if (rank > 0)
-    cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, out, in_s, rank,
-                 1.0f, B, rank, A, in_s, 0.0f, scratch, in_s);
+    blip_sgemm (FALSE, FALSE, out, in_s, rank,
+                1.0f, B, rank, A, in_s, 0.0f, scratch, in_s);
   else
     memset (scratch, 0, sizeof (float) * out * in_s);
   gsize row = (gsize) in_s * kk;
@@ -62,10 +62,10 @@ blip_halrp_backprop (int out, int in_s, int kk, int rank, const float *w0, const
   if (rank > 0)
     {
       /* dB [out, rank] = dM [out, in_s] · Aᵀ;  dA [rank, in_s] = Bᵀ · dM. */
-      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, out, rank, in_s,
-                   1.0f, scratch, in_s, A, in_s, 0.0f, dB, rank);
-      cblas_sgemm (CblasRowMajor, CblasTrans, CblasNoTrans, rank, in_s, out,
-                   1.0f, B, rank, scratch, in_s, 0.0f, dA, in_s);
+      blip_sgemm (FALSE, TRUE, out, rank, in_s,
+                  1.0f, scratch, in_s, A, in_s, 0.0f, dB, rank);
+      blip_sgemm (TRUE, FALSE, rank, in_s, out,
+                  1.0f, B, rank, scratch, in_s, 0.0f, dA, in_s);
     }
 }
 

@@ -5,7 +5,9 @@
  *   before_task   e.g. freeze the features after the first task (FT-FIX)
  *   penalty       an extra loss and its gradient (EWC)
  *   after_update  a per-element hook on each range the optimiser just updated,
- *                 while that range is in cache (BLIP: clip to the frozen bits)
+ *                 while that range is in cache (BLIP: clip to the frozen bits);
+ *                 called on several threads at once for disjoint ranges, so it
+ *                 may touch only what belongs to [lo, hi)
  *   after_task    consolidation (BLIP: Fisher → IG → bits → quantize)
  *   memory_bytes  the state the method keeps, for comparisons (see below)
  *   paper_settings  the method's own settings from the paper's code, which

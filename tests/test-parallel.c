@@ -119,10 +119,12 @@ naive_sgemm (gboolean ta, gboolean tb, int M, int N, int K, float alpha, const f
 static void
 test_sgemm_matches_definition (void)
 {
-  /* Shapes below the split threshold, split by rows (M > N) and by columns,
-   * with a last block shorter than the others. */
+  /* Shapes below the split threshold (4M multiply-adds), too narrow to
+   * split, split by rows (M > N) and by columns, with a last block shorter
+   * than the others. */
   static const struct { int M, N, K; } shapes[] = {
-    { 3, 5, 7 }, { 300, 70, 129 }, { 70, 300, 129 }, { 513, 130, 40 }, { 130, 513, 40 }, { 1, 2000, 600 },
+    { 3, 5, 7 }, { 64, 200, 1000 }, { 600, 70, 129 }, { 70, 600, 129 }, { 1025, 130, 40 },
+    { 130, 1025, 40 }, { 2, 4000, 600 },
   };
   static const struct { float alpha, beta; } scales[] = { { 1.0f, 0.0f }, { 0.5f, 1.0f }, { -2.0f, 0.25f } };
   int saved = blip_parallel_get_threads ();

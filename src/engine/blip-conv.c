@@ -91,8 +91,11 @@ blip_im2col_ld (const BlipConvGeom *g, const float *x, float *col, gsize ld)
                 const float *src = plane + (gsize) ih * W + (gsize) (lo * s + off);
                 for (int ow = 0; ow < lo; ow++)
                   d[ow] = 0.0f;
+                /* A loop, not memcpy: rows are short (10 floats in MinAtar's
+                 * network), where a call costs more than the copy. */
                 if (s == 1)
-                  memcpy (d + lo, src, sizeof (float) * (hi - lo));
+                  for (int ow = lo; ow < hi; ow++)
+                    d[ow] = src[ow - lo];
                 else
                   for (int ow = lo; ow < hi; ow++)
                     d[ow] = src[(gsize) (ow - lo) * s];

@@ -142,29 +142,12 @@ blip_lr_exponential (double lr0, double gamma, gint64 step)
   return lr0 * pow (gamma, (double) step);
 }
 
-typedef struct
-{
-  float *grads;
-  float  coef;
-} ScaleJob;
-
-static void
-scale_range (gpointer data, gsize lo, gsize hi)
-{
-  ScaleJob *job = data;
-  for (gsize i = lo; i < hi; i++)
-    job->grads[i] *= job->coef;
-}
-
 double
 blip_clip_grad_norm (float *grads, gsize n, double max_norm)
 {
   double norm = sqrt (blip_parallel_sum_squares (grads, n));
   double coef = max_norm / (norm + 1e-6);
   if (coef < 1.0)
-    {
-      ScaleJob job = { grads, (float) coef };
-      blip_parallel_for (n, 65536, scale_range, &job);
-    }
+    blip_parallel_scale (grads, n, (float) coef);
   return norm;
 }

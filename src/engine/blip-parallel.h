@@ -33,6 +33,9 @@ void   blip_parallel_for (gsize n, gsize grain, BlipParallelFunc func, gpointer 
  * on the thread count, so the result is the same for any thread count. */
 double blip_parallel_sum_squares (const float *x, gsize n);
 
+/* x[i] *= k over [0, n). */
+void   blip_parallel_scale (float *x, gsize n, float k);
+
 /* The engine's thread count (--threads). Until set, the count OpenBLAS
  * chose from the environment (OPENBLAS_NUM_THREADS, else every core). */
 int    blip_parallel_get_threads (void);

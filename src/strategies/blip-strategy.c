@@ -1,5 +1,6 @@
 /* blip-strategy.c — the registry of continual-learning methods. */
 #include "blip-strategy.h"
+#include "blip-parallel.h"
 
 #include <math.h>
 
@@ -108,47 +109,30 @@ blip_strategy_baseline_paper_settings (BlipConfig *config, const char *experimen
     }
 }
 
-/* Σ x² over a range, in double: the norm of millions of gradients. */
-static double
-sum_squares (const float *x, gsize n)
-{
-  double s = 0.0;
-  for (gsize i = 0; i < n; i++)
-    s += (double) x[i] * x[i];
-  return s;
-}
-
-static void
-scale_range (float *x, gsize n, float k)
-{
-  for (gsize i = 0; i < n; i++)
-    x[i] *= k;
-}
-
 double
 blip_strategy_clip_grad_norm (BlipStrategy *self, int task, float *extra, gsize n_extra, double max_norm)
 {
   BlipNetwork *net = self->net;
   g_return_val_if_fail (task >= 0 && task < net->n_heads, NAN);
   int first_head = self->klass->updates_old_heads ? 0 : task;
-  double ss = sum_squares (extra, n_extra);
+  double ss = blip_parallel_sum_squares (extra, n_extra);
   for (int i = 0; i < net->n_layers; i++)
     if (!net->layers[i].frozen)
-      ss += sum_squares (net->layers[i].grad_weight, net->layers[i].n_weight + net->layers[i].n_bias);
+      ss += blip_parallel_sum_squares (net->layers[i].grad_weight, net->layers[i].n_weight + net->layers[i].n_bias);
   for (int t = first_head; t <= task; t++)
-    ss += sum_squares (net->heads[t].grad_weight, net->heads[t].n_weight + net->heads[t].n_bias);
+    ss += blip_parallel_sum_squares (net->heads[t].grad_weight, net->heads[t].n_weight + net->heads[t].n_bias);
   double norm = sqrt (ss);
   /* PyTorch's coefficient, with its 1e-6 guard against a zero norm. */
   double coef = max_norm / (norm + 1e-6);
   if (coef < 1.0)
     {
       float k = (float) coef;
-      scale_range (extra, n_extra, k);
+      blip_parallel_scale (extra, n_extra, k);
       for (int i = 0; i < net->n_layers; i++)
         if (!net->layers[i].frozen)
-          scale_range (net->layers[i].grad_weight, net->layers[i].n_weight + net->layers[i].n_bias, k);
+          blip_parallel_scale (net->layers[i].grad_weight, net->layers[i].n_weight + net->layers[i].n_bias, k);
       for (int t = first_head; t <= task; t++)
-        scale_range (net->heads[t].grad_weight, net->heads[t].n_weight + net->heads[t].n_bias, k);
+        blip_parallel_scale (net->heads[t].grad_weight, net->heads[t].n_weight + net->heads[t].n_bias, k);
     }
   return norm;
 }

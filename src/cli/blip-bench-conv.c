@@ -119,7 +119,7 @@ blip_bench_conv_main (int batches, double reference_ms)
   BlipNetwork *net = blip_trainer_get_network (tr);
 
   printf ("blip bench conv: AlexNet --mul %g on 3x32x32 (conv %d-%d-%d, fc %d-%d), batch %d, "
-          "BLIP clipping, %d BLAS thread(s)\n", config.mul, net->layers[0].out_dim,
+          "BLIP clipping, %d thread(s)\n", config.mul, net->layers[0].out_dim,
           net->layers[1].out_dim, net->layers[2].out_dim, net->layers[3].out_dim,
           net->layers[4].out_dim, B, blip_parallel_get_threads ());
   for (int i = 0; i < warmup; i++)

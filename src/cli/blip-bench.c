@@ -140,7 +140,7 @@ bad:
   double fisher_seconds = NAN;
   blip_trainer_add_observer (tr, blip_bench_observe_fisher, &fisher_seconds, NULL);
 
-  printf ("blip bench: MLP %d-%d, %d heads of %d, batch %d, BLIP clipping, %d BLAS thread(s)\n",
+  printf ("blip bench: MLP %d-%d, %d heads of %d, batch %d, BLIP clipping, %d thread(s)\n",
           K, H, T, C, B, blip_parallel_get_threads ());
   for (int i = 0; i < warmup; i++)
     blip_trainer_step (tr, BLIP_STEP_BATCH, NULL);

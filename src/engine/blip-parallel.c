@@ -10,6 +10,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 
 #define MAX_WORKERS 63
 /* Items per block of blip_parallel_sum_squares: big enough that a block is
@@ -18,9 +19,9 @@
 
 typedef struct
 {
-  GMutex           lock;
-  GCond            start;
-  GCond            finish;
+  pthread_mutex_t  lock;
+  pthread_cond_t   start;
+  pthread_cond_t   finish;
   GThread         *threads[MAX_WORKERS];
   guint64          created_at[MAX_WORKERS]; /* generation when each started */
   int              n_workers;    /* started so far */
@@ -35,9 +36,12 @@ typedef struct
   gint             next_range;   /* atomic: the next range to take */
 } Pool;
 
-static Pool pool;
+/* POSIX locks rather than GMutex: GLib's are bare futexes that
+ * ThreadSanitizer cannot see, and tools/run-tsan checks this pool. */
+static Pool pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .start = PTHREAD_COND_INITIALIZER,
+                     .finish = PTHREAD_COND_INITIALIZER };
 /* Held by the one caller using the workers; others run inline. */
-static GMutex pool_busy;
+static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER;
 
 /* Set once from OpenBLAS's own choice, or by blip_parallel_set_threads. */
 static gint engine_threads;
@@ -89,20 +93,20 @@ worker_main (gpointer data)
 {
   Pool *p = &pool;
   int index = GPOINTER_TO_INT (data);
-  g_mutex_lock (&p->lock);
+  pthread_mutex_lock (&p->lock);
   guint64 seen = p->created_at[index];
   for (;;)
     {
       while (p->generation == seen)
-        g_cond_wait (&p->start, &p->lock);
+        pthread_cond_wait (&p->start, &p->lock);
       seen = p->generation;
       if (index >= p->helpers)
         continue;   /* not needed for this job */
-      g_mutex_unlock (&p->lock);
+      pthread_mutex_unlock (&p->lock);
       run_ranges (p);
-      g_mutex_lock (&p->lock);
+      pthread_mutex_lock (&p->lock);
       if (--p->pending == 0)
-        g_cond_signal (&p->finish);
+        pthread_cond_signal (&p->finish);
     }
   return NULL;
 }
@@ -115,7 +119,7 @@ blip_parallel_for (gsize n, gsize grain, BlipParallelFunc func, gpointer data)
     return;
   gsize n_ranges = (n + grain - 1) / grain;
   int threads = MIN (blip_parallel_get_threads (), MAX_WORKERS + 1);
-  if (threads <= 1 || n_ranges < 2 || n_ranges > G_MAXINT || !g_mutex_trylock (&pool_busy))
+  if (threads <= 1 || n_ranges < 2 || n_ranges > G_MAXINT || pthread_mutex_trylock (&pool_busy) != 0)
     {
       func (data, 0, n);
       return;
@@ -123,7 +127,7 @@ blip_parallel_for (gsize n, gsize grain, BlipParallelFunc func, gpointer data)
   Pool *p = &pool;
   int helpers = (int) MIN ((gsize) threads - 1, n_ranges - 1);
 
-  g_mutex_lock (&p->lock);
+  pthread_mutex_lock (&p->lock);
   while (p->n_workers < helpers)
     {
       /* A new worker counts from the generation before this job's, so it
@@ -141,16 +145,16 @@ blip_parallel_for (gsize n, gsize grain, BlipParallelFunc func, gpointer data)
   p->pending = helpers;
   g_atomic_int_set (&p->next_range, 0);
   p->generation++;
-  g_cond_broadcast (&p->start);
-  g_mutex_unlock (&p->lock);
+  pthread_cond_broadcast (&p->start);
+  pthread_mutex_unlock (&p->lock);
 
   run_ranges (p);
 
-  g_mutex_lock (&p->lock);
+  pthread_mutex_lock (&p->lock);
   while (p->pending > 0)
-    g_cond_wait (&p->finish, &p->lock);
-  g_mutex_unlock (&p->lock);
-  g_mutex_unlock (&pool_busy);
+    pthread_cond_wait (&p->finish, &p->lock);
+  pthread_mutex_unlock (&p->lock);
+  pthread_mutex_unlock (&pool_busy);
 }
 
 /* Below this many multiply-adds a GEMM runs on the calling thread: waking a

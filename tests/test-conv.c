@@ -12,6 +12,7 @@
  * gradient with the mask held fixed by reseeding. Losses accumulate in double.
  * Each row of a shape table runs every check of its kind. */
 #include "blip-conv.h"
+#include "blip-parallel.h"
 #include "blip-rng.h"
 
 #include <math.h>
@@ -494,6 +495,72 @@ test_conv_batched (gconstpointer data)
   g_free (fw); g_free (fb); g_free (grad); g_free (fw2); g_free (fb2);
   g_free (dw); g_free (db); g_free (dx); g_free (dw2); g_free (db2); g_free (dx2);
   g_free (col); g_free (tmp); g_free (dcol); g_free (out);
+  conv_problem_clear (&p);
+}
+
+/* The batched kernels split im2col, col2im, regrouping, GEMMs and the
+ * per-sample Fisher over the engine's threads once a batch is big enough.
+ * On a problem big enough for every split (24 images, 80 channels), three
+ * threads must give what one gives. */
+typedef struct
+{
+  float *out, *dw, *db, *dx, *fw, *fb;
+} BatchedResult;
+
+static void
+run_batched (ConvProblem *p, int threads, BatchedResult *r)
+{
+  blip_parallel_set_threads (threads);
+  const int O = p->g.C_out, K = blip_conv_fan_in (&p->g), L = blip_conv_positions (&p->g);
+  gsize bl = (gsize) p->B * L;
+  float *col = g_new (float, (gsize) K * bl), *tmp = g_new (float, (gsize) O * bl);
+  float *dcol = g_new (float, (gsize) K * bl), *grad = g_new (float, p->nw);
+  r->out = g_new (float, p->nout);
+  r->dw = g_new (float, p->nw);
+  r->db = g_new (float, O);
+  r->dx = g_new (float, p->nx);
+  r->fw = g_new0 (float, p->nw);
+  r->fb = g_new0 (float, O);
+  blip_conv2d_forward_batched (&p->g, p->x, p->w, p->b, TRUE, r->out, p->B, col, tmp);
+  blip_conv2d_backward_batched (&p->g, col, p->w, p->G, r->dw, r->db, r->dx, p->B, tmp, dcol);
+  blip_conv2d_fisher_batched (&p->g, col, p->G, r->fw, r->fb, p->B, 0.5f, grad);
+  g_free (col); g_free (tmp); g_free (dcol); g_free (grad);
+}
+
+static void
+batched_result_clear (BatchedResult *r)
+{
+  g_free (r->out); g_free (r->dw); g_free (r->db); g_free (r->dx); g_free (r->fw); g_free (r->fb);
+}
+
+static void
+test_conv_batched_threads (void)
+{
+  static const ConvShape big = { 24, 8, 12, 12, 80, 3, 3, 1, 1 };
+  int saved = blip_parallel_get_threads ();
+  ConvProblem p;
+  conv_problem_init (&p, &big, conv_seed (&big, 11));
+  BatchedResult one, three;
+  run_batched (&p, 1, &one);
+  run_batched (&p, 3, &three);
+  blip_parallel_set_threads (saved);
+  const int O = big.C_out;
+  for (gsize i = 0; i < p.nout; i++)
+    assert_close ("out, 3 threads", i, three.out[i], one.out[i], 1e-6, 1e-6);
+  for (gsize i = 0; i < p.nw; i++)
+    {
+      assert_close ("dW, 3 threads", i, three.dw[i], one.dw[i], 1e-6, 1e-6);
+      assert_close ("F_W, 3 threads", i, three.fw[i], one.fw[i], 1e-6, 1e-6);
+    }
+  for (int o = 0; o < O; o++)
+    {
+      assert_close ("db, 3 threads", o, three.db[o], one.db[o], 1e-6, 1e-6);
+      assert_close ("F_b, 3 threads", o, three.fb[o], one.fb[o], 1e-6, 1e-6);
+    }
+  for (gsize i = 0; i < p.nx; i++)
+    assert_close ("dX, 3 threads", i, three.dx[i], one.dx[i], 1e-6, 1e-6);
+  batched_result_clear (&one);
+  batched_result_clear (&three);
   conv_problem_clear (&p);
 }
 
@@ -1015,6 +1082,7 @@ main (int argc, char **argv)
                                                s->B, s->C, s->H, s->W, s->k, s->stride);
       g_test_add_data_func (name, s, test_pool);
     }
+  g_test_add_func ("/conv/batched/threads", test_conv_batched_threads);
   g_test_add_func ("/conv/pool/max-ties", test_maxpool_ties);
   for (gsize i = 0; i < G_N_ELEMENTS (bn_shapes); i++)
     {

@@ -408,21 +408,48 @@ blip_conv2d_backward_batched (const BlipConvGeom *g, const float *col, const flo
     }
 }
 
+typedef struct
+{
+  const BlipConvGeom *g;
+  const float        *col, *dout;
+  float              *fisher_w, *fisher_b, *grad;
+  int                 B;
+  float               scale;
+} FisherJob;
+
+/* Output channels [lo, hi) over every sample: their rows of each sample's
+ * gradient, squared into their rows of the Fisher. Channels own disjoint
+ * rows of grad and F, and each row sums its samples in order, so the result
+ * does not depend on how channels fall to threads. */
+static void
+fisher_channels (gpointer data, gsize lo, gsize hi)
+{
+  const FisherJob *j = data;
+  const int K = blip_conv_fan_in (j->g), L = blip_conv_positions (j->g), O = j->g->C_out;
+  const gsize out_stride = (gsize) O * L, ld = (gsize) j->B * L, rows = hi - lo;
+  float *grad = j->grad + lo * K;
+  float *fw = j->fisher_w + lo * K;
+  for (int n = 0; n < j->B; n++)
+    {
+      const float *dn = j->dout + n * out_stride + lo * L;
+      /* grad[rows, K] = G_n[rows, L] · col_n[K, L]ᵀ, col_n being columns n·L.. of col;
+       * one thread's share, so OpenBLAS is called directly. */
+      cblas_sgemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, K, L,
+                   1.0f, dn, L, j->col + (gsize) n * L, (int) ld, 0.0f, grad, K);
+      add_squares (fw, j->fisher_b ? j->fisher_b + lo : NULL, grad, rows * K, dn, (int) rows, L, j->scale);
+    }
+}
+
 void
 blip_conv2d_fisher_batched (const BlipConvGeom *g, const float *col, const float *dout,
                             float *fisher_w, float *fisher_b, int B, float scale, float *grad)
 {
-  const int K = blip_conv_fan_in (g), L = blip_conv_positions (g), O = g->C_out;
-  const gsize out_stride = (gsize) O * L, ld = (gsize) B * L;
-  const gsize nw = blip_conv_n_weight (g);
-  for (int n = 0; n < B; n++)
-    {
-      const float *dn = dout + n * out_stride;
-      /* grad[O, K] = G_n[O, L] · col_n[K, L]ᵀ, col_n being columns n·L.. of col */
-      blip_sgemm (FALSE, TRUE, O, K, L,
-                  1.0f, dn, L, col + (gsize) n * L, (int) ld, 0.0f, grad, K);
-      add_squares (fisher_w, fisher_b, grad, nw, dn, O, L, scale);
-    }
+  FisherJob job = { g, col, dout, fisher_w, fisher_b, grad, B, scale };
+  /* Blocks of channels: one per thread, at least 32 rows each so that the
+   * per-sample GEMMs stay efficient. */
+  int threads = blip_parallel_get_threads ();
+  gsize O = g->C_out, grain = MAX ((gsize) 32, (O + threads - 1) / threads);
+  blip_parallel_for (O, grain, fisher_channels, &job);
 }
 
 /* ---- pooling ------------------------------------------------------------- */

@@ -345,9 +345,9 @@ cmd_run (int argc, char **argv)
         fprintf (stderr, "blip run: skipped checkpoints that do not load:\n%s", skipped);
       if (tr != NULL && opts.threads > 0 && opts.threads != blip_parallel_get_threads ())
         {
-          fprintf (stderr, "blip run: note: the run used %d threads; with --threads %d the "
+          fprintf (stderr, "blip run: note: the run used %d thread%s; with --threads %d the "
                    "results may differ in the last bits from an uninterrupted run\n",
-                   blip_parallel_get_threads (), opts.threads);
+                   blip_parallel_get_threads (), blip_parallel_get_threads () == 1 ? "" : "s", opts.threads);
           blip_parallel_set_threads (opts.threads);
         }
     }

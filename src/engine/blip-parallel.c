@@ -1,5 +1,6 @@
-/* blip-parallel.c — the engine's parallel for: persistent workers, started
- * on first use, that take ranges from a shared counter until none is left.
+/* blip-parallel.c — the engine's threads: a parallel for on persistent
+ * workers, started on first use, that take ranges from a shared counter
+ * until none is left; blip_sgemm and the sum of squares built on it.
  *
  * Ranges are handed out dynamically rather than split evenly in advance, so
  * a core that is busy with something else (another run, the app's drawing)

@@ -94,7 +94,7 @@ static const ArgSpec specs[] = {
   { "--ndim", T_INT, CFG (ndim), 1, 65536, "N", "hidden units of the MLP (default 1200), or AlexNet's FC width (2048)" },
   { "--mul", T_DOUBLE, CFG (mul), 1e-3, 16, "X", "width multiplier: AlexNet's conv channels 64·X, 128·X, 256·X; ResNet-18's base width 20·X (3.2 gives the standard 64)" },
   { "--max-bit", T_INT, CFG (max_bit), 1, 24, "N", "bits per parameter (default 20)" },
-  { "--F-prior", T_DOUBLE, CFG (F_prior), 1e-300, 1e30, "X", "prior Fisher scale (default 1e-15)" },
+  { "--F-prior", T_DOUBLE, CFG (F_prior), 1e-300, 1e30, "X", "prior Fisher scale (default: the experiment's; 1e-15 for MNIST)" },
   { "--ste", T_BOOL, CFG (ste), 0, 0, NULL, "forward on Q(w, max-bit) with a straight-through gradient" },
   { "--fisher-batches", T_INT, CFG (fisher_batches), 1, 100000, "N", "batches for the Fisher estimate (default 80)" },
   { "--fisher-sbatch", T_INT, CFG (fisher_sbatch), 1, 65536, "N", "samples per Fisher batch (default 100)" },

@@ -133,7 +133,12 @@ static const Preset presets[] = {
   { "pmnist32",  0.01, 64, 200, 1e-15, "lenet",   1200, 1.0, 0.0 },
   { "fmnist5",   0.01, 64, 200, 1e-15, "mlp",     1200, 1.0, 0.0 },
   { "cifar",     0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0, 0.1 },
-  { "cifar10-5", 0.05, 32, 200, 5e-16, "alexnet", 2048, 2.0, 0.1 },
+  /* cifar10-5 is ours, not the reference's: its two-class tasks end with
+   * confident predictions, so their Fisher is some hundred times smaller than
+   * a 10-class task's, and against `cifar`'s 5e-16 too few bits freeze (task 1
+   * fell from 91.95% to 83.60% after task 2). At 5e-18 it kept 91.95%, and
+   * the whole run forgot nothing (BWT +0.08%; README, CIFAR-10-5). */
+  { "cifar10-5", 0.05, 32, 200, 5e-18, "alexnet", 2048, 2.0, 0.1 },
   /* mixture5.py holds out pc_valid = 0.15. */
   { "mixture5",  0.05, 32, 200, 5e-17, "alexnet", 1638, 0.8, 0.15 },
   /* miniImageNetClassification's README: --F-prior 5e-16 --lr 0.01

@@ -9,8 +9,10 @@
  *   end-to-end three methods on a fake MNIST: every one trained, with ACC
  *              above chance and its memory recorded per task (constant and
  *              non-zero for BLIP and EWC, zero for fine-tuning); a second
- *              call reuses all of them; an unfinished run is continued from
- *              its checkpoint with --resume. */
+ *              call reuses all of them; the same table with --jobs 3 (all
+ *              three at once, each run's output in its run.log, not on the
+ *              terminal) gives the same numbers; an unfinished run is
+ *              continued from its checkpoint with --resume. */
 #include "blip.h"
 #include "blip-test-util.h"
 
@@ -348,7 +350,46 @@ test_end_to_end (void)
     }
   g_autofree char *csv_path = g_build_filename (out, "table.csv", NULL);
   g_autofree char *first_csv = read_text (csv_path);
+  /* one at a time, each run's progress (stderr) and summary (stdout) are on the terminal */
+  g_assert_nonnull (strstr (r.err, "Task 5/5 done"));
+  g_assert_nonnull (strstr (r.out, "Results written to"));
   blip_test_run_clear (&r);
+
+  /* The three at once: the runs' output goes to their run.log files, and
+   * the numbers are those of one at a time (all but the time and the path). */
+  g_autofree char *par = blip_test_mkdtemp ();
+  const char *jobs_args[] = { "--experiment", "mnist5", "--approaches", "blip,sgd,ewc", "--data-dir", data,
+                              "--nepochs", "2", "--ndim", "64", "--lr", "0.05", "--fisher-batches", "2",
+                              "--quiet", "--jobs", "3", NULL };
+  r = run_table (par, jobs_args);
+  if (r.status != 0)
+    g_error ("blip table --jobs 3 exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+  g_assert_nonnull (strstr (r.out, "up to 3 runs at a time"));
+  g_assert_null (strstr (r.err, "Task 5/5 done"));
+  g_assert_null (strstr (r.out, "Results written to"));
+  for (gsize i = 0; i < G_N_ELEMENTS (e2e_methods); i++)
+    {
+      g_autofree char *line = g_strdup_printf ("%s: finished, ACC", e2e_methods[i].label);
+      g_assert_nonnull (strstr (r.out, line));
+      g_autofree char *log_path = g_build_filename (par, e2e_methods[i].approach, "run.log", NULL);
+      g_autofree char *log = read_text (log_path);
+      g_assert_nonnull (strstr (log, "Task 5/5 done"));
+      g_assert_nonnull (strstr (log, "Results written to"));
+    }
+  g_autofree char *par_csv_path = g_build_filename (par, "table.csv", NULL);
+  g_autofree char *par_csv = read_text (par_csv_path);
+  g_auto(GStrv) seq_lines = g_strsplit (first_csv, "\n", -1), par_lines = g_strsplit (par_csv, "\n", -1);
+  g_assert_cmpuint (g_strv_length (seq_lines), ==, g_strv_length (par_lines));
+  for (int i = 0; seq_lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) a = g_strsplit (seq_lines[i], ",", -1), b = g_strsplit (par_lines[i], ",", -1);
+      g_assert_cmpuint (g_strv_length (a), ==, g_strv_length (b));
+      for (guint c = 0; a[c] != NULL; c++)
+        if (i == 0 || (c != 10 && c != 12))  /* time_seconds, results */
+          g_assert_cmpstr (a[c], ==, b[c]);
+    }
+  blip_test_run_clear (&r);
+  blip_test_rmtree (par);
 
   /* Again: every run is reused, with the same numbers. */
   r = run_table (out, args);
@@ -418,6 +459,10 @@ test_usage (void)
     { { "--lr", "abc", NULL }, "--lr" },
     { { "--frobnicate", NULL }, "--frobnicate" },
     { { "--resume=dir", NULL }, "--resume" },
+    { { "--jobs", "0", NULL }, "--jobs expects a whole number from 1 to 64" },
+    { { "--jobs", "2x", NULL }, "“2x”" },
+    { { "--jobs", "65", NULL }, "--jobs" },
+    { { "--jobs=", NULL }, "got “”" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {

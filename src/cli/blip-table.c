@@ -9,15 +9,19 @@
 #include "blip-cli-args.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #define EXIT_USAGE 2
 #define EXIT_INTERRUPTED 130
+#define MAX_JOBS 64
 
 /* ACC (%) in the BLIP paper (Shi et al., CVPR 2021): its MNIST-5 table
  * (Table 1) and P-MNIST table (Table 2), as quoted in this project's brief
@@ -226,19 +230,23 @@ read_results (Row *row, const char *experiment, guint64 seed, ResultsState *stat
 
 /* ---- Running one method ------------------------------------------------------------- */
 
-static volatile sig_atomic_t child_pid;
+/* The running children's pids, 0 in free slots (one slot per --jobs). */
+static volatile sig_atomic_t child_pids[MAX_JOBS];
 static volatile sig_atomic_t stop_requested;
 
-/* The child traps these itself (it checkpoints and exits 130); a signal sent
- * to this process alone is passed on to it. Ctrl-C reaches both. No further
- * method starts afterwards. */
+/* Each child traps these itself (it checkpoints and exits 130); a signal
+ * sent to this process alone is passed on to every child. Ctrl-C reaches
+ * them all. No further method starts afterwards. */
 static void
 forward_signal (int sig)
 {
-  pid_t pid = child_pid;
   stop_requested = 1;
-  if (pid > 0)
-    kill (pid, sig);
+  for (int k = 0; k < MAX_JOBS; k++)
+    {
+      pid_t pid = child_pids[k];
+      if (pid > 0)
+        kill (pid, sig);
+    }
 }
 
 static char *
@@ -248,11 +256,25 @@ blip_program (void)
   return self != NULL ? self : g_find_program_in_path ("blip");
 }
 
-/* Runs `blip ARGS…` with this terminal; returns its exit status (or -1 with
- * error set when it could not start, 128 + signal when one killed it). */
-static int
-run_child (const char *program, char **args, GError **error)
+/* Starts `blip ARGS…`: on this terminal when log is NULL, otherwise with
+ * its output appended to the file log and its input from /dev/null (several
+ * runs at once must not interleave on the terminal). Returns its pid, or 0
+ * with error set. */
+static GPid
+start_child (const char *program, char **args, const char *log, GError **error)
 {
+  int fd = -1;
+  if (log != NULL)
+    {
+      fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          int saved = errno;
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved), "cannot open the log file %s: %s",
+                       log, g_strerror (saved));
+          return 0;
+        }
+    }
   GPtrArray *argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer) program);
   for (int i = 0; args[i] != NULL; i++)
@@ -261,20 +283,36 @@ run_child (const char *program, char **args, GError **error)
   fflush (stdout);
   fflush (stderr);
   GPid pid = 0;
-  gboolean started = g_spawn_async (NULL, (char **) argv->pdata, NULL,
-                                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL,
-                                    &pid, error);
+  gboolean started;
+  if (fd < 0)
+    started = g_spawn_async (NULL, (char **) argv->pdata, NULL,
+                             G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, &pid, error);
+  else
+    {
+      started = g_spawn_async_with_fds (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                        &pid, -1, fd, fd, error);
+      close (fd);
+    }
   g_ptr_array_free (argv, TRUE);
-  if (!started)
-    return -1;
-  child_pid = pid;
+  return started ? pid : 0;
+}
+
+/* Waits for any child; returns its pid and sets *code to its exit status
+ * (128 + signal when one killed it), or returns -1 when none is left. */
+static pid_t
+wait_child (int *code)
+{
   int status = 0;
-  while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
+  pid_t pid;
+  while ((pid = waitpid (-1, &status, 0)) < 0 && errno == EINTR)
     ;
-  child_pid = 0;
+  if (pid < 0)
+    return -1;
   if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  return WIFSIGNALED (status) ? 128 + WTERMSIG (status) : 1;
+    *code = WEXITSTATUS (status);
+  else
+    *code = WIFSIGNALED (status) ? 128 + WTERMSIG (status) : 1;
+  return pid;
 }
 
 /* ---- The table ------------------------------------------------------------------------ */
@@ -538,7 +576,7 @@ static void
 print_help (FILE *f)
 {
   fprintf (f,
-           "Usage: blip table [--experiment NAME] [--approaches A,B,…] [--output DIR] [--resume]\n"
+           "Usage: blip table [--experiment NAME] [--approaches A,B,…] [--output DIR] [--resume] [--jobs N]\n"
            "                  [blip run OPTION…]\n\n"
            "Run every registered continual-learning method on one experiment with its paper\n"
            "settings (the experiment's preset, then the method's own, e.g. EWC's λ; as\n"
@@ -552,6 +590,9 @@ print_help (FILE *f)
            "                      table.csv and table.json are written\n"
            "                      (default results/table-<experiment>-seed<N>)\n"
            "  --resume            continue unfinished runs in DIR from their checkpoints\n"
+           "  --jobs N            run up to N methods at a time (default 1); each run's output\n"
+           "                      then goes to DIR/<approach>/run.log, and unless --threads is\n"
+           "                      given each run gets an equal share of the cores\n"
            "  --help              this text\n\n"
            "Every other option is passed to each blip run (blip run --help lists them), e.g.\n"
            "--seed N, --preset quick, --train-subset N, --nepochs N, --threads N, --quiet,\n"
@@ -575,6 +616,8 @@ typedef struct {
   GStrv      approaches;
   GPtrArray *pass;        /* flags for every blip run */
   GPtrArray *pass_resume; /* the subset a resumed run accepts */
+  int        jobs;        /* runs at a time */
+  gboolean   threads_given;
 } TableOptions;
 
 static void
@@ -608,6 +651,7 @@ parse_options (TableOptions *o, int argc, char **argv, GError **error)
 {
   memset (o, 0, sizeof *o);
   o->experiment = g_strdup ("mnist5");
+  o->jobs = 1;
   o->pass = g_ptr_array_new_with_free_func (g_free);
   o->pass_resume = g_ptr_array_new_with_free_func (g_free);
   for (int i = 1; i < argc; i++)
@@ -633,7 +677,8 @@ parse_options (TableOptions *o, int argc, char **argv, GError **error)
         if (strcmp (name, reserved[k]) == 0)
           return usage_error (error, "%s is set by blip table for each method (use --approaches to choose them)",
                               name);
-      int arity = strcmp (name, "--approaches") == 0 ? 1 : blip_run_flag_arity (name);
+      gboolean own = strcmp (name, "--approaches") == 0 || strcmp (name, "--jobs") == 0;
+      int arity = own ? 1 : blip_run_flag_arity (name);
       if (arity < 0)
         return usage_error (error, "unknown option %s", name);
       if (arity == 0 && value != NULL)
@@ -661,8 +706,19 @@ parse_options (TableOptions *o, int argc, char **argv, GError **error)
           g_strfreev (o->approaches);
           o->approaches = g_strsplit (value, ",", -1);
         }
+      else if (strcmp (name, "--jobs") == 0)
+        {
+          char *end = NULL;
+          errno = 0;
+          long jobs = strtol (value, &end, 10);
+          if (end == value || *end != '\0' || errno != 0 || jobs < 1 || jobs > MAX_JOBS)
+            return usage_error (error, "--jobs expects a whole number from 1 to %d, got “%s”", MAX_JOBS, value);
+          o->jobs = (int) jobs;
+        }
       else
         {
+          if (strcmp (name, "--threads") == 0)
+            o->threads_given = TRUE;
           g_ptr_array_add (o->pass, g_strdup (name));
           if (arity == 1)
             g_ptr_array_add (o->pass, g_strdup (value));
@@ -837,54 +893,123 @@ blip_table_main (int argc, char **argv)
       fprintf (stderr, "blip table: cannot find the blip program to run each method with\n");
       rc = 1;
     }
+  /* Several runs at once share the cores: unless --threads says otherwise,
+   * each gets its share (results do not depend on the thread count). */
+  int jobs = opts.jobs;
+  g_autofree char *share = NULL;  /* --threads for each run, when the table chooses it */
+  if (rc == 0 && jobs > 1)
+    {
+      int threads = MAX (1, (int) g_get_num_processors () / jobs);
+      if (!opts.threads_given)
+        share = g_strdup_printf ("%d", threads);
+      if (opts.threads_given)
+        printf ("blip table: up to %d runs at a time; each run's output goes to its run.log\n", jobs);
+      else
+        printf ("blip table: up to %d runs at a time, %d thread%s each; each run's output goes to its run.log\n",
+                jobs, threads, threads == 1 ? "" : "s");
+    }
+
   struct sigaction forward = { 0 }, old_int, old_term;
   forward.sa_handler = forward_signal;
   sigaction (SIGINT, &forward, &old_int);
   sigaction (SIGTERM, &forward, &old_term);
   gboolean interrupted = FALSE;
-  for (int i = 0; i < n && rc == 0 && !interrupted; i++)
+  int slot_row[MAX_JOBS];
+  int next = 0, running = 0;
+  while (rc == 0)
     {
+      /* Start runs until every slot is taken. */
+      while (running < jobs && next < n && !stop_requested)
+        {
+          int i = next++;
+          Row *r = &rows[i];
+          g_autofree char *label = method_label (r->klass);
+          if (r->source == SOURCE_REUSED)
+            {
+              printf ("[%d/%d] %s: reusing %s/results.json\n", i + 1, n, label, r->dir);
+              continue;
+            }
+          GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
+          if (resume_row[i])
+            {
+              g_ptr_array_add (args, g_strdup ("run"));
+              g_ptr_array_add (args, g_strdup ("--resume"));
+              g_ptr_array_add (args, g_strdup (r->dir));
+              for (guint k = 0; k < opts.pass_resume->len; k++)
+                g_ptr_array_add (args, g_strdup (g_ptr_array_index (opts.pass_resume, k)));
+            }
+          else
+            {
+              for (int k = 0; r->run_argv[k] != NULL; k++)
+                g_ptr_array_add (args, g_strdup (r->run_argv[k]));
+              g_ptr_array_add (args, g_strdup ("--output"));
+              g_ptr_array_add (args, g_strdup (r->dir));
+            }
+          if (share != NULL)
+            {
+              g_ptr_array_add (args, g_strdup ("--threads"));
+              g_ptr_array_add (args, g_strdup (share));
+            }
+          g_ptr_array_add (args, NULL);
+          g_autofree char *log = NULL;
+          if (jobs > 1)
+            {
+              if (g_mkdir_with_parents (r->dir, 0755) != 0)
+                {
+                  fprintf (stderr, "blip table: %s: cannot create %s: %s\n", label, r->dir, g_strerror (errno));
+                  r->failed = TRUE;
+                  g_ptr_array_free (args, TRUE);
+                  continue;
+                }
+              log = g_build_filename (r->dir, "run.log", NULL);
+            }
+          printf ("[%d/%d] %s: %s in %s/\n", i + 1, n, label, resume_row[i] ? "resuming" : "training", r->dir);
+          GPid pid = start_child (program, (char **) args->pdata, log, &error);
+          g_ptr_array_free (args, TRUE);
+          if (pid == 0)
+            {
+              fprintf (stderr, "blip table: %s: %s\n", label, error->message);
+              g_clear_error (&error);
+              r->failed = TRUE;
+              continue;
+            }
+          for (int k = 0; k < jobs; k++)
+            if (child_pids[k] == 0)
+              {
+                slot_row[k] = i;
+                child_pids[k] = pid;
+                break;
+              }
+          running++;
+        }
+      if (running == 0)
+        break;
+
+      int status = 1;
+      pid_t pid = wait_child (&status);
+      if (pid < 0)
+        break;
+      int i = -1;
+      for (int k = 0; k < jobs; k++)
+        if (child_pids[k] == pid)
+          {
+            i = slot_row[k];
+            child_pids[k] = 0;
+            break;
+          }
+      if (i < 0)
+        continue;
+      running--;
       Row *r = &rows[i];
       g_autofree char *label = method_label (r->klass);
-      if (r->source == SOURCE_REUSED)
-        {
-          printf ("[%d/%d] %s: reusing %s/results.json\n", i + 1, n, label, r->dir);
-          continue;
-        }
-      GPtrArray *args = g_ptr_array_new_with_free_func (g_free);
-      if (resume_row[i])
-        {
-          g_ptr_array_add (args, g_strdup ("run"));
-          g_ptr_array_add (args, g_strdup ("--resume"));
-          g_ptr_array_add (args, g_strdup (r->dir));
-          for (guint k = 0; k < opts.pass_resume->len; k++)
-            g_ptr_array_add (args, g_strdup (g_ptr_array_index (opts.pass_resume, k)));
-        }
-      else
-        {
-          for (int k = 0; r->run_argv[k] != NULL; k++)
-            g_ptr_array_add (args, g_strdup (r->run_argv[k]));
-          g_ptr_array_add (args, g_strdup ("--output"));
-          g_ptr_array_add (args, g_strdup (r->dir));
-        }
-      g_ptr_array_add (args, NULL);
-      if (stop_requested)
-        {
-          g_ptr_array_free (args, TRUE);
-          interrupted = TRUE;
-          break;
-        }
-      printf ("[%d/%d] %s: %s in %s/\n", i + 1, n, label, resume_row[i] ? "resuming" : "training", r->dir);
-      int status = run_child (program, (char **) args->pdata, &error);
-      g_ptr_array_free (args, TRUE);
+      g_autofree char *where = jobs > 1 ? g_strdup_printf (" (its output is in %s/run.log)", r->dir)
+                                        : g_strdup (" (see its message above)");
       ResultsState state = RESULTS_ABSENT;
       if (status == EXIT_INTERRUPTED || (stop_requested && status != 0))
         interrupted = r->interrupted = TRUE;
       else if (status != 0)
         {
-          fprintf (stderr, "blip table: %s: %s\n", label,
-                   status < 0 ? error->message : "blip run failed (see its message above)");
-          g_clear_error (&error);
+          fprintf (stderr, "blip table: %s: blip run failed with exit status %d%s\n", label, status, where);
           r->failed = TRUE;
         }
       else if (!read_results (r, opts.experiment, seed, &state, &error) || state != RESULTS_COMPLETE)
@@ -894,7 +1019,14 @@ blip_table_main (int argc, char **argv)
           g_clear_error (&error);
           r->failed = TRUE;
         }
+      else if (jobs > 1)
+        printf ("[%d/%d] %s: finished, ACC %.2f%%, BWT %.2f%%\n", i + 1, n, label, 100.0 * r->acc,
+                100.0 * r->bwt_paper);
     }
+  /* Stopped before every method had its turn: --resume goes on. */
+  for (int i = next; i < n && stop_requested; i++)
+    if (rows[i].source != SOURCE_REUSED)
+      interrupted = TRUE;
   sigaction (SIGINT, &old_int, NULL);
   sigaction (SIGTERM, &old_term, NULL);
 

@@ -15,6 +15,9 @@
  *   full disk    with RLIMIT_FSIZE below a checkpoint's size the run stops
  *                with exit 1 and a message about the checkpoint, leaving no
  *                partial checkpoint file (SIGXFSZ must not kill it)
+ *   by the clock --checkpoint-minutes 0 saves only after each task (5
+ *                checkpoints); a tiny interval saves after every epoch (15);
+ *                neither changes the results
  *   usage        --resume with a configuration flag (--lr) exits 2; --resume
  *                of a folder with no checkpoint exits 1. */
 #include "blip.h"
@@ -406,6 +409,36 @@ test_write_fails (void)
   g_dir_close (d);
 }
 
+/* ---- time-based checkpoints ------------------------------------------------------ */
+
+static void
+test_checkpoint_minutes (void)
+{
+  ensure_fixture ();
+  /* 5 tasks of 3 epochs: one checkpoint per task, or one per epoch once the
+   * interval (here 6 µs) has always passed by an epoch's end. */
+  static const struct { const char *minutes; guint64 newest; } cases[] = { { "0", 5 }, { "1e-7", 15 } };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("minutes-%zu", i);
+      g_autofree char *out = fresh_out (name);
+      const char *argv[] = { BLIP_EXE, "run", "--experiment", "mnist5", "--data-dir", data_dir, "--nepochs", "3",
+                             "--train-subset", "150", "--test-subset", "100", "--threads", "1", "--quiet",
+                             "--checkpoint-minutes", cases[i].minutes, "--output", out, NULL };
+      g_autofree char *err = NULL;
+      int rc = run_sync (argv, NULL, NULL, NULL, &err);
+      if (rc != 0)
+        g_error ("--checkpoint-minutes %s: exit %d\n%s", cases[i].minutes, rc, err);
+      g_assert_cmpuint (newest_checkpoint (out), ==, cases[i].newest);
+      assert_results_equal_reference (out);
+    }
+  g_autofree char *out = fresh_out ("minutes-bad");
+  const char *bad[] = { BLIP_EXE, "run", "--checkpoint-minutes", "-1", "--output", out, NULL };
+  g_autofree char *err = NULL;
+  g_assert_cmpint (run_sync (bad, NULL, NULL, NULL, &err), ==, 2);
+  g_assert_nonnull (strstr (err, "--checkpoint-minutes"));
+}
+
 /* ---- usage ---------------------------------------------------------------------- */
 
 static void
@@ -437,6 +470,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/resume/signal/SIGINT", GINT_TO_POINTER (SIGINT), test_interrupt);
   g_test_add_data_func ("/resume/signal/SIGTERM", GINT_TO_POINTER (SIGTERM), test_interrupt);
   g_test_add_func ("/resume/write-fails", test_write_fails);
+  g_test_add_func ("/resume/checkpoint-minutes", test_checkpoint_minutes);
   g_test_add_func ("/resume/usage", test_usage);
   int rc = g_test_run ();
   if (work != NULL)

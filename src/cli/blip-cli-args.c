@@ -137,6 +137,8 @@ static const ArgSpec specs[] = {
   { "--download-url", T_STR, NONE, 0, 0, "URL", "base URL to download from instead of the canonical ones" },
   { "--threads", T_INT, NONE, 0, 256, "N", "compute threads for GEMMs and the loops between them (0: OPENBLAS_NUM_THREADS, else every core); game experiments: also the threads stepping the environments (results do not depend on it)" },
   { "--checkpoint-every", T_INT, NONE, 0, 1000000, "N", "also save a checkpoint every N epochs (always after each task)" },
+  { "--checkpoint-minutes", T_DOUBLE, NONE, 0, 1e6, "M",
+    "also save one at the first epoch's end M minutes after the last (default 10; 0: off)" },
   { "--resume", T_STR, NONE, 0, 0, "DIR", "continue the run in DIR from its newest valid checkpoint" },
   { "--figures", T_STR, NONE, 0, 0, "DIR", "draw every view (layer maps, bits, IG, accuracy matrix, curves) as PNG, SVG and PDF into DIR" },
 };
@@ -204,6 +206,8 @@ apply (BlipRunOptions *o, const ArgSpec *spec, const char *value, GError **error
         g_free (o->resume), o->resume = g_strdup (value);
       else if (strcmp (spec->flag, "--figures") == 0)
         g_free (o->figures), o->figures = g_strdup (value);
+      else if (strcmp (spec->flag, "--checkpoint-minutes") == 0)
+        return blip_parse_double (spec->flag, value, spec->min, spec->max, &o->checkpoint_minutes, error);
       else if (strcmp (spec->flag, "--threads") == 0 || strcmp (spec->flag, "--checkpoint-every") == 0)
         {
           gint64 v;
@@ -255,6 +259,7 @@ blip_run_options_parse (BlipRunOptions *o, int argc, char **argv, GError **error
 {
   memset (o, 0, sizeof *o);
   blip_config_init_defaults (&o->config);
+  o->checkpoint_minutes = BLIP_RUN_CHECKPOINT_MINUTES;
 
   /* First pass: the experiment, whose paper preset the other flags override,
    * and the approach, whose own settings come next with --paper-settings. */

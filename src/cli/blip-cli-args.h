@@ -15,6 +15,10 @@ typedef enum {
   BLIP_CLI_ERROR_USAGE,     /* unknown flag, missing or malformed value */
 } BlipCliError;
 
+/* A long task (P-MNIST's run 200 epochs of several seconds) is not lost
+ * whole when the process is killed: at most this many minutes of it. */
+#define BLIP_RUN_CHECKPOINT_MINUTES 10.0
+
 typedef struct {
   BlipConfig config;
   char      *output;        /* --output DIR */
@@ -23,6 +27,7 @@ typedef struct {
   char      *download_url;
   int        threads;       /* 0: OpenBLAS default */
   int        checkpoint_every;  /* also checkpoint every N epochs (0: only after each task) */
+  double     checkpoint_minutes;  /* and at the first epoch's end this long after the last one (0: never) */
   char      *resume;        /* --resume DIR */
   char      *figures;       /* --figures DIR */
   gboolean   paper_settings;  /* --paper-settings: the approach's own settings after the preset */

@@ -214,6 +214,8 @@ typedef struct {
   guint64     seq;       /* sequence number of the next checkpoint */
   int         epochs;    /* epochs run by this process */
   int         every;
+  gint64      interval;  /* µs between time-based checkpoints; 0: none */
+  gint64      last;      /* monotonic time of the last save (or of the start) */
 } Checkpointer;
 
 /* Checkpoints kept in the output folder; older ones are removed once a newer
@@ -243,6 +245,7 @@ save_checkpoint (BlipTrainer *tr, Checkpointer *ck)
       return FALSE;
     }
   ck->seq++;
+  ck->last = g_get_monotonic_time ();
   g_autoptr(GPtrArray) list = blip_checkpoint_list (ck->dir);
   for (guint i = KEEP_CHECKPOINTS; i < list->len; i++)
     g_unlink (g_ptr_array_index (list, i));
@@ -412,7 +415,8 @@ cmd_run (int argc, char **argv)
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
 
-  Checkpointer ck = { output, next_sequence (output), 0, opts.checkpoint_every };
+  Checkpointer ck = { output, next_sequence (output), 0, opts.checkpoint_every,
+                      (gint64) (opts.checkpoint_minutes * 60e6), g_get_monotonic_time () };
   BlipStatus status;
   int rc = 0;
   for (;;)
@@ -425,7 +429,9 @@ cmd_run (int argc, char **argv)
       if (status != BLIP_STATUS_PAUSED)
         ck.epochs++;
       gboolean due = status == BLIP_STATUS_PAUSED || task_ended ||
-                     (ck.every > 0 && status == BLIP_STATUS_READY && ck.epochs % ck.every == 0);
+                     (ck.every > 0 && status == BLIP_STATUS_READY && ck.epochs % ck.every == 0) ||
+                     (ck.interval > 0 && status == BLIP_STATUS_READY &&
+                      g_get_monotonic_time () - ck.last >= ck.interval);
       if (due && !save_checkpoint (tr, &ck))
         {
           rc = 1;

@@ -724,7 +724,8 @@ parse_options (TableOptions *o, int argc, char **argv, GError **error)
             g_ptr_array_add (o->pass, g_strdup (value));
           /* What a resumed run still takes: where the data is, and how to run. */
           if (strcmp (name, "--data-dir") == 0 || strcmp (name, "--threads") == 0 ||
-              strcmp (name, "--quiet") == 0 || strcmp (name, "--checkpoint-every") == 0)
+              strcmp (name, "--quiet") == 0 || strcmp (name, "--checkpoint-every") == 0 ||
+              strcmp (name, "--checkpoint-minutes") == 0)
             {
               g_ptr_array_add (o->pass_resume, g_strdup (name));
               if (arity == 1)

@@ -12,7 +12,9 @@
  *              call reuses all of them; the same table with --jobs 3 (all
  *              three at once, each run's output in its run.log, not on the
  *              terminal) gives the same numbers; an unfinished run is
- *              continued from its checkpoint with --resume. */
+ *              continued from its checkpoint with --resume.
+ *   jobs-failure --jobs 2 with no data: each failed run names its run.log and
+ *              its error line is quoted; exit 1. */
 #include "blip.h"
 #include "blip-test-util.h"
 
@@ -446,6 +448,32 @@ test_end_to_end (void)
   blip_test_rmtree (out);
 }
 
+/* With --jobs, a run that fails says where its log is and quotes its error. */
+static void
+test_jobs_failure (void)
+{
+  if (!blip_test_have_blip ())
+    return;
+  g_autofree char *out = blip_test_mkdtemp ();
+  g_autofree char *missing = g_build_filename (out, "no-such-data", NULL);
+  const char *args[] = { "--approaches", "blip,sgd", "--data-dir", missing, "--jobs", "2", "--quiet", NULL };
+  BlipTestRun r = run_table (out, args);
+  g_assert_cmpint (r.status, ==, 1);
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *log = g_build_filename (out, i == 0 ? "blip" : "sgd", "run.log", NULL);
+      g_autofree char *names = g_strdup_printf ("its output is in %s", log);
+      if (strstr (r.err, names) == NULL)
+        g_error ("“%s” not in:\n%s", names, r.err);
+    }
+  g_assert_nonnull (strstr (r.err, "\n  blip run: MNIST file"));
+  g_auto(GStrv) cells = table_row (r.out, "BLIP");
+  g_assert_nonnull (cells);
+  g_assert_cmpstr (cells[1], ==, "failed");
+  blip_test_run_clear (&r);
+  blip_test_rmtree (out);
+}
+
 static void
 test_usage (void)
 {
@@ -492,6 +520,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/table/unfinished-refused", test_unfinished_refused);
   g_test_add_func ("/table/usage", test_usage);
+  g_test_add_func ("/table/jobs-failure", test_jobs_failure);
   g_test_add_func ("/table/end-to-end", test_end_to_end);
   return g_test_run ();
 }

@@ -297,6 +297,27 @@ start_child (const char *program, char **args, const char *log, GError **error)
   return started ? pid : 0;
 }
 
+/* The last line of a run's log that starts with "blip run:" (its error
+ * message, by blip run's convention), or NULL. */
+static char *
+log_error_line (const char *log)
+{
+  g_autofree char *text = NULL;
+  if (log == NULL || !g_file_get_contents (log, &text, NULL, NULL))
+    return NULL;
+  char *found = NULL;
+  for (char *line = text; line != NULL && *line != '\0';)
+    {
+      char *end = strchr (line, '\n');
+      if (end != NULL)
+        *end = '\0';
+      if (g_str_has_prefix (line, "blip run:"))
+        found = line;
+      line = end != NULL ? end + 1 : NULL;
+    }
+  return found != NULL ? g_strdup (found) : NULL;
+}
+
 /* Waits for any child; returns its pid and sets *code to its exit status
  * (128 + signal when one killed it), or returns -1 when none is left. */
 static pid_t
@@ -1011,6 +1032,10 @@ blip_table_main (int argc, char **argv)
       else if (status != 0)
         {
           fprintf (stderr, "blip table: %s: blip run failed with exit status %d%s\n", label, status, where);
+          g_autofree char *log = jobs > 1 ? g_build_filename (r->dir, "run.log", NULL) : NULL;
+          g_autofree char *why = log_error_line (log);
+          if (why != NULL)
+            fprintf (stderr, "  %s\n", why);
           r->failed = TRUE;
         }
       else if (!read_results (r, opts.experiment, seed, &state, &error) || state != RESULTS_COMPLETE)

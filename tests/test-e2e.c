@@ -4,7 +4,10 @@
  * is absent. The comparison methods (LwF, IMM-mode, HAT) run on the same
  * set-up: each learns every task, HAT keeps them (BWT ≥ −0.5%) and LwF
  * forgets more than HAT; without the real data they run on a small
- * generated MNIST look-alike, where only the first two are asserted. */
+ * generated MNIST look-alike, where only the first two are asserted.
+ * /e2e/threads: the same run through the blip tool on 1 and on 3 threads,
+ * at a width where the GEMMs are split between threads, writes the same
+ * results.json byte for byte (always runs, on a generated look-alike). */
 #include "blip.h"
 #include "blip-test-util.h"
 
@@ -116,11 +119,45 @@ test_comparison_methods (void)
     blip_test_rmtree (tmp);
 }
 
+/* Every thread computes whole blocks of C with the same sum order, and the
+ * reductions use fixed blocks, so the thread count must not change a bit. */
+static void
+test_threads (void)
+{
+  if (!blip_test_have_blip ())
+    return;
+  g_autofree char *tmp = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (tmp, "mnist", 400, 100, 11);
+  char *json[2] = { NULL, NULL };
+  const char *threads[2] = { "1", "3" };
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *out = g_build_filename (tmp, threads[i], NULL);
+      /* 64×784×1200: over blip_sgemm's split threshold */
+      const char *args[] = { "run", "--experiment", "mnist5", "--approach", "blip", "--data-dir", tmp,
+                             "--ndim", "1200", "--nepochs", "2", "--lr", "0.05", "--fisher-batches", "2",
+                             "--threads", threads[i], "--quiet", "--output", out, NULL };
+      BlipTestRun r = blip_test_run_blip (args);
+      if (r.status != 0)
+        g_error ("--threads %s: exit %d\n%s", threads[i], r.status, r.err);
+      blip_test_run_clear (&r);
+      g_autofree char *path = g_build_filename (out, "results.json", NULL);
+      g_autoptr(GError) error = NULL;
+      g_file_get_contents (path, &json[i], NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_assert_cmpstr (json[0], ==, json[1]);
+  g_free (json[0]);
+  g_free (json[1]);
+  blip_test_rmtree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/e2e/mnist5/blip-forgets-less-than-sgd", test_blip_forgets_less_than_sgd);
   g_test_add_func ("/e2e/mnist5/comparison-methods", test_comparison_methods);
+  g_test_add_func ("/e2e/threads", test_threads);
   return g_test_run ();
 }

@@ -18,6 +18,10 @@
  *   by the clock --checkpoint-minutes 0 saves only after each task (5
  *                checkpoints); a tiny interval saves after every epoch (15);
  *                neither changes the results
+ *   status       `blip status` on a complete run (ACC), on a run with
+ *                checkpoints and no results yet (task, epoch, training time,
+ *                checkpoint age), on a folder of both (one line each, in name
+ *                order), on an empty folder and a missing one (exit 1)
  *   usage        --resume with a configuration flag (--lr) exits 2; --resume
  *                of a folder with no checkpoint exits 1. */
 #include "blip.h"
@@ -439,6 +443,72 @@ test_checkpoint_minutes (void)
   g_assert_nonnull (strstr (err, "--checkpoint-minutes"));
 }
 
+/* ---- blip status ---------------------------------------------------------------- */
+
+static BlipTestRun
+status_of (const char *a, const char *b)
+{
+  const char *args[] = { "status", a, b, NULL };
+  return blip_test_run_blip (args);
+}
+
+static void
+test_status (void)
+{
+  ensure_fixture ();
+  g_autofree char *parent = fresh_out ("status");
+  g_autofree char *done = g_build_filename (parent, "a-done", NULL);
+  g_autofree char *going = g_build_filename (parent, "b-going", NULL);
+  for (int i = 0; i < 2; i++)
+    {
+      const char *argv[N_FRESH_ARGS];
+      fresh_args (i == 0 ? done : going, argv);
+      g_autofree char *err = NULL;
+      g_assert_cmpint (run_sync (argv, NULL, NULL, NULL, &err), ==, 0);
+    }
+  /* As a run looks before its first task ends: checkpoints, no results. */
+  for (int k = 0; k < 2; k++)
+    {
+      g_autofree char *path = g_build_filename (going, k == 0 ? "results.json" : "timing.json", NULL);
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+
+  BlipTestRun r = status_of (done, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autofree char *want = g_strdup_printf ("%s: BLIP on mnist5, seed 0: complete, ACC ", done);
+  if (!g_str_has_prefix (r.out, want))
+    g_error ("expected “%s…”, got:\n%s", want, r.out);
+  blip_test_run_clear (&r);
+
+  r = status_of (going, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "BLIP on mnist5, seed 0: task 5 of 5, epoch 3 of at most 3 (lr "));
+  g_assert_nonnull (strstr (r.out, "of training; newest checkpoint written "));
+  blip_test_run_clear (&r);
+
+  /* The folder of both: a table's layout. */
+  r = status_of (parent, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_auto(GStrv) lines = g_strsplit (r.out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_true (g_str_has_prefix (lines[0], done));
+  g_assert_true (g_str_has_prefix (lines[1], going));
+  blip_test_run_clear (&r);
+
+  g_autofree char *empty = g_build_filename (parent, "empty", NULL);
+  g_assert_cmpint (g_mkdir (empty, 0755), ==, 0);
+  g_autofree char *missing = g_build_filename (parent, "missing", NULL);
+  r = status_of (empty, missing);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "holds no run"));
+  g_assert_nonnull (strstr (r.err, "is not a folder"));
+  blip_test_run_clear (&r);
+
+  r = status_of ("--bogus", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  blip_test_run_clear (&r);
+}
+
 /* ---- usage ---------------------------------------------------------------------- */
 
 static void
@@ -471,6 +541,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/resume/signal/SIGTERM", GINT_TO_POINTER (SIGTERM), test_interrupt);
   g_test_add_func ("/resume/write-fails", test_write_fails);
   g_test_add_func ("/resume/checkpoint-minutes", test_checkpoint_minutes);
+  g_test_add_func ("/resume/status", test_status);
   g_test_add_func ("/resume/usage", test_usage);
   int rc = g_test_run ();
   if (work != NULL)

@@ -7,6 +7,7 @@
 #include "blip-bench.h"
 #include "blip-lesson-check.h"
 #include "blip-table.h"
+#include "blip-status.h"
 #include "blip-figures.h"
 
 #include <cblas.h>
@@ -500,6 +501,7 @@ usage (FILE *f)
            "Commands:\n"
            "  run      train a continual-learning benchmark (blip run --help)\n"
            "  table    every method on one experiment, as the paper's tables (blip table --help)\n"
+           "  status   where runs in the background stand (blip status DIR…)\n"
            "  bench    measure training speed against bare GEMMs (blip bench --help)\n"
            "  list     list experiments and approaches\n"
            "  lesson   check lesson files for BLIP Studio (blip lesson check FILE…)\n"
@@ -522,6 +524,8 @@ main (int argc, char **argv)
     return blip_table_main (argc - 1, argv + 1);
   if (strcmp (cmd, "bench") == 0)
     return blip_bench_main (argc - 1, argv + 1);
+  if (strcmp (cmd, "status") == 0)
+    return blip_status_main (argc - 1, argv + 1);
   if (strcmp (cmd, "list") == 0)
     return cmd_list ();
   if (strcmp (cmd, "lesson") == 0)

@@ -1,0 +1,49 @@
+/* blip-table-private.h — what blip-table.c (planning and running the
+ * methods) and blip-table-report.c (reading their results back and laying
+ * out the table) share. */
+#pragma once
+
+#include "blip.h"
+
+typedef enum {
+  SOURCE_REUSED,     /* a complete results.json was there */
+  SOURCE_TRAINED,    /* trained now from the start */
+  SOURCE_RESUMED,    /* continued now from a checkpoint */
+} TableSource;
+
+typedef enum {
+  RESULTS_ABSENT,
+  RESULTS_PARTIAL,   /* an interrupted run's results.json */
+  RESULTS_COMPLETE,
+} TableResultsState;
+
+typedef struct {
+  const BlipStrategyClass *klass;
+  char     *dir;
+  char    **run_argv;         /* the child's arguments after the program, for a fresh run */
+  TableSource    source;
+  gboolean  done;             /* numbers read from a complete results.json */
+  gboolean  failed;
+  gboolean  interrupted;      /* stopped by Ctrl-C; --resume continues it */
+  int       n_tasks;
+  double    acc, bwt_paper, bwt_code;
+  gint64    memory;           /* after the last task */
+  gint64   *memory_per_task;  /* n_tasks, -1 where unknown (blip-results/1 files) */
+  double    seconds;          /* training time from timing.json, NaN if unknown */
+} TableRow;
+
+void     blip_table_row_clear    (TableRow *row);
+
+/* Reads DIR/results.json into row when it is complete. A file that is not a
+ * results.json of this experiment, approach and seed is refused with an
+ * error naming it. */
+gboolean blip_table_read_results (TableRow *row, const char *experiment, guint64 seed, TableResultsState *state,
+                                  GError **error);
+
+/* "Online EWC (ewc)"; the name alone where the title is the name. */
+char    *blip_table_method_label (const BlipStrategyClass *klass);
+
+/* The table as printed, as table.csv and as table.json (blip-table/1). */
+char    *blip_table_text         (TableRow *rows, int n, const char *experiment);
+char    *blip_table_csv          (TableRow *rows, int n, const char *experiment);
+char    *blip_table_json         (TableRow *rows, int n, const char *experiment, guint64 seed);

@@ -101,13 +101,9 @@ print_run (const char *dir)
       g_autoptr(BlipSafetensors) file = blip_safetensors_open (path, NULL);
       if (file == NULL)
         continue;
-      BlipConfig config;
-      blip_config_init_defaults (&config);
+      BlipConfig config;  /* filled by the reader, left clear when it fails */
       if (!blip_checkpoint_read_config (file, &config, NULL))
-        {
-          blip_config_clear (&config);
-          continue;
-        }
+        continue;
       const char *task = blip_safetensors_get_metadata (file, "task");
       const char *epoch = blip_safetensors_get_metadata (file, "epoch");
       const char *lr = blip_safetensors_get_metadata (file, "lr");

@@ -13,6 +13,8 @@
  *              three at once, each run's output in its run.log, not on the
  *              terminal) gives the same numbers; an unfinished run is
  *              continued from its checkpoint with --resume.
+ *   report     --report prints complete, unfinished and not-run rows as they
+ *              stand, starts nothing and writes nothing.
  *   jobs-failure --jobs 2 with no data: each failed run names its run.log and
  *              its error line is quoted; exit 1. */
 #include "blip.h"
@@ -127,6 +129,42 @@ assert_row (const char *out, const char *label, const char *const *want)
     if (g_strv_length (cells) <= (guint) c || strcmp (cells[c], want[c]) != 0)
       g_error ("row %s, column %d: “%s”, expected “%s”\n%s", label, c + 1,
                g_strv_length (cells) > (guint) c ? cells[c] : "(none)", want[c], out);
+}
+
+/* --report: the hand-made runs, an unfinished one and one never started, as
+ * they stand; nothing runs (no data) and nothing is written. */
+static void
+test_report (void)
+{
+  if (!blip_test_have_blip ())
+    return;
+  g_autofree char *out = blip_test_mkdtemp ();
+  put_hand_made (out);
+  g_autofree char *partial = results_json ("blip-results/2", "mnist5", "sgd", 0, FALSE, NULL, "0", "0", 0, "[0, 0, 0]");
+  put_run (out, "sgd", partial, NULL);
+  const char *args[] = { "--experiment", "mnist5", "--approaches", "blip,sgd,hat", "--data-dir", "/nonexistent/data",
+                         "--report", NULL };
+  BlipTestRun r = run_table (out, args);
+  if (r.status != 0)
+    g_error ("blip table --report exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+  const char *blip[] = { "BLIP", "99.64", "-0.01", "441.56 KiB", "constant", "1 min 15 s", "99.64", "complete", NULL };
+  assert_row (r.out, "BLIP", blip);
+  const char *sgd[] = { "Fine-tuning (sgd)", "—", "—", "—", "—", "—", "—", "unfinished", NULL };
+  assert_row (r.out, "Fine-tuning (sgd)", sgd);
+  const char *hat[] = { "HAT", "—", "—", "—", "—", "—", "99.59", "not run", NULL };
+  assert_row (r.out, "HAT", hat);
+  g_autofree char *csv = g_build_filename (out, "table.csv", NULL);
+  g_autofree char *hat_dir = g_build_filename (out, "hat", NULL);
+  g_assert_false (g_file_test (csv, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (hat_dir, G_FILE_TEST_EXISTS));
+  blip_test_run_clear (&r);
+
+  g_autofree char *missing = g_build_filename (out, "missing", NULL);
+  r = run_table (missing, args);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "is not a folder"));
+  blip_test_run_clear (&r);
+  blip_test_rmtree (out);
 }
 
 static void
@@ -519,6 +557,7 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &bad_cases[i], test_malformed);
     }
   g_test_add_func ("/table/unfinished-refused", test_unfinished_refused);
+  g_test_add_func ("/table/report", test_report);
   g_test_add_func ("/table/usage", test_usage);
   g_test_add_func ("/table/jobs-failure", test_jobs_failure);
   g_test_add_func ("/table/end-to-end", test_end_to_end);

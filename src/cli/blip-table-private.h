@@ -9,6 +9,7 @@ typedef enum {
   SOURCE_REUSED,     /* a complete results.json was there */
   SOURCE_TRAINED,    /* trained now from the start */
   SOURCE_RESUMED,    /* continued now from a checkpoint */
+  SOURCE_COMPLETE,   /* --report: a complete results.json is there */
 } TableSource;
 
 typedef enum {
@@ -25,6 +26,7 @@ typedef struct {
   gboolean  done;             /* numbers read from a complete results.json */
   gboolean  failed;
   gboolean  interrupted;      /* stopped by Ctrl-C; --resume continues it */
+  gboolean  unfinished;       /* --report: checkpoints or partial results, not complete */
   int       n_tasks;
   double    acc, bwt_paper, bwt_code;
   gint64    memory;           /* after the last task */

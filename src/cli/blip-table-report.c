@@ -39,7 +39,7 @@ paper_figure (const char *experiment, const char *approach)
   return NAN;
 }
 
-static const char *const source_names[] = { "reused", "trained", "resumed" };
+static const char *const source_names[] = { "reused", "trained", "resumed", "complete" };
 
 void
 blip_table_row_clear (TableRow *row)
@@ -272,7 +272,8 @@ blip_table_text (TableRow *rows, int n, const char *experiment)
         growth_text (r),
         format_seconds (r->done ? r->seconds : NAN),
         isnan (paper) ? g_strdup ("—") : g_strdup_printf ("%.2f", paper),
-        g_strdup (r->done ? source_names[r->source] : r->failed ? "failed" : r->interrupted ? "interrupted" : "not run"),
+        g_strdup (r->done ? source_names[r->source] : r->failed ? "failed" : r->interrupted ? "interrupted"
+                  : r->unfinished ? "unfinished" : "not run"),
       };
       for (int c = 0; c < N_COLS; c++)
         {
@@ -355,7 +356,7 @@ blip_table_csv (TableRow *rows, int n, const char *experiment)
       g_string_append_c (o, ',');
       csv_field (o, r->klass->title);
       g_string_append_printf (o, ",%s,", r->done ? source_names[r->source] : r->failed ? "failed"
-                              : r->interrupted ? "interrupted" : "not-run");
+                              : r->interrupted ? "interrupted" : r->unfinished ? "unfinished" : "not-run");
       if (r->done)
         g_string_append_printf (o, "%d", r->n_tasks);
       csv_number (o, "%.4f", r->done ? 100 * r->acc : NAN);
@@ -408,7 +409,7 @@ blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
       blip_json_append_string (o, r->klass->title);
       g_string_append (o, ", \"status\": ");
       blip_json_append_string (o, r->done ? source_names[r->source] : r->failed ? "failed"
-                               : r->interrupted ? "interrupted" : "not-run");
+                               : r->interrupted ? "interrupted" : r->unfinished ? "unfinished" : "not-run");
       g_string_append (o, ", ");
       if (r->done)
         {

@@ -139,6 +139,7 @@ print_help (FILE *f)
 {
   fprintf (f,
            "Usage: blip table [--experiment NAME] [--approaches A,B,…] [--output DIR] [--resume] [--jobs N]\n"
+           "                  [--report]\n"
            "                  [blip run OPTION…]\n\n"
            "Run every registered continual-learning method on one experiment with its paper\n"
            "settings (the experiment's preset, then the method's own, e.g. EWC's λ; as\n"
@@ -152,6 +153,8 @@ print_help (FILE *f)
            "                      table.csv and table.json are written\n"
            "                      (default results/table-<experiment>-seed<N>)\n"
            "  --resume            continue unfinished runs in DIR from their checkpoints\n"
+           "  --report            print the table of the runs in DIR as they stand (complete,\n"
+           "                      unfinished or not run) and start nothing\n"
            "  --jobs N            run up to N methods at a time (default 1); each run's output\n"
            "                      then goes to DIR/<approach>/run.log, and unless --threads is\n"
            "                      given each run gets an equal share of the cores\n"
@@ -179,6 +182,7 @@ typedef struct {
   GPtrArray *pass;        /* flags for every blip run */
   GPtrArray *pass_resume; /* the subset a resumed run accepts */
   int        jobs;        /* runs at a time */
+  gboolean   report;      /* --report: print the table of DIR as it is; run nothing */
   gboolean   threads_given;
 } TableOptions;
 
@@ -227,6 +231,13 @@ parse_options (TableOptions *o, int argc, char **argv, GError **error)
         value = eq + 1;
       if (!g_str_has_prefix (name, "--"))
         return usage_error (error, "unexpected argument “%s” (options start with --)", arg);
+      if (strcmp (name, "--report") == 0)
+        {
+          if (value != NULL)
+            return usage_error (error, "--report takes no value");
+          o->report = TRUE;
+          continue;
+        }
       if (strcmp (name, "--resume") == 0)
         {
           /* blip run's --resume takes a folder; the table's resumes its own. */
@@ -403,6 +414,12 @@ blip_table_main (int argc, char **argv)
   if (rc == 0 && opts.output == NULL)
     opts.output = g_strdup_printf ("results/table-%s-seed%" G_GUINT64_FORMAT, opts.experiment, seed);
 
+  if (rc == 0 && opts.report && !g_file_test (opts.output, G_FILE_TEST_IS_DIR))
+    {
+      fprintf (stderr, "blip table: --report: %s is not a folder (give the --output of the table)\n", opts.output);
+      rc = 1;
+    }
+
   /* Plan: reuse complete results, refuse what cannot be used, and leave
    * unfinished runs alone unless --resume, all before any training. */
   gboolean *resume_row = g_new0 (gboolean, n);
@@ -419,7 +436,9 @@ blip_table_main (int argc, char **argv)
         }
       g_autoptr(GPtrArray) checkpoints = blip_checkpoint_list (r->dir);
       if (state == RESULTS_COMPLETE)
-        r->source = SOURCE_REUSED;
+        r->source = opts.report ? SOURCE_COMPLETE : SOURCE_REUSED;
+      else if (opts.report)
+        r->unfinished = state == RESULTS_PARTIAL || checkpoints->len > 0;
       else if (state == RESULTS_PARTIAL || checkpoints->len > 0)
         {
           if (!opts.resume)
@@ -438,6 +457,19 @@ blip_table_main (int argc, char **argv)
     }
 
   const BlipExperimentInfo *info = blip_experiment_info (opts.experiment);
+  if (rc == 0 && opts.report)
+    {
+      /* Only what is on disk: no folder is made, no run starts, no file is written. */
+      g_autofree char *text = blip_table_text (rows, n, opts.experiment);
+      printf ("%s (%s), seed %" G_GUINT64_FORMAT ", as it stands in %s/\n\n%s", info->title, opts.experiment,
+              seed, opts.output, text);
+      for (int i = 0; i < n; i++)
+        blip_table_row_clear (&rows[i]);
+      g_free (rows);
+      g_free (resume_row);
+      table_options_clear (&opts);
+      return 0;
+    }
   if (rc == 0)
     {
       if (g_mkdir_with_parents (opts.output, 0755) != 0)

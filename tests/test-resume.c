@@ -22,6 +22,10 @@
  *                checkpoints and no results yet (task, epoch, training time,
  *                checkpoint age), on a folder of both (one line each, in name
  *                order), on an empty folder and a missing one (exit 1)
+ *   lock         while a run is alive (held stopped with SIGSTOP), a second
+ *                run or a --resume into its folder exits 1 naming its pid,
+ *                and `blip status` says it is running; after kill -9 the
+ *                lock is gone: status says not running, --resume succeeds
  *   usage        --resume with a configuration flag (--lr) exits 2; --resume
  *                of a folder with no checkpoint exits 1. */
 #include "blip.h"
@@ -509,6 +513,58 @@ test_status (void)
   blip_test_run_clear (&r);
 }
 
+/* ---- one run per folder --------------------------------------------------------- */
+
+static void
+test_lock (void)
+{
+  ensure_fixture ();
+  g_autofree char *out = fresh_out ("lock");
+  GPid pid = spawn_fresh (out, NULL, NULL);
+  gint64 start = g_get_monotonic_time ();
+  while (newest_checkpoint (out) < 1)
+    {
+      int status;
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        g_error ("the run ended before its first checkpoint");
+      if (g_get_monotonic_time () - start > RUN_LIMIT_US)
+        {
+          kill (pid, SIGKILL);
+          g_error ("no checkpoint in time");
+        }
+      g_usleep (1000);
+    }
+  g_assert_cmpint (kill (pid, SIGSTOP), ==, 0);
+  g_autofree char *who = g_strdup_printf ("is in use by another blip run (process %d)", (int) pid);
+
+  const char *argv[N_FRESH_ARGS];
+  fresh_args (out, argv);
+  g_autofree char *err = NULL;
+  g_assert_cmpint (run_sync (argv, NULL, NULL, NULL, &err), ==, 1);
+  if (strstr (err, who) == NULL)
+    g_error ("a second run into a busy folder printed:\n%s", err);
+  g_autofree char *err2 = NULL;
+  g_assert_cmpint (resume (out, &err2), ==, 1);
+  g_assert_nonnull (strstr (err2, who));
+  BlipTestRun r = status_of (out, NULL);
+  g_autofree char *running = g_strdup_printf ("; running (process %d)\n", (int) pid);
+  if (r.status != 0 || strstr (r.out, running) == NULL)
+    g_error ("status of a live run: exit %d\n%s%s", r.status, r.out, r.err);
+  blip_test_run_clear (&r);
+
+  g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+  int status = reap (pid);
+  g_assert_true (WIFSIGNALED (status));
+  r = status_of (out, NULL);
+  g_assert_nonnull (strstr (r.out, "; not running (blip run --resume continues it)\n"));
+  blip_test_run_clear (&r);
+  g_autofree char *err3 = NULL;
+  int rc = resume (out, &err3);
+  if (rc != 0)
+    g_error ("resuming after kill -9 exited %d:\n%s", rc, err3);
+  assert_results_equal_reference (out);
+}
+
 /* ---- usage ---------------------------------------------------------------------- */
 
 static void
@@ -542,6 +598,7 @@ main (int argc, char **argv)
   g_test_add_func ("/resume/write-fails", test_write_fails);
   g_test_add_func ("/resume/checkpoint-minutes", test_checkpoint_minutes);
   g_test_add_func ("/resume/status", test_status);
+  g_test_add_func ("/resume/lock", test_lock);
   g_test_add_func ("/resume/usage", test_usage);
   int rc = g_test_run ();
   if (work != NULL)

@@ -8,6 +8,7 @@
 #include "blip-lesson-check.h"
 #include "blip-table.h"
 #include "blip-status.h"
+#include "blip-run-lock.h"
 #include "blip-figures.h"
 
 #include <cblas.h>
@@ -377,6 +378,15 @@ cmd_run (int argc, char **argv)
   if (g_mkdir_with_parents (output, 0755) != 0)
     {
       fprintf (stderr, "blip run: cannot create the output directory %s: %s\n", output, g_strerror (errno));
+      blip_trainer_free (tr);
+      blip_run_options_clear (&opts);
+      return 1;
+    }
+  /* Held until the process ends: a second run into this folder would
+   * interleave its checkpoints and results with ours. */
+  if (blip_run_lock_acquire (output, &error) < 0)
+    {
+      fprintf (stderr, "blip run: %s\n", error->message);
       blip_trainer_free (tr);
       blip_run_options_clear (&opts);
       return 1;

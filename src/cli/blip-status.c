@@ -6,6 +6,7 @@
 #include "blip-status.h"
 
 #include "blip.h"
+#include "blip-run-lock.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -125,7 +126,20 @@ print_run (const char *dir)
         g_string_append_printf (line, ", epoch %d of at most %d", atoi (epoch), config.nepochs);
       if (lr != NULL)
         g_string_append_printf (line, " (lr %s)", lr);
-      g_string_append_printf (line, ", %s of training; newest checkpoint written %s ago\n", t, a);
+      g_string_append_printf (line, ", %s of training; newest checkpoint written %s ago", t, a);
+      long pid = 0;
+      switch (blip_run_lock_state (dir, &pid))
+        {
+        case BLIP_RUN_LOCK_HELD:
+          g_string_append_printf (line, "; running (process %ld)", pid);
+          break;
+        case BLIP_RUN_LOCK_FREE:
+          g_string_append (line, "; not running (blip run --resume continues it)");
+          break;
+        case BLIP_RUN_LOCK_ABSENT:
+          break;  /* a run from before the lock: no way to tell */
+        }
+      g_string_append_c (line, '\n');
       fputs (line->str, stdout);
       g_string_free (line, TRUE);
       blip_config_clear (&config);

@@ -21,7 +21,8 @@
  *   status       `blip status` on a complete run (ACC), on a run with
  *                checkpoints and no results yet (task, epoch, training time,
  *                checkpoint age), on a folder of both (one line each, in name
- *                order), on an empty folder and a missing one (exit 1)
+ *                order), on an empty folder and a missing one (exit 1), on
+ *                a folder whose run holds its lock but has no checkpoint yet
  *   lock         while a run is alive (held stopped with SIGSTOP), a second
  *                run or a --resume into its folder exits 1 naming its pid,
  *                and `blip status` says it is running; after kill -9 the
@@ -35,6 +36,8 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -510,6 +513,26 @@ test_status (void)
 
   r = status_of ("--bogus", NULL);
   g_assert_cmpint (r.status, ==, 2);
+  blip_test_run_clear (&r);
+
+  /* A run before its first checkpoint: only its lock (held here, as blip run
+   * holds it) says it is there. */
+  g_autofree char *starting = g_build_filename (parent, "starting", NULL);
+  g_assert_cmpint (g_mkdir (starting, 0755), ==, 0);
+  g_autofree char *lock = g_build_filename (starting, ".blip-run.lock", NULL);
+  int fd = open (lock, O_RDWR | O_CREAT, 0644);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (flock (fd, LOCK_EX), ==, 0);
+  g_assert_cmpint (write (fd, "4242\n", 5), ==, 5);
+  r = status_of (starting, NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  g_autofree char *want_starting = g_strdup_printf ("%s: running (process 4242), no checkpoint yet\n", starting);
+  g_assert_cmpstr (r.out, ==, want_starting);
+  blip_test_run_clear (&r);
+  close (fd);
+  /* Released: an empty folder again. */
+  r = status_of (starting, NULL);
+  g_assert_cmpint (r.status, ==, 1);
   blip_test_run_clear (&r);
 }
 

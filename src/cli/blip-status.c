@@ -58,8 +58,16 @@ print_run (const char *dir)
 {
   g_autoptr(BlipJson) results = read_json (dir, "results.json");
   g_autoptr(GPtrArray) checkpoints = blip_checkpoint_list (dir);
+  long pid = 0;
+  BlipRunLockState lock = blip_run_lock_state (dir, &pid);
   if (results == NULL && checkpoints->len == 0)
-    return FALSE;
+    {
+      /* A run loading its data or in its first epoch has written nothing yet. */
+      if (lock != BLIP_RUN_LOCK_HELD)
+        return FALSE;
+      printf ("%s: running (process %ld), no checkpoint yet\n", dir, pid);
+      return TRUE;
+    }
 
   const char *approach = NULL, *experiment = NULL;
   double seed = 0, n_tasks = 0, done = 0;
@@ -125,10 +133,9 @@ print_run (const char *dir)
       if (epoch != NULL && !blip_config_is_rl (&config))
         g_string_append_printf (line, ", epoch %d of at most %d", atoi (epoch), config.nepochs);
       if (lr != NULL)
-        g_string_append_printf (line, " (lr %s)", lr);
+        g_string_append_printf (line, " (lr %.3g)", g_ascii_strtod (lr, NULL));
       g_string_append_printf (line, ", %s of training; newest checkpoint written %s ago", t, a);
-      long pid = 0;
-      switch (blip_run_lock_state (dir, &pid))
+      switch (lock)
         {
         case BLIP_RUN_LOCK_HELD:
           g_string_append_printf (line, "; running (process %ld)", pid);

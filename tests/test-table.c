@@ -1,4 +1,4 @@
-/* test-table.c — `blip table` (src/cli/blip-table.c) through the built tool:
+/* test-table.c — `blip table` (src/cli/blip-table*.c) through the built tool:
  *   hand-made  results.json files written by the test: the table's layout,
  *              ACC/BWT/memory/growth/time/paper columns, table.csv line by
  *              line and table.json; complete results are reused (nothing

@@ -249,3 +249,15 @@ blip_progress_observe (BlipTrainer *tr, const BlipEvent *ev, gpointer user_data)
       break;
     }
 }
+
+char *
+blip_format_duration (double s, const char *unknown, int decimals)
+{
+  if (!(s >= 0) || !isfinite (s))
+    return g_strdup (unknown);
+  if (s >= 3600)
+    return g_strdup_printf ("%d h %02d min", (int) (s / 3600), (int) fmod (s / 60, 60));
+  if (s >= 60)
+    return g_strdup_printf ("%d min %02d s", (int) (s / 60), (int) fmod (s, 60));
+  return g_strdup_printf ("%.*f s", decimals, s);
+}

@@ -7,6 +7,7 @@
 
 #include "blip.h"
 #include "blip-run-lock.h"
+#include "blip-progress.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
@@ -15,19 +16,6 @@
 #include <string.h>
 
 #define EXIT_USAGE 2
-
-/* "2 h 06 min", "8 min 54 s", "12 s" */
-static char *
-duration_text (double s)
-{
-  if (!(s >= 0) || !isfinite (s))
-    return g_strdup ("?");
-  if (s >= 3600)
-    return g_strdup_printf ("%d h %02d min", (int) (s / 3600), (int) fmod (s / 60, 60));
-  if (s >= 60)
-    return g_strdup_printf ("%d min %02d s", (int) (s / 60), (int) fmod (s, 60));
-  return g_strdup_printf ("%.0f s", s);
-}
 
 static BlipJson *
 read_json (const char *dir, const char *name)
@@ -94,7 +82,7 @@ print_run (const char *dir)
       blip_json_get_number (results, "ACC", &acc);
       blip_json_get_number (results, "BWT_paper", &bwt);
       g_autofree char *title = run_title (approach, experiment, seed);
-      g_autofree char *t = duration_text (train);
+      g_autofree char *t = blip_format_duration (train, "?", 0);
       /* Games: the metrics are in returns, not accuracies. */
       if (blip_json_get (results, "reward_matrix") != NULL)
         printf ("%s: %s: complete, mean return %.2f, BWT %.2f (return), %s of training\n", dir, title, acc, bwt, t);
@@ -122,10 +110,10 @@ print_run (const char *dir)
       const BlipExperimentInfo *info = blip_experiment_info (config.experiment);
       int n = n_tasks > 0 ? (int) n_tasks : config.ntasks > 0 ? config.ntasks : info ? info->n_tasks : 0;
       g_autofree char *title = run_title (config.approach, config.experiment, (double) config.seed);
-      g_autofree char *t = duration_text (elapsed ? g_ascii_strtod (elapsed, NULL) : NAN);
+      g_autofree char *t = blip_format_duration (elapsed ? g_ascii_strtod (elapsed, NULL) : NAN, "?", 0);
       GStatBuf st;
       double age = g_stat (path, &st) == 0 ? (double) (g_get_real_time () / G_USEC_PER_SEC - st.st_mtime) : NAN;
-      g_autofree char *a = duration_text (age);
+      g_autofree char *a = blip_format_duration (age, "?", 0);
       GString *line = g_string_new (NULL);
       g_string_append_printf (line, "%s: %s: task %d", dir, title, task ? atoi (task) + 1 : 0);
       if (n > 0)

@@ -2,6 +2,7 @@
  * results.json and timing.json, and the table made from them: as printed, as
  * table.csv and as table.json, with the paper's figure beside ours. */
 #include "blip-table-private.h"
+#include "blip-progress.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -195,18 +196,6 @@ blip_table_method_label (const BlipStrategyClass *klass)
                                                               : g_strdup_printf ("%s (%s)", klass->title, klass->name);
 }
 
-static char *
-format_seconds (double s)
-{
-  if (!isfinite (s))
-    return g_strdup ("—");
-  if (s < 60)
-    return g_strdup_printf ("%.1f s", s);
-  if (s < 3600)
-    return g_strdup_printf ("%d min %02d s", (int) s / 60, (int) s % 60);
-  return g_strdup_printf ("%d h %02d min", (int) s / 3600, ((int) s % 3600) / 60);
-}
-
 /* Whether the method's memory changed from task to task, and by how much on
  * average: -1 unknown. */
 static gint64
@@ -270,7 +259,7 @@ blip_table_text (TableRow *rows, int n, const char *experiment)
         r->done ? g_strdup_printf ("%.2f", 100 * r->bwt_paper) : g_strdup ("—"),
         blip_format_bytes (r->done ? r->memory : -1),
         growth_text (r),
-        format_seconds (r->done ? r->seconds : NAN),
+        blip_format_duration (r->done ? r->seconds : NAN, "—", 1),
         isnan (paper) ? g_strdup ("—") : g_strdup_printf ("%.2f", paper),
         g_strdup (r->done ? source_names[r->source] : r->failed ? "failed" : r->interrupted ? "interrupted"
                   : r->unfinished ? "unfinished" : "not run"),

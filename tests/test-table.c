@@ -1,7 +1,7 @@
 /* test-table.c — `blip table` (src/cli/blip-table*.c) through the built tool:
  *   hand-made  results.json files written by the test: the table's layout,
  *              ACC/BWT/memory/growth/time/paper columns, table.csv line by
- *              line and table.json; complete results are reused (nothing
+ *              line, table.md and table.json; complete results are reused (nothing
  *              trains: the data folder does not exist); blip-results/1 files
  *              still read; a table of malformed or foreign results.json
  *              files, each refused with exit 1 and a message naming the file;
@@ -13,8 +13,9 @@
  *              three at once, each run's output in its run.log, not on the
  *              terminal) gives the same numbers; an unfinished run is
  *              continued from its checkpoint with --resume.
- *   report     --report prints complete, unfinished and not-run rows as they
- *              stand, starts nothing and writes nothing.
+ *   report     --report prints complete, unfinished (with its tasks done)
+ *              and not-run rows as they stand, starts nothing and writes
+ *              nothing.
  *   jobs-failure --jobs 2 with no data: each failed run names its run.log and
  *              its error line is quoted; exit 1. */
 #include "blip.h"
@@ -149,7 +150,8 @@ test_report (void)
     g_error ("blip table --report exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
   const char *blip[] = { "BLIP", "99.64", "-0.01", "441.56 KiB", "constant", "1 min 15 s", "99.64", "complete", NULL };
   assert_row (r.out, "BLIP", blip);
-  const char *sgd[] = { "Fine-tuning (sgd)", "—", "—", "—", "—", "—", "—", "unfinished", NULL };
+  /* The partial results.json says 2 of its 3 tasks are done. */
+  const char *sgd[] = { "Fine-tuning (sgd)", "—", "—", "—", "—", "—", "—", "unfinished, 2/3 tasks", NULL };
   assert_row (r.out, "Fine-tuning (sgd)", sgd);
   const char *hat[] = { "HAT", "—", "—", "—", "—", "—", "99.59", "not run", NULL };
   assert_row (r.out, "HAT", hat);
@@ -217,6 +219,20 @@ test_hand_made (void)
   g_assert_cmpstr (lines[2], ==, ewc_line);
   g_assert_cmpstr (lines[3], ==, frozen_line);
   g_assert_cmpstr (lines[4], ==, "");
+
+  /* table.md: the printed table's cells in Markdown, numbers right-aligned. */
+  g_autofree char *md_path = g_build_filename (out, "table.md", NULL);
+  g_autofree char *md = read_text (md_path);
+  g_auto(GStrv) md_lines = g_strsplit (md, "\n", -1);
+  g_assert_cmpuint (g_strv_length (md_lines), ==, 6);   /* header, alignment, 3 rows, "" */
+  g_assert_cmpstr (md_lines[0], ==, "| Method | ACC (%) | BWT (%) | Memory | Memory growth | Train time "
+                                    "| Paper ACC (%) | Run |");
+  g_assert_cmpstr (md_lines[1], ==, "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |");
+  g_assert_cmpstr (md_lines[2], ==, "| BLIP | 99.64 | -0.01 | 441.56 KiB | constant | 1 min 15 s | 99.64 | reused |");
+  g_assert_cmpstr (md_lines[3], ==, "| Online EWC (ewc) | 90.00 | -5.00 | 2.93 KiB | +1000 B/task | 2 h 00 min "
+                                    "| 95.78 | reused |");
+  g_assert_cmpstr (md_lines[4], ==, "| FT-FIX (sgd-frozen) | 80.00 | 0.00 | 0 B | — | — | — | reused |");
+  g_assert_cmpstr (md_lines[5], ==, "");
 
   /* table.json: valid, one row per method with the same numbers. */
   g_autofree char *json_path = g_build_filename (out, "table.json", NULL);

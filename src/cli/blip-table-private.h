@@ -28,6 +28,8 @@ typedef struct {
   gboolean  interrupted;      /* stopped by Ctrl-C; --resume continues it */
   gboolean  unfinished;       /* --report: checkpoints or partial results, not complete */
   int       n_tasks;
+  int       tasks_completed;  /* an unfinished run's results.json: tasks done of tasks_total */
+  int       tasks_total;
   double    acc, bwt_paper, bwt_code;
   gint64    memory;           /* after the last task */
   gint64   *memory_per_task;  /* n_tasks, -1 where unknown (blip-results/1 files) */
@@ -45,7 +47,9 @@ gboolean blip_table_read_results (TableRow *row, const char *experiment, guint64
 /* "Online EWC (ewc)"; the name alone where the title is the name. */
 char    *blip_table_method_label (const BlipStrategyClass *klass);
 
-/* The table as printed, as table.csv and as table.json (blip-table/1). */
+/* The table as printed, as table.md, as table.csv and as table.json
+ * (blip-table/1). */
 char    *blip_table_text         (TableRow *rows, int n, const char *experiment);
+char    *blip_table_markdown     (TableRow *rows, int n, const char *experiment);
 char    *blip_table_csv          (TableRow *rows, int n, const char *experiment);
 char    *blip_table_json         (TableRow *rows, int n, const char *experiment, guint64 seed);

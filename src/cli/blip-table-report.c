@@ -143,6 +143,8 @@ blip_table_read_results (TableRow *row, const char *experiment, guint64 seed, Ta
     return malformed (error, path, "“complete”, “n_tasks” or “tasks_completed” is missing or out of range");
   if (!complete || completed < n_tasks)
     {
+      row->tasks_completed = (int) completed;
+      row->tasks_total = (int) n_tasks;
       *state = RESULTS_PARTIAL;
       return TRUE;
     }
@@ -240,44 +242,79 @@ append_cell (GString *out, const char *text, int width, gboolean right)
 
 enum { COL_METHOD, COL_ACC, COL_BWT, COL_MEMORY, COL_GROWTH, COL_TIME, COL_PAPER, COL_SOURCE, N_COLS };
 
+static const char *const column_heads[N_COLS] = { "Method", "ACC (%)", "BWT (%)", "Memory", "Memory growth",
+                                                  "Train time", "Paper ACC (%)", "Run" };
+
+/* Text columns read left to right; numbers line up on the right. */
+static gboolean
+column_is_text (int c)
+{
+  return c == COL_METHOD || c == COL_SOURCE || c == COL_GROWTH;
+}
+
+/* What the Run column says: how the numbers were obtained, or why there are
+ * none. An unfinished run says how far it got, so that --report shows a long
+ * table's progress at a glance. */
+static char *
+run_text (const TableRow *r)
+{
+  if (r->done)
+    return g_strdup (source_names[r->source]);
+  if (r->failed)
+    return g_strdup ("failed");
+  if (r->interrupted)
+    return g_strdup ("interrupted");
+  if (r->unfinished && r->tasks_total > 0)
+    return g_strdup_printf ("unfinished, %d/%d tasks", r->tasks_completed, r->tasks_total);
+  return g_strdup (r->unfinished ? "unfinished" : "not run");
+}
+
+/* Fills cells[N_COLS] with row r's text, as both layouts show it. */
+static void
+row_cells (const TableRow *r, const char *experiment, char **cells)
+{
+  double paper = paper_figure (experiment, r->klass->name);
+  cells[COL_METHOD] = blip_table_method_label (r->klass);
+  cells[COL_ACC] = r->done ? g_strdup_printf ("%.2f", 100 * r->acc) : g_strdup (r->failed ? "failed" : "—");
+  cells[COL_BWT] = r->done ? g_strdup_printf ("%.2f", 100 * r->bwt_paper) : g_strdup ("—");
+  cells[COL_MEMORY] = blip_format_bytes (r->done ? r->memory : -1);
+  cells[COL_GROWTH] = growth_text (r);
+  cells[COL_TIME] = blip_format_duration (r->done ? r->seconds : NAN, "—", 1);
+  cells[COL_PAPER] = isnan (paper) ? g_strdup ("—") : g_strdup_printf ("%.2f", paper);
+  cells[COL_SOURCE] = run_text (r);
+}
+
+static void
+trim_trailing_blanks (GString *out)
+{
+  while (out->len > 0 && out->str[out->len - 1] == ' ')
+    g_string_truncate (out, out->len - 1);
+}
+
 char *
 blip_table_text (TableRow *rows, int n, const char *experiment)
 {
-  static const char *const heads[N_COLS] = { "Method", "ACC (%)", "BWT (%)", "Memory", "Memory growth", "Train time",
-                                             "Paper ACC (%)", "Run" };
   GPtrArray *cells = g_ptr_array_new_with_free_func (g_free);
   int width[N_COLS];
   for (int c = 0; c < N_COLS; c++)
-    width[c] = (int) g_utf8_strlen (heads[c], -1);
+    width[c] = (int) g_utf8_strlen (column_heads[c], -1);
   for (int i = 0; i < n; i++)
     {
-      const TableRow *r = &rows[i];
-      double paper = paper_figure (experiment, r->klass->name);
-      char *row_cells[N_COLS] = {
-        blip_table_method_label (r->klass),
-        r->done ? g_strdup_printf ("%.2f", 100 * r->acc) : g_strdup (r->failed ? "failed" : "—"),
-        r->done ? g_strdup_printf ("%.2f", 100 * r->bwt_paper) : g_strdup ("—"),
-        blip_format_bytes (r->done ? r->memory : -1),
-        growth_text (r),
-        blip_format_duration (r->done ? r->seconds : NAN, "—", 1),
-        isnan (paper) ? g_strdup ("—") : g_strdup_printf ("%.2f", paper),
-        g_strdup (r->done ? source_names[r->source] : r->failed ? "failed" : r->interrupted ? "interrupted"
-                  : r->unfinished ? "unfinished" : "not run"),
-      };
+      char *row[N_COLS];
+      row_cells (&rows[i], experiment, row);
       for (int c = 0; c < N_COLS; c++)
         {
-          width[c] = MAX (width[c], (int) g_utf8_strlen (row_cells[c], -1));
-          g_ptr_array_add (cells, row_cells[c]);
+          width[c] = MAX (width[c], (int) g_utf8_strlen (row[c], -1));
+          g_ptr_array_add (cells, row[c]);
         }
     }
   GString *out = g_string_new (NULL);
   for (int c = 0; c < N_COLS; c++)
     {
       g_string_append (out, c ? "  " : "");
-      append_cell (out, heads[c], width[c], c != COL_METHOD && c != COL_SOURCE && c != COL_GROWTH);
+      append_cell (out, column_heads[c], width[c], !column_is_text (c));
     }
-  while (out->len > 0 && out->str[out->len - 1] == ' ')
-    g_string_truncate (out, out->len - 1);
+  trim_trailing_blanks (out);
   g_string_append_c (out, '\n');
   for (int c = 0; c < N_COLS; c++)
     {
@@ -291,15 +328,40 @@ blip_table_text (TableRow *rows, int n, const char *experiment)
       for (int c = 0; c < N_COLS; c++)
         {
           g_string_append (out, c ? "  " : "");
-          append_cell (out, g_ptr_array_index (cells, i * N_COLS + c), width[c],
-                       c != COL_METHOD && c != COL_SOURCE && c != COL_GROWTH);
+          append_cell (out, g_ptr_array_index (cells, i * N_COLS + c), width[c], !column_is_text (c));
         }
       /* Trailing blanks of the last column serve nothing. */
-      while (out->len > 0 && out->str[out->len - 1] == ' ')
-        g_string_truncate (out, out->len - 1);
+      trim_trailing_blanks (out);
       g_string_append_c (out, '\n');
     }
   g_ptr_array_free (cells, TRUE);
+  return g_string_free (out, FALSE);
+}
+
+/* The same table in Markdown (table.md), to paste into a README or a report.
+ * Cells hold no "|", so none needs escaping. */
+char *
+blip_table_markdown (TableRow *rows, int n, const char *experiment)
+{
+  GString *out = g_string_new ("|");
+  for (int c = 0; c < N_COLS; c++)
+    g_string_append_printf (out, " %s |", column_heads[c]);
+  g_string_append (out, "\n|");
+  for (int c = 0; c < N_COLS; c++)
+    g_string_append (out, column_is_text (c) ? " --- |" : " ---: |");
+  g_string_append_c (out, '\n');
+  for (int i = 0; i < n; i++)
+    {
+      char *row[N_COLS];
+      row_cells (&rows[i], experiment, row);
+      g_string_append_c (out, '|');
+      for (int c = 0; c < N_COLS; c++)
+        {
+          g_string_append_printf (out, " %s |", row[c]);
+          g_free (row[c]);
+        }
+      g_string_append_c (out, '\n');
+    }
   return g_string_free (out, FALSE);
 }
 

@@ -150,7 +150,7 @@ print_help (FILE *f)
            "  --experiment NAME   the experiment (default mnist5; blip list names them)\n"
            "  --approaches LIST   methods to run, comma-separated (default: every registered one)\n"
            "  --output DIR        where each method's run goes, as DIR/<approach>/, and where\n"
-           "                      table.csv and table.json are written\n"
+           "                      table.md, table.csv and table.json are written\n"
            "                      (default results/table-<experiment>-seed<N>)\n"
            "  --resume            continue unfinished runs in DIR from their checkpoints\n"
            "  --report            print the table of the runs in DIR as they stand (complete,\n"
@@ -632,6 +632,7 @@ blip_table_main (int argc, char **argv)
   if (rc == 0)
     {
       g_autofree char *text = blip_table_text (rows, n, opts.experiment);
+      g_autofree char *markdown = blip_table_markdown (rows, n, opts.experiment);
       g_autofree char *csv = blip_table_csv (rows, n, opts.experiment);
       g_autofree char *json = blip_table_json (rows, n, opts.experiment, seed);
       printf ("\n%s (%s), seed %" G_GUINT64_FORMAT "\n\n%s\n", info->title, opts.experiment, seed, text);
@@ -640,8 +641,9 @@ blip_table_main (int argc, char **argv)
               "task; growth: its mean increase per task. Train time: training, consolidation and\n"
               "testing, summed over resumed parts (timing.json).\n"
               "Paper: ACC from the BLIP paper's tables, where it has the method on this experiment.\n");
-      if (write_file (opts.output, "table.csv", csv) && write_file (opts.output, "table.json", json))
-        printf ("Table written to %s/table.csv and table.json\n", opts.output);
+      if (write_file (opts.output, "table.md", markdown) && write_file (opts.output, "table.csv", csv) &&
+          write_file (opts.output, "table.json", json))
+        printf ("Table written to %s/table.md, table.csv and table.json\n", opts.output);
       else
         rc = 1;
       for (int i = 0; i < n; i++)

@@ -2,8 +2,9 @@
  * and checked pixel by pixel: frozen bits show as coloured cells, a fully
  * frozen layer map is uniformly the top colour, convolutions show as kernel
  * tiles (or, when large, per-output-channel means), the accuracy matrix fills
- * in, picking finds the parameter under the pointer; plus the run history and
- * file export. */
+ * in, picking finds the parameter under the pointer, a table of methods draws
+ * bars to scale and memory lines only for methods that keep something; plus
+ * the run history and file export. */
 #include "blip.h"
 #include "blip-figures.h"
 #include "blip-test-util.h"
@@ -604,6 +605,98 @@ test_palettes (void)
     }
 }
 
+/* ---- Methods side by side ---- */
+
+typedef struct {
+  const BlipMethodSummary *rows;
+  int                      n;
+  gboolean                 high_contrast;
+} MethodsData;
+
+static void
+draw_methods (cairo_t *cr, int w, int h, gpointer data)
+{
+  const MethodsData *d = data;
+  blip_figure_methods (cr, w, h, "test table", d->rows, d->n, d->high_contrast);
+}
+
+/* Pixels of the colour rgb in columns [x0, x1). */
+static int
+count_colour (cairo_surface_t *img, const double rgb[3], int x0, int x1)
+{
+  int n = 0, h = cairo_image_surface_get_height (img);
+  for (int y = 0; y < h; y++)
+    for (int x = x0; x < x1; x++)
+      n += same_colour (pixel (img, x, y), rgb);
+  return n;
+}
+
+/* The first colours of the methods' palette (Okabe–Ito): orange, sky blue,
+ * bluish green, yellow. */
+static const double method_rgb[4][3] = {
+  { 0.902, 0.624, 0.000 }, { 0.337, 0.706, 0.914 }, { 0.000, 0.620, 0.451 }, { 0.941, 0.894, 0.259 },
+};
+
+static void
+test_methods (void)
+{
+  static const gint64 constant[3] = { 1 << 20, 1 << 20, 1 << 20 };
+  static const gint64 growing[3] = { 1000, 2000, 3000 };
+  static const gint64 nothing[3] = { 0, 0, 0 };
+  BlipMethodSummary rows[4] = {
+    { "A", NULL, 0.99, 0.0, NAN, constant, 3 },
+    { "B", "unfinished, 1/3 tasks", NAN, NAN, NAN, NULL, 0 },   /* no results yet */
+    { "C", NULL, 0.95, -0.01, NAN, growing, 3 },
+    { "D", NULL, 0.97, 0.0, NAN, nothing, 3 },                  /* keeps nothing */
+  };
+  const int W = 1200, H = 400, split = W / 2;
+  MethodsData d = { rows, 4, FALSE };
+  cairo_surface_t *img = render (draw_methods, &d, W, H);
+
+  /* Bars: none for the run without results; the axis starts at 94 %, so
+   * A's bar (99 %) is five times as long as C's (95 %). */
+  int bar_a = count_colour (img, method_rgb[0], 0, split), bar_c = count_colour (img, method_rgb[2], 0, split);
+  g_assert_cmpint (count_colour (img, method_rgb[1], 0, W), ==, 0);
+  g_assert_cmpint (bar_c, >, 100);
+  g_assert_cmpfloat ((double) bar_a / bar_c, >, 4.0);
+  g_assert_cmpfloat ((double) bar_a / bar_c, <, 6.0);
+  /* Memory lines: A's and C's on the right; D, which keeps nothing, has none. */
+  g_assert_cmpint (count_colour (img, method_rgb[0], split, W), >, 200);
+  g_assert_cmpint (count_colour (img, method_rgb[2], split, W), >, 200);
+  int d_right = count_colour (img, method_rgb[3], split, W);
+  rows[3].memory_per_task = NULL;
+  cairo_surface_t *no_record = render (draw_methods, &d, W, H);
+  g_assert_cmpint (count_colour (no_record, method_rgb[3], split, W), ==, d_right);
+  cairo_surface_destroy (no_record);
+  rows[3].memory_per_task = nothing;
+
+  /* The paper's figure is a black diamond; nothing else is pure black. */
+  static const double black[3] = { 0, 0, 0 };
+  g_assert_cmpint (count_colour (img, black, 0, W), ==, 0);
+  rows[2].paper_acc = 97.0;
+  cairo_surface_t *paper = render (draw_methods, &d, W, H);
+  g_assert_cmpint (count_colour (paper, black, 0, split), >, 20);
+  cairo_surface_destroy (paper);
+
+  /* High contrast: greys only. */
+  d.high_contrast = TRUE;
+  cairo_surface_t *grey = render (draw_methods, &d, W, H);
+  for (int y = 0; y < H; y++)
+    for (int x = 0; x < W; x++)
+      {
+        guint32 c = pixel (grey, x, y);
+        int r = (c >> 16) & 0xff, g = (c >> 8) & 0xff, b = c & 0xff;
+        if (abs (r - g) > 1 || abs (g - b) > 1)
+          g_error ("pixel (%d, %d) is %06x, not grey", x, y, c);
+      }
+  cairo_surface_destroy (grey);
+  cairo_surface_destroy (img);
+
+  /* Nothing to draw: a message, no crash. */
+  MethodsData empty = { NULL, 0, FALSE };
+  cairo_surface_destroy (render (draw_methods, &empty, 300, 200));
+}
+
 static void
 test_export (void)
 {
@@ -653,6 +746,7 @@ main (int argc, char **argv)
   g_test_add_func ("/figures/layer-map/conv-overview", test_conv_overview);
   g_test_add_func ("/figures/layer-map/conv-pointwise-is-grid", test_conv_pointwise_is_grid);
   g_test_add_func ("/figures/acc-matrix/fills-in", test_acc_matrix_fills);
+  g_test_add_func ("/figures/methods", test_methods);
   g_test_add_func ("/figures/export", test_export);
   return g_test_run ();
 }

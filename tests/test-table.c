@@ -1,7 +1,7 @@
 /* test-table.c — `blip table` (src/cli/blip-table*.c) through the built tool:
  *   hand-made  results.json files written by the test: the table's layout,
  *              ACC/BWT/memory/growth/time/paper columns, table.csv line by
- *              line, table.md and table.json; complete results are reused (nothing
+ *              line, table.md, table.json and the figure (PNG, SVG, PDF); complete results are reused (nothing
  *              trains: the data folder does not exist); blip-results/1 files
  *              still read; a table of malformed or foreign results.json
  *              files, each refused with exit 1 and a message naming the file;
@@ -233,6 +233,24 @@ test_hand_made (void)
                                     "| 95.78 | reused |");
   g_assert_cmpstr (md_lines[4], ==, "| FT-FIX (sgd-frozen) | 80.00 | 0.00 | 0 B | — | — | — | reused |");
   g_assert_cmpstr (md_lines[5], ==, "");
+
+  /* The figure, in three formats; the PNG sized for three methods. */
+  static const char *const figures[] = { "table.png", "table.svg", "table.pdf" };
+  static const char *const magic[] = { "\x89PNG", "<?xml", "%PDF" };
+  for (gsize k = 0; k < G_N_ELEMENTS (figures); k++)
+    {
+      g_autofree char *path = g_build_filename (out, figures[k], NULL);
+      g_autofree char *head = read_text (path);
+      g_assert_true (memcmp (head, magic[k], strlen (magic[k])) == 0);
+    }
+  /* The PNG's IHDR chunk: width and height, big-endian, at bytes 16 and 20. */
+  g_autofree char *png_path = g_build_filename (out, "table.png", NULL);
+  g_autofree guint8 *png = NULL;
+  gsize png_len = 0;
+  g_assert_true (g_file_get_contents (png_path, (char **) &png, &png_len, NULL));
+  g_assert_cmpuint (png_len, >, 24);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (png + 16)), ==, 1200);
+  g_assert_cmpuint (GUINT32_FROM_BE (*(guint32 *) (png + 20)), ==, 160 + 46 * 3);
 
   /* table.json: valid, one row per method with the same numbers. */
   g_autofree char *json_path = g_build_filename (out, "table.json", NULL);

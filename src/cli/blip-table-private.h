@@ -53,3 +53,7 @@ char    *blip_table_text         (TableRow *rows, int n, const char *experiment)
 char    *blip_table_markdown     (TableRow *rows, int n, const char *experiment);
 char    *blip_table_csv          (TableRow *rows, int n, const char *experiment);
 char    *blip_table_json         (TableRow *rows, int n, const char *experiment, guint64 seed);
+/* The table drawn (blip_figure_methods) as DIR/table.png, table.svg and
+ * table.pdf, under the given title. */
+gboolean blip_table_write_figures (TableRow *rows, int n, const char *experiment, const char *title,
+                                   const char *dir, GError **error);

@@ -1,7 +1,9 @@
 /* blip-table-report.c — `blip table`'s reading of each method's
  * results.json and timing.json, and the table made from them: as printed, as
- * table.csv and as table.json, with the paper's figure beside ours. */
+ * table.md, table.csv and table.json, with the paper's figure beside ours,
+ * and drawn as table.png, .svg and .pdf. */
 #include "blip-table-private.h"
+#include "blip-figures.h"
 #include "blip-progress.h"
 
 #include <math.h>
@@ -363,6 +365,59 @@ blip_table_markdown (TableRow *rows, int n, const char *experiment)
       g_string_append_c (out, '\n');
     }
   return g_string_free (out, FALSE);
+}
+
+/* ---- The figure ------------------------------------------------------------------ */
+
+typedef struct {
+  const char        *title;
+  BlipMethodSummary *rows;
+  int                n;
+} MethodsFigure;
+
+static void
+draw_methods (cairo_t *cr, int width, int height, gpointer data)
+{
+  const MethodsFigure *f = data;
+  blip_figure_methods (cr, width, height, f->title, f->rows, f->n, FALSE);
+}
+
+gboolean
+blip_table_write_figures (TableRow *rows, int n, const char *experiment, const char *title, const char *dir,
+                          GError **error)
+{
+  BlipMethodSummary *summary = g_new0 (BlipMethodSummary, n);
+  char **labels = g_new0 (char *, n + 1);
+  char **states = g_new0 (char *, n + 1);
+  for (int i = 0; i < n; i++)
+    {
+      const TableRow *r = &rows[i];
+      labels[i] = blip_table_method_label (r->klass);
+      states[i] = run_text (r);
+      summary[i] = (BlipMethodSummary) {
+        .label = labels[i],
+        .status = states[i],
+        .acc = r->done ? r->acc : NAN,
+        .bwt = r->done ? r->bwt_paper : NAN,
+        .paper_acc = paper_figure (experiment, r->klass->name),
+        .memory_per_task = r->done ? r->memory_per_task : NULL,
+        .n_tasks = r->done ? r->n_tasks : 0,
+      };
+    }
+  MethodsFigure figure = { title, summary, n };
+  /* Tall enough for every method's bar at a legible size. */
+  int width = 1200, height = 160 + 46 * n;
+  gboolean ok = TRUE;
+  static const char *const names[] = { "table.png", "table.svg", "table.pdf" };
+  for (gsize k = 0; k < G_N_ELEMENTS (names) && ok; k++)
+    {
+      g_autofree char *path = g_build_filename (dir, names[k], NULL);
+      ok = blip_figure_export (path, width, height, draw_methods, &figure, error);
+    }
+  g_strfreev (labels);
+  g_strfreev (states);
+  g_free (summary);
+  return ok;
 }
 
 static void

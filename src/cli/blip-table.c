@@ -150,7 +150,8 @@ print_help (FILE *f)
            "  --experiment NAME   the experiment (default mnist5; blip list names them)\n"
            "  --approaches LIST   methods to run, comma-separated (default: every registered one)\n"
            "  --output DIR        where each method's run goes, as DIR/<approach>/, and where\n"
-           "                      table.md, table.csv and table.json are written\n"
+           "                      table.md, .csv, .json and the figure table.png, .svg, .pdf\n"
+           "                      are written\n"
            "                      (default results/table-<experiment>-seed<N>)\n"
            "  --resume            continue unfinished runs in DIR from their checkpoints\n"
            "  --report            print the table of the runs in DIR as they stand (complete,\n"
@@ -641,11 +642,20 @@ blip_table_main (int argc, char **argv)
               "task; growth: its mean increase per task. Train time: training, consolidation and\n"
               "testing, summed over resumed parts (timing.json).\n"
               "Paper: ACC from the BLIP paper's tables, where it has the method on this experiment.\n");
-      if (write_file (opts.output, "table.md", markdown) && write_file (opts.output, "table.csv", csv) &&
-          write_file (opts.output, "table.json", json))
-        printf ("Table written to %s/table.md, table.csv and table.json\n", opts.output);
-      else
+      g_autofree char *title = g_strdup_printf ("%s (%s), seed %" G_GUINT64_FORMAT, info->title, opts.experiment,
+                                                seed);
+      g_autoptr(GError) figure_error = NULL;
+      if (!write_file (opts.output, "table.md", markdown) || !write_file (opts.output, "table.csv", csv) ||
+          !write_file (opts.output, "table.json", json))
         rc = 1;
+      else if (!blip_table_write_figures (rows, n, opts.experiment, title, opts.output, &figure_error))
+        {
+          fprintf (stderr, "blip table: %s\n", figure_error->message);
+          rc = 1;
+        }
+      else
+        printf ("Table written to %s/table.md, table.csv and table.json, drawn as table.png, .svg and .pdf\n",
+                opts.output);
       for (int i = 0; i < n; i++)
         if (rows[i].failed)
           rc = 1;

@@ -150,6 +150,25 @@ void   blip_figure_reward_curve   (cairo_t *cr, int width, int height, const Bli
 void   blip_figure_curves         (cairo_t *cr, int width, int height, const BlipSnapshot *snapshot,
                                    gboolean high_contrast);
 
+/* ---- Methods side by side ----------------------------------------------- */
+
+/* One method of a comparison table (`blip table`), as the figure needs it. */
+typedef struct {
+  const char   *label;            /* "Online EWC (ewc)" */
+  const char   *status;           /* shown instead of a bar when acc is NaN, e.g. "unfinished, 6/10 tasks" */
+  double        acc;              /* ACC after the last task, a fraction; NaN: no results */
+  double        bwt;              /* the paper's BWT, a fraction; NaN: not shown */
+  double        paper_acc;        /* the paper's ACC in %, NaN where it has none */
+  const gint64 *memory_per_task;  /* bytes kept after each task, -1 unknown; NULL: no record */
+  int           n_tasks;
+} BlipMethodSummary;
+
+/* A comparison of methods: ACC bars (with BWT and the paper's ACC as a
+ * diamond) beside the memory each method keeps after each task on a log
+ * scale, methods that keep nothing named below it. */
+void   blip_figure_methods        (cairo_t *cr, int width, int height, const char *title,
+                                   const BlipMethodSummary *rows, int n_rows, gboolean high_contrast);
+
 /* ---- Files ------------------------------------------------------------- */
 
 typedef void (*BlipFigureDrawFunc) (cairo_t *cr, int width, int height, gpointer user_data);

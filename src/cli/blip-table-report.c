@@ -499,7 +499,8 @@ json_kv_number (GString *o, const char *key, double v, gboolean comma)
 char *
 blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
 {
-  GString *o = g_string_new ("{\n  \"format\": \"blip-table/1\",\n  \"experiment\": ");
+  /* Read back by blip_table_file_load (the app's Methods view). */
+  GString *o = g_string_new ("{\n  \"format\": \"" BLIP_TABLE_FORMAT "\",\n  \"experiment\": ");
   blip_json_append_string (o, experiment);
   g_string_append_printf (o, ",\n  \"seed\": %" G_GUINT64_FORMAT ",\n", seed);
   g_string_append (o, "  \"memory\": \"bytes of state each method keeps beyond the network's parameters, "

@@ -11,6 +11,7 @@
 #include "blip-trainer.h"
 #include "blip-snapshot.h"
 #include "blip-results.h"
+#include "blip-table-file.h"
 #include "blip-json.h"
 #include "blip-safetensors.h"
 #include "blip-checkpoint.h"

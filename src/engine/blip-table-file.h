@@ -1,0 +1,53 @@
+/* blip-table-file.h — reading back table.json, the comparison of methods
+ * that `blip table` writes (format blip-table/1): one row per method with its
+ * ACC, BWT, the memory it kept after each task, its training time and the
+ * paper's ACC. The app shows such a file without retraining anything.
+ *
+ * The file is untrusted input: every field is checked for type and range,
+ * and an error names the file and what was expected. Keys this reader does
+ * not know are ignored.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define BLIP_TABLE_FORMAT "blip-table/1"
+
+#define BLIP_TABLE_FILE_ERROR (blip_table_file_error_quark ())
+GQuark blip_table_file_error_quark (void);
+
+typedef enum {
+  BLIP_TABLE_FILE_ERROR_READ,     /* the file could not be read */
+  BLIP_TABLE_FILE_ERROR_PARSE,    /* not JSON */
+  BLIP_TABLE_FILE_ERROR_FORMAT,   /* JSON, but not a blip-table/1 file */
+} BlipTableFileError;
+
+typedef struct {
+  char   *approach;          /* "ewc" */
+  char   *title;             /* "Online EWC" */
+  char   *status;            /* "trained", "reused", "resumed", "complete", "failed", "interrupted", … */
+  gboolean has_results;      /* FALSE: the method has no numbers (not run, failed, unfinished) */
+  int     n_tasks;           /* 0 without results */
+  double  acc, bwt_paper, bwt_code;  /* fractions; NaN without results */
+  gint64  memory_bytes;      /* after the last task; -1 without results */
+  gint64 *memory_per_task;   /* n_tasks entries, or NULL where the run kept no record */
+  double  time_seconds;      /* NaN when unknown */
+  double  paper_acc;         /* the paper's ACC in %, NaN where it has none */
+} BlipTableFileRow;
+
+typedef struct {
+  char             *path;
+  char             *experiment;
+  guint64           seed;
+  int               n_rows;
+  BlipTableFileRow *rows;
+} BlipTableFile;
+
+BlipTableFile *blip_table_file_load (const char *path, GError **error);
+void           blip_table_file_free (BlipTableFile *table);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BlipTableFile, blip_table_file_free)
+
+G_END_DECLS

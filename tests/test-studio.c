@@ -8,8 +8,9 @@
  * survive a malformed session file and a missing data set with a dialog;
  * Settings… refuses an invalid value and restarts the run with a valid one;
  * the Compare view trains a second run beside the first and frees it on
- * reset and on close; Export View, Save Session and Open Session work
- * through their file choosers, answered by the test. */
+ * reset and on close; Export View, Save Session, Open Session and Open
+ * Methods Table work through their file choosers, answered by the test; a
+ * table.json shows in the Methods view and a foreign file is refused. */
 #include <gtk/gtk.h>
 #include <math.h>
 
@@ -24,6 +25,7 @@
 #include "blip-info-gain-view.h"
 #include "blip-curves-view.h"
 #include "blip-compare-view.h"
+#include "blip-methods-view.h"
 #include "blip-settings-popover.h"
 #include "blip-studio-application.h"
 #include "blip-test-gtk.h"
@@ -1032,6 +1034,82 @@ test_window_file_choosers (void)
   blip_test_rmtree (dir);
 }
 
+/* The Methods view: Open Methods Table… reads a table.json that blip table
+ * wrote and shows it (each method's bar, the file named above it); a file
+ * that is not such a table ends in a dialog naming it and leaves the view as
+ * it was; high contrast reaches this view too. */
+static void
+test_window_methods_table (void)
+{
+  g_autofree char *dir = blip_test_mkdtemp ();
+  BlipStudioWindow *window = g_object_new (BLIP_TYPE_STUDIO_WINDOW, NULL);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1100, 700);
+  blip_studio_window_set_data_dir (window, dir);
+  gtk_window_present (GTK_WINDOW (window));
+  BlipMethodsView *view = BLIP_METHODS_VIEW (blip_studio_window_get_view (window, "methods"));
+  g_assert_nonnull (view);
+  g_assert_null (blip_methods_view_get_table (view));
+
+  g_autofree char *table = g_build_filename (dir, "table.json", NULL);
+  g_assert_true (g_file_set_contents (table,
+    "{\"format\": \"blip-table/1\", \"experiment\": \"pmnist\", \"seed\": 0, \"rows\": [\n"
+    " {\"approach\": \"blip\", \"title\": \"BLIP\", \"status\": \"trained\", \"n_tasks\": 2, \"ACC\": 0.97, "
+    "\"BWT_paper\": -0.001, \"BWT_code\": -0.0005, \"memory_bytes\": 8000, \"memory_bytes_per_task\": [8000, 8000], "
+    "\"time_seconds\": 60, \"paper_ACC_percent\": 97.31},\n"
+    " {\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"trained\", \"n_tasks\": 2, \"ACC\": 0.96, "
+    "\"BWT_paper\": 0, \"BWT_code\": 0, \"memory_bytes\": 200, \"memory_bytes_per_task\": [100, 200], "
+    "\"time_seconds\": null, \"paper_ACC_percent\": 97.34},\n"
+    " {\"approach\": \"lwf\", \"title\": \"LwF\", \"status\": \"not-run\", \"paper_ACC_percent\": 65.65}]}\n",
+    -1, NULL));
+  const char *filters[] = { "Methods tables (table.json)", "JSON files", "All files", NULL };
+  GtkFileChooser *chooser = chooser_shown (window, "open-table", "Open Methods Table", filters);
+  chooser_answer (window, chooser, table, GTK_RESPONSE_ACCEPT);
+  const BlipTableFile *shown = blip_methods_view_get_table (view);
+  g_assert_nonnull (shown);
+  g_assert_cmpint (shown->n_rows, ==, 3);
+  g_assert_cmpstr (shown->experiment, ==, "pmnist");
+  GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_STACK));
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "methods");
+  g_assert_cmpstr (gtk_label_get_text (window->methods_label), ==, table);
+
+  /* As drawn: BLIP's bar in the first method colour (Okabe–Ito orange). */
+  cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 1000, 500);
+  cairo_t *cr = cairo_create (img);
+  blip_figure_view_draw (BLIP_FIGURE_VIEW (view), cr, 1000, 500);
+  cairo_destroy (cr);
+  cairo_surface_flush (img);
+  int orange = 0;
+  const guint8 *data = cairo_image_surface_get_data (img);
+  for (int y = 0; y < 500; y++)
+    for (int x = 0; x < 500; x++)
+      {
+        guint32 c = ((const guint32 *) (data + (gsize) y * cairo_image_surface_get_stride (img)))[x] & 0xffffff;
+        orange += c == 0xe69f00;
+      }
+  cairo_surface_destroy (img);
+  g_assert_cmpint (orange, >, 500);
+  g_assert_true (blip_test_wait_until (blip_test_widget_shown, view, 20));
+  g_object_unref (render_texture (GTK_WIDGET (view)));
+
+  /* Not a table: a dialog naming the file; the table stays. */
+  g_autofree char *results = g_build_filename (dir, "results.json", NULL);
+  g_assert_true (g_file_set_contents (results, "{\"format\": \"blip-results/2\"}", -1, NULL));
+  g_assert_false (blip_studio_window_open_table (window, results));
+  g_assert_true (blip_test_wait_until (dialog_shown, NULL, 60));
+  GtkMessageDialog *dialog = find_dialog ();
+  g_autofree char *text = dialog_text (dialog);
+  g_assert_nonnull (strstr (text, results));
+  g_assert_nonnull (strstr (text, "blip-table/1"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_true (blip_methods_view_get_table (view) == shown);
+
+  g_action_group_change_action_state (G_ACTION_GROUP (window), "high-contrast", g_variant_new_boolean (TRUE));
+  g_assert_true (blip_figure_view_get_high_contrast (BLIP_FIGURE_VIEW (view)));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  blip_test_rmtree (dir);
+}
+
 /* A missing data set: a dialog that names where the app looked and how to get it. */
 static void
 test_window_missing_data (void)
@@ -1158,6 +1236,7 @@ test_application_actions (void)
     { "app.quit", "<Control>q" }, { "app.shortcuts", "<Control>question" }, { "win.play-pause", "space" },
     { "win.open-session", "<Control>o" }, { "win.save-session", "<Control>s" }, { "win.export-view", "<Control>e" },
     { "win.settings", "<Control>comma" }, { "win.show-view::compare", "<Alt>6" },
+    { "win.open-table", "<Control>t" }, { "win.show-view::methods", "<Alt>9" },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
     {
@@ -1209,6 +1288,7 @@ main (int argc, char **argv)
   g_test_add_func ("/studio/window/compare", test_window_compare);
   g_test_add_func ("/studio/window/file-choosers", test_window_file_choosers);
   g_test_add_func ("/studio/window/lesson", test_window_lesson);
+  g_test_add_func ("/studio/window/methods-table", test_window_methods_table);
   g_test_add_func ("/studio/application/actions", test_application_actions);
   return g_test_run ();
 }

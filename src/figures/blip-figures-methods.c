@@ -328,7 +328,7 @@ blip_figure_methods (cairo_t *cr, int width, int height, const char *title, cons
 {
   if (rows == NULL || n_rows < 1)
     {
-      figure_message (cr, width, height, "No methods to compare");
+      figure_message (cr, width, height, "No table: open the table.json that blip table writes");
       return;
     }
   figure_background (cr, width, height);

@@ -18,6 +18,7 @@ struct _BlipStudioApplication {
   char          *preset;
   char          *view;
   char          *lesson;
+  char          *table;
   char          *screenshot;
   int            screenshot_after;
   double         measure_seconds;
@@ -49,8 +50,11 @@ static const GOptionEntry options[] = {
   { "preset", 'p', 0, G_OPTION_ARG_STRING, NULL, "Speed preset: paper, quick, classroom (default) or forgetting", "NAME" },
   { "autoplay", 0, 0, G_OPTION_ARG_NONE, NULL, "Start training at once", NULL },
   { "view", 0, 0, G_OPTION_ARG_STRING, NULL,
-    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare, game, game-grid", "NAME" },
+    "View to show: bits, layer-map (default), info-gain, acc-matrix, curves, compare, game, game-grid, methods",
+    "NAME" },
   { "lesson", 'l', 0, G_OPTION_ARG_FILENAME, NULL, "Open a lesson file", "FILE" },
+  { "table", 't', 0, G_OPTION_ARG_FILENAME, NULL,
+    "Open a methods table (the table.json that blip table writes) in the Methods view", "FILE" },
   { "large-text", 0, 0, G_OPTION_ARG_NONE, NULL, "Larger text everywhere, for projectors", NULL },
   { "high-contrast", 0, 0, G_OPTION_ARG_NONE, NULL, "Figures in high contrast, for washed-out projectors", NULL },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,
@@ -104,6 +108,7 @@ blip_studio_application_handle_local_options (GApplication *app, GVariantDict *d
   g_variant_dict_lookup (dict, "preset", "s", &self->preset);
   g_variant_dict_lookup (dict, "view", "s", &self->view);
   g_variant_dict_lookup (dict, "lesson", "^ay", &self->lesson);
+  g_variant_dict_lookup (dict, "table", "^ay", &self->table);
   g_variant_dict_lookup (dict, "screenshot", "^ay", &self->screenshot);
   g_variant_dict_lookup (dict, "screenshot-after-task", "i", &self->screenshot_after);
   g_variant_dict_lookup (dict, "measure-seconds", "d", &self->measure_seconds);
@@ -144,7 +149,7 @@ blip_studio_application_activate (GApplication *app)
   g_autoptr(GError) error = NULL;
   if (self->view != NULL && !blip_studio_window_set_view (window, self->view))
     g_printerr ("blip-studio: --view: unknown view “%s” (expected bits, layer-map, info-gain, acc-matrix, "
-                "curves, compare, game or game-grid)\n", self->view);
+                "curves, compare, game, game-grid or methods)\n", self->view);
   if (self->screenshot != NULL)
     {
       blip_studio_window_screenshot_after_task (window, MAX (self->screenshot_after, 1), self->screenshot);
@@ -163,6 +168,8 @@ blip_studio_application_activate (GApplication *app)
     g_action_group_change_action_state (G_ACTION_GROUP (window), "high-contrast", g_variant_new_boolean (TRUE));
   if (self->lesson != NULL)
     blip_studio_window_open_lesson (window, self->lesson);
+  if (self->table != NULL)
+    blip_studio_window_open_table (window, self->table);
   if (self->measure_stalls)
     {
       /* Tasks, else seconds, else one task. */
@@ -253,6 +260,7 @@ blip_studio_application_startup (GApplication *app)
     { "win.save-session", { "<Control>s", NULL } },
     { "win.export-view", { "<Control>e", NULL } },
     { "win.open-lesson", { "<Control>l", NULL } },
+    { "win.open-table", { "<Control>t", NULL } },
     { "win.show-view::bits", { "<Alt>1", NULL } },
     { "win.show-view::layer-map", { "<Alt>2", NULL } },
     { "win.show-view::info-gain", { "<Alt>3", NULL } },
@@ -261,6 +269,7 @@ blip_studio_application_startup (GApplication *app)
     { "win.show-view::compare", { "<Alt>6", NULL } },
     { "win.show-view::game", { "<Alt>7", NULL } },
     { "win.show-view::game-grid", { "<Alt>8", NULL } },
+    { "win.show-view::methods", { "<Alt>9", NULL } },
     { "win.settings", { "<Control>comma", NULL } },
   };
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
@@ -296,6 +305,7 @@ blip_studio_application_finalize (GObject *object)
   g_free (self->preset);
   g_free (self->view);
   g_free (self->lesson);
+  g_free (self->table);
   g_free (self->screenshot);
   G_OBJECT_CLASS (blip_studio_application_parent_class)->finalize (object);
 }

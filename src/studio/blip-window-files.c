@@ -1,6 +1,6 @@
 /* blip-window-files.c — what the window reads and writes: sessions
- * (checkpoints), figures of a view (PNG, SVG, PDF) and screenshots of the
- * whole window. File choosers are GtkFileChooserNative (GtkFileDialog needs
+ * (checkpoints), methods tables (table.json from blip table), figures of a
+ * view (PNG, SVG, PDF) and screenshots of the whole window. File choosers are GtkFileChooserNative (GtkFileDialog needs
  * GTK 4.10); every failure ends in an error dialog naming the file, and the
  * app carries on. */
 #include "blip-window-private.h"
@@ -92,6 +92,42 @@ blip_studio_window_action_save_session (GSimpleAction *action, GVariant *param, 
                                            blip_runner_get_tasks_done (self->runner));
   GtkFileFilter *filters[] = { filter_new ("BLIP Studio sessions", "*.safetensors"), NULL };
   choose_file (self, GTK_FILE_CHOOSER_ACTION_SAVE, "Save Session", "_Save", name, filters, save_session_chosen);
+}
+
+/* ---- Methods tables -------------------------------------------------------------------- */
+
+gboolean
+blip_studio_window_open_table (BlipStudioWindow *self, const char *path)
+{
+  g_return_val_if_fail (BLIP_IS_STUDIO_WINDOW (self), FALSE);
+  g_autoptr(GError) error = NULL;
+  BlipTableFile *table = blip_table_file_load (path, &error);
+  if (table == NULL)
+    {
+      blip_studio_window_show_error (self, "The methods table could not be opened", error->message);
+      return FALSE;
+    }
+  blip_methods_view_set_table (self->methods_view, table);
+  gtk_label_set_text (self->methods_label, path);
+  blip_studio_window_set_view (self, "methods");
+  g_autofree char *text = g_strdup_printf ("Opened the table of %d methods in %s", table->n_rows, path);
+  gtk_label_set_text (self->message_label, text);
+  return TRUE;
+}
+
+static void
+open_table_chosen (BlipStudioWindow *self, GFile *file, GtkFileFilter *filter)
+{
+  g_autofree char *path = g_file_get_path (file);
+  blip_studio_window_open_table (self, path);
+}
+
+void
+blip_studio_window_action_open_table (GSimpleAction *action, GVariant *param, gpointer data)
+{
+  GtkFileFilter *filters[] = { filter_new ("Methods tables (table.json)", "table*.json"),
+                               filter_new ("JSON files", "*.json"), filter_new ("All files", "*"), NULL };
+  choose_file (data, GTK_FILE_CHOOSER_ACTION_OPEN, "Open Methods Table", "_Open", NULL, filters, open_table_chosen);
 }
 
 /* ---- Figures ------------------------------------------------------------------------- */

@@ -13,6 +13,7 @@
 #include "blip-acc-matrix-view.h"
 #include "blip-curves-view.h"
 #include "blip-compare-view.h"
+#include "blip-methods-view.h"
 #include "blip-settings-popover.h"
 #include "blip-stall-meter.h"
 #include "blip-game-view.h"
@@ -56,6 +57,8 @@ struct _BlipStudioWindow {
   GtkMenuButton     *settings_button;
   BlipSettingsPopover *settings_popover;
   BlipCompareView   *compare_view;
+  BlipMethodsView   *methods_view;
+  GtkLabel          *methods_label;
   BlipGameView      *game_view;
   BlipGameGrid      *game_grid;
 
@@ -123,6 +126,7 @@ BlipFigureView *blip_studio_window_get_visible_view  (BlipStudioWindow *self);
 void blip_studio_window_action_open_session (GSimpleAction *action, GVariant *param, gpointer self);
 void blip_studio_window_action_save_session (GSimpleAction *action, GVariant *param, gpointer self);
 void blip_studio_window_action_export_view  (GSimpleAction *action, GVariant *param, gpointer self);
+void blip_studio_window_action_open_table   (GSimpleAction *action, GVariant *param, gpointer self);
 void blip_studio_window_check_screenshot    (BlipStudioWindow *self, int tasks_done);
 void blip_studio_window_files_dispose       (BlipStudioWindow *self);
 /* The file chooser the last Open/Save/Export action showed, NULL once it

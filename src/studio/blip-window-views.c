@@ -30,6 +30,9 @@ blip_studio_window_get_view (BlipStudioWindow *self, const char *name)
   /* Not a figure of its own: two runs' figures side by side. */
   if (g_strcmp0 (name, "compare") == 0)
     return GTK_WIDGET (self->compare_view);
+  /* A finished table of methods, read from disk, not from the run. */
+  if (g_strcmp0 (name, "methods") == 0)
+    return GTK_WIDGET (self->methods_view);
   /* Games played live, not figures of a snapshot. */
   if (g_strcmp0 (name, "game") == 0)
     return GTK_WIDGET (self->game_view);

@@ -324,6 +324,7 @@ action_high_contrast (GSimpleAction *action, GVariant *value, gpointer data)
   for (int i = 0; blip_studio_window_view_at (self, i) != NULL; i++)
     blip_figure_view_set_high_contrast (blip_studio_window_view_at (self, i), g_variant_get_boolean (value));
   blip_compare_view_set_high_contrast (self->compare_view, g_variant_get_boolean (value));
+  blip_figure_view_set_high_contrast (BLIP_FIGURE_VIEW (self->methods_view), g_variant_get_boolean (value));
 }
 
 static void
@@ -363,6 +364,7 @@ static const GActionEntry win_actions[] = {
   { .name = "save-session", .activate = blip_studio_window_action_save_session },
   { .name = "export-view", .activate = blip_studio_window_action_export_view },
   { .name = "open-lesson", .activate = blip_studio_window_action_open_lesson },
+  { .name = "open-table", .activate = blip_studio_window_action_open_table },
   { .name = "high-contrast", .state = "false", .change_state = action_high_contrast },
   { .name = "large-text", .state = "false", .change_state = action_large_text },
 };
@@ -539,6 +541,7 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   g_type_ensure (BLIP_TYPE_ACC_MATRIX_VIEW);
   g_type_ensure (BLIP_TYPE_CURVES_VIEW);
   g_type_ensure (BLIP_TYPE_COMPARE_VIEW);
+  g_type_ensure (BLIP_TYPE_METHODS_VIEW);
   g_type_ensure (BLIP_TYPE_SETTINGS_POPOVER);
   g_type_ensure (BLIP_TYPE_GAME_VIEW);
   g_type_ensure (BLIP_TYPE_GAME_GRID);
@@ -553,6 +556,7 @@ blip_studio_window_class_init (BlipStudioWindowClass *klass)
   BIND (bits_view); BIND (map_view); BIND (ig_view); BIND (acc_view); BIND (curves_view);
   BIND (lesson_revealer); BIND (spinner); BIND (status_label); BIND (message_label); BIND (menu_button);
   BIND (settings_button); BIND (settings_popover); BIND (compare_view); BIND (game_view); BIND (game_grid);
+  BIND (methods_view); BIND (methods_label);
 #undef BIND
 }
 

@@ -23,7 +23,8 @@ gboolean    blip_studio_window_start              (BlipStudioWindow *self, const
 void        blip_studio_window_start_config       (BlipStudioWindow *self, const BlipConfig *config,
                                                    const char *preset);
 void        blip_studio_window_play               (BlipStudioWindow *self);
-/* "bits", "layer-map", "info-gain", "acc-matrix", "curves" or "compare". */
+/* "bits", "layer-map", "info-gain", "acc-matrix", "curves", "compare",
+ * "game", "game-grid" or "methods". */
 gboolean    blip_studio_window_set_view           (BlipStudioWindow *self, const char *name);
 GtkWidget  *blip_studio_window_get_view           (BlipStudioWindow *self, const char *name);
 BlipRunner *blip_studio_window_get_runner         (BlipStudioWindow *self);
@@ -50,6 +51,10 @@ void        blip_studio_window_screenshot_after_task (BlipStudioWindow *self, in
  * never) or `seconds` (0: never), print the two report lines and close the
  * window. */
 void        blip_studio_window_measure_stalls     (BlipStudioWindow *self, int tasks, double seconds);
+
+/* Opens a table.json written by blip table in the Methods view and shows
+ * that view; errors are shown in a dialog naming the file. */
+gboolean    blip_studio_window_open_table         (BlipStudioWindow *self, const char *path);
 
 /* Opens a lesson in the side panel; errors are shown in a dialog. */
 gboolean    blip_studio_window_open_lesson        (BlipStudioWindow *self, const char *path);

@@ -457,7 +457,7 @@ static const Broken broken[] = {
   { "duplicate-key", HEAD STEP1 "Title=again\n", 0,
     BLIP_LESSON_ERROR_DUPLICATE, 9, "“Title” appears twice in [Step 1] (first on line 7)" },
   { "unknown-view", HEAD STEP1 "View=bitz\n", 0,
-    BLIP_LESSON_ERROR_VALUE, 9, "View: expected bits, layer-map, info-gain, accuracy, curves, game or game-grid, got “bitz”" },
+    BLIP_LESSON_ERROR_VALUE, 9, "View: expected bits, layer-map, info-gain, accuracy, curves, game, game-grid or methods, got “bitz”" },
   { "bad-run", HEAD STEP1 "Run=jump 3\n", 0,
     BLIP_LESSON_ERROR_VALUE, 9, "Run: expected none, batch N, epoch N, task N or run, got “jump 3”" },
   { "run-without-count", HEAD STEP1 "Run=task\n", 0,
@@ -501,7 +501,7 @@ static const Broken broken[] = {
   { "games-without-games-experiment", HEAD STEP1 "Settings=games=breakout\n", 0,
     BLIP_LESSON_ERROR_SETTINGS, 9, "--games applies to the game experiments" },
   { "view-game-typo", HEAD STEP1 "View=games\n", 0,
-    BLIP_LESSON_ERROR_VALUE, 9, "game or game-grid, got “games”" },
+    BLIP_LESSON_ERROR_VALUE, 9, "game, game-grid or methods, got “games”" },
   { "unknown-preset", HEAD STEP1 "Settings=preset=turbo\n", 0,
     BLIP_LESSON_ERROR_SETTINGS, 9, "unknown preset “turbo”" },
   { "setting-twice", HEAD STEP1 "Settings=lr=0.1;lr=0.2\n", 0,
@@ -531,7 +531,7 @@ static const Broken broken[] = {
   { "unterminated-group", HEAD STEP1 "[Step 2\n", 0,
     BLIP_LESSON_ERROR_SYNTAX, 9, "" },
   { "unknown-key", HEAD STEP1 "Veiw=bits\n", 0,
-    BLIP_LESSON_ERROR_UNKNOWN_KEY, 9, "unknown key “Veiw” in [Step 1]; a step has the keys Title, Text, Settings, View, Run, Question and Parameter" },
+    BLIP_LESSON_ERROR_UNKNOWN_KEY, 9, "unknown key “Veiw” in [Step 1]; a step has the keys Title, Text, Settings, View, Run, Question, Parameter and Table" },
   { "key-case", HEAD STEP1 "view=bits\n", 0,
     BLIP_LESSON_ERROR_UNKNOWN_KEY, 9, "did you mean “View”?" },
   { "unknown-lesson-key", "[Lesson]\nTitle=T\nVersion=1\nLevel=easy\n" STEP1, 0,
@@ -562,6 +562,14 @@ static const Broken broken[] = {
     BLIP_LESSON_ERROR_VALUE, 3, "Version: expected a whole number" },
   { "newer-version", "[Lesson]\nTitle=T\nVersion=2\n" STEP1, 0,
     BLIP_LESSON_ERROR_VERSION, 3, "format version 2" },
+  { "table-missing", HEAD STEP1 "Table=no-such-table.json\n", 0,
+    BLIP_LESSON_ERROR_VALUE, 9, "Table: " },
+  { "table-empty", HEAD STEP1 "Table=\n", 0,
+    BLIP_LESSON_ERROR_VALUE, 9, "Table: expected the path of a table.json written by blip table" },
+  { "table-is-a-lesson", HEAD STEP1 "Table=table-is-a-lesson.lesson\n", 0,
+    BLIP_LESSON_ERROR_VALUE, 9, "not valid JSON" },
+  { "table-device", HEAD STEP1 "Table=/dev/zero\n", 0,
+    BLIP_LESSON_ERROR_VALUE, 9, "/dev/zero: not a regular file" },
   { "crlf-line-numbers", "[Lesson]\r\nTitle=T\r\nVersion=1\r\n\r\n[Step 1]\r\nTitle=a\r\nText=b\r\nRun=jump\r\n", 0,
     BLIP_LESSON_ERROR_VALUE, 8, "got “jump”" },
 };
@@ -595,6 +603,38 @@ test_broken_lessons (void)
       g_clear_error (&error);
       g_assert_cmpint (g_remove (path), ==, 0);
     }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* Table: a path relative to the lesson's folder, resolved and checked at
+ * load; with View=methods the step shows it. */
+static void
+test_table_step (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("blip-lesson-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree char *sub = g_build_filename (dir, "tables", NULL);
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_autofree char *table = g_build_filename (sub, "t.json", NULL);
+  g_assert_true (g_file_set_contents (table,
+    "{\"format\": \"blip-table/1\", \"experiment\": \"mnist5\", \"seed\": 0, \"rows\": [{\"approach\": \"hat\", "
+    "\"title\": \"HAT\", \"status\": \"not-run\", \"paper_ACC_percent\": 99.59}]}", -1, NULL));
+  g_autofree char *path = g_build_filename (dir, "methods.lesson", NULL);
+  g_assert_true (g_file_set_contents (path, HEAD STEP1 "View=methods\nTable=tables/t.json\n", -1, NULL));
+  g_autoptr(BlipLesson) lesson = blip_lesson_load (path, &error);
+  g_assert_no_error (error);
+  const BlipLessonStep *step = blip_lesson_get_step (lesson, 0);
+  g_assert_cmpint (blip_lesson_step_get_view (step), ==, BLIP_LESSON_VIEW_METHODS);
+  g_assert_cmpstr (blip_lesson_view_to_string (BLIP_LESSON_VIEW_METHODS), ==, "methods");
+  g_assert_cmpstr (blip_lesson_step_get_table (step), ==, table);
+  /* Steps without the key have no table. */
+  g_autoptr(BlipLesson) plain = blip_lesson_new_from_data (HEAD STEP1, -1, "plain.lesson", &error);
+  g_assert_no_error (error);
+  g_assert_null (blip_lesson_step_get_table (blip_lesson_get_step (plain, 0)));
+  g_assert_cmpint (g_remove (path), ==, 0);
+  g_assert_cmpint (g_remove (table), ==, 0);
+  g_assert_cmpint (g_rmdir (sub), ==, 0);
   g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
@@ -763,6 +803,7 @@ main (int argc, char **argv)
   g_test_add_func ("/lesson/markdown", test_markdown);
   g_test_add_func ("/lesson/markdown-random", test_markdown_random);
   g_test_add_func ("/lesson/broken", test_broken_lessons);
+  g_test_add_func ("/lesson/table-step", test_table_step);
   g_test_add_func ("/lesson/unterminated-markdown", test_unterminated_markdown);
   g_test_add_func ("/lesson/io-errors", test_io_errors);
   g_test_add_func ("/lesson/too-large", test_too_large);

@@ -1037,7 +1037,8 @@ test_window_file_choosers (void)
 /* The Methods view: Open Methods Table… reads a table.json that blip table
  * wrote and shows it (each method's bar, the file named above it); a file
  * that is not such a table ends in a dialog naming it and leaves the view as
- * it was; high contrast reaches this view too. */
+ * it was; a lesson step's Table opens in it; high contrast reaches this view
+ * too. */
 static void
 test_window_methods_table (void)
 {
@@ -1102,6 +1103,20 @@ test_window_methods_table (void)
   g_assert_nonnull (strstr (text, "blip-table/1"));
   gtk_window_destroy (GTK_WINDOW (dialog));
   g_assert_true (blip_methods_view_get_table (view) == shown);
+
+  /* A lesson step with a Table opens it in this view. */
+  g_autofree char *other = g_build_filename (dir, "other.json", NULL);
+  g_assert_true (g_file_set_contents (other,
+    "{\"format\": \"blip-table/1\", \"experiment\": \"mnist5\", \"seed\": 3, \"rows\": [{\"approach\": "
+    "\"sgd\", \"title\": \"Fine-tuning\", \"status\": \"not-run\", \"paper_ACC_percent\": null}]}", -1, NULL));
+  g_autofree char *lesson = g_build_filename (dir, "table.lesson", NULL);
+  g_assert_true (g_file_set_contents (lesson, "[Lesson]\nTitle=Tables\nVersion=1\n\n[Step 1]\nTitle=The table\n"
+                                      "Text=Read it.\nView=methods\nTable=other.json\n", -1, NULL));
+  blip_studio_window_set_view (window, "curves");
+  g_assert_true (blip_studio_window_open_lesson (window, lesson));
+  g_assert_cmpstr (blip_methods_view_get_table (view)->experiment, ==, "mnist5");
+  g_assert_cmpuint (blip_methods_view_get_table (view)->seed, ==, 3);
+  g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "methods");
 
   g_action_group_change_action_state (G_ACTION_GROUP (window), "high-contrast", g_variant_new_boolean (TRUE));
   g_assert_true (blip_figure_view_get_high_contrast (BLIP_FIGURE_VIEW (view)));

@@ -24,6 +24,8 @@
 #include "blip.h"
 #include "blip-test-util.h"
 
+#include <glib/gstdio.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -373,6 +375,7 @@ typedef struct {
 
 static const BadTableCase bad_tables[] = {
   { "missing", NULL, BLIP_TABLE_FILE_ERROR_READ, "table.json" },
+  { "a-folder", "", BLIP_TABLE_FILE_ERROR_READ, "not a regular file" },
   { "not-json", "{\"format\": ", BLIP_TABLE_FILE_ERROR_PARSE, "not valid JSON" },
   { "results-file", "{\"format\": \"blip-results/2\"}", BLIP_TABLE_FILE_ERROR_FORMAT, "blip-table/1" },
   { "no-rows", TABLE_HEAD "[]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“rows”" },
@@ -401,7 +404,9 @@ test_table_file_bad (gconstpointer data)
   const BadTableCase *c = data;
   g_autofree char *dir = blip_test_mkdtemp ();
   g_autofree char *path = g_build_filename (dir, "table.json", NULL);
-  if (c->json != NULL)
+  if (c->json != NULL && *c->json == '\0')
+    g_assert_cmpint (g_mkdir (path, 0755), ==, 0);   /* a folder where the file should be */
+  else if (c->json != NULL)
     write_text (dir, "table.json", c->json);
   g_autoptr(GError) error = NULL;
   g_autoptr(BlipTableFile) table = blip_table_file_load (path, &error);

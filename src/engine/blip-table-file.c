@@ -3,6 +3,7 @@
 #include "blip-table-file.h"
 #include "blip-json.h"
 
+#include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
 
@@ -11,6 +12,10 @@ G_DEFINE_QUARK (blip-table-file-error-quark, blip_table_file_error)
 /* A table of more methods than this is not one `blip table` wrote. */
 #define MAX_ROWS  1000
 #define MAX_TASKS 100000
+/* blip table's table.json is a few KiB; this leaves room for any table of
+ * MAX_ROWS methods and keeps a wrong file (a device, a data set) from being
+ * read whole. */
+#define MAX_BYTES (16 << 20)
 
 static void
 row_clear (BlipTableFileRow *row)
@@ -130,9 +135,18 @@ blip_table_file_load (const char *path, GError **error)
   g_autofree char *text = NULL;
   gsize len = 0;
   g_autoptr(GError) local = NULL;
+  GStatBuf st;
+  if (g_stat (path, &st) == 0 && (!S_ISREG (st.st_mode) || st.st_size > MAX_BYTES))
+    {
+      g_set_error (error, BLIP_TABLE_FILE_ERROR, BLIP_TABLE_FILE_ERROR_READ,
+                   "%s: %s; expected a table.json written by blip table", path,
+                   S_ISREG (st.st_mode) ? "over 16 MiB" : "not a regular file");
+      return NULL;
+    }
   if (!g_file_get_contents (path, &text, &len, &local))
     {
-      g_set_error (error, BLIP_TABLE_FILE_ERROR, BLIP_TABLE_FILE_ERROR_READ, "%s", local->message);
+      g_set_error (error, BLIP_TABLE_FILE_ERROR, BLIP_TABLE_FILE_ERROR_READ,
+                   "%s (expected a table.json written by blip table)", local->message);
       return NULL;
     }
   g_autoptr(BlipJson) json = blip_json_parse (text, len, &local);

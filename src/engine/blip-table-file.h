@@ -19,7 +19,7 @@ G_BEGIN_DECLS
 GQuark blip_table_file_error_quark (void);
 
 typedef enum {
-  BLIP_TABLE_FILE_ERROR_READ,     /* the file could not be read */
+  BLIP_TABLE_FILE_ERROR_READ,     /* the file could not be read, is not a regular file or is over 16 MiB */
   BLIP_TABLE_FILE_ERROR_PARSE,    /* not JSON */
   BLIP_TABLE_FILE_ERROR_FORMAT,   /* JSON, but not a blip-table/1 file */
 } BlipTableFileError;

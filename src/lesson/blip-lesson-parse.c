@@ -106,7 +106,7 @@ static const KeySpec lesson_keys[] = {
 
 static const KeySpec step_keys[] = {
   { "Title", TRUE }, { "Text", TRUE }, { "Settings", FALSE }, { "View", FALSE },
-  { "Run", FALSE }, { "Question", TRUE }, { "Parameter", FALSE },
+  { "Run", FALSE }, { "Question", TRUE }, { "Parameter", FALSE }, { "Table", FALSE },
 };
 
 static char *
@@ -302,6 +302,10 @@ parse_step_group (const Parser *p, const GroupLines *g, BlipLessonStep *step, GE
 
   g_autofree char *parameter = get_plain (p, g, "Parameter", &line);
   if (parameter != NULL && !lesson_parse_parameter (p, line, parameter, step, error))
+    return FALSE;
+
+  g_autofree char *table = get_plain (p, g, "Table", &line);
+  if (table != NULL && !lesson_parse_table (p, line, table, step, error))
     return FALSE;
   return TRUE;
 }

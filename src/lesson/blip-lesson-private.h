@@ -25,6 +25,7 @@ struct _BlipLessonStep {
   guint           run_count;
   char           *param_layer;
   guint64         param_index;
+  char           *table;          /* resolved path, or NULL */
 };
 
 struct _BlipLesson {
@@ -83,13 +84,17 @@ gboolean lesson_scan_lines       (Parser *p, const char *data, gsize length, GEr
 gboolean lesson_parse_settings   (const Parser *p, guint line, const char *text, BlipLessonStep *step,
                                   GError **error);
 
-/* ---- View, Run, Parameter (blip-lesson-values.c) ---- */
+/* ---- View, Run, Parameter, Table (blip-lesson-values.c) ---- */
 
 gboolean lesson_parse_view       (const Parser *p, guint line, const char *value, BlipLessonStep *step,
                                   GError **error);
 gboolean lesson_parse_run        (const Parser *p, guint line, const char *value, BlipLessonStep *step,
                                   GError **error);
 gboolean lesson_parse_parameter  (const Parser *p, guint line, const char *value, BlipLessonStep *step,
+                                  GError **error);
+/* Table: resolves the path against the lesson file's folder and loads the
+ * table to check it. */
+gboolean lesson_parse_table      (const Parser *p, guint line, const char *value, BlipLessonStep *step,
                                   GError **error);
 
 G_END_DECLS

@@ -1,6 +1,7 @@
-/* blip-lesson-values.c — a step's View, Run and Parameter values, and the
- * names of views and run units. */
+/* blip-lesson-values.c — a step's View, Run, Parameter and Table values, and
+ * the names of views and run units. */
 #include "blip-lesson-private.h"
+#include "blip-table-file.h"
 
 #include <errno.h>
 #include <string.h>
@@ -14,6 +15,7 @@ static const char * const view_names[] = {
   [BLIP_LESSON_VIEW_CURVES] = "curves",
   [BLIP_LESSON_VIEW_GAME] = "game",
   [BLIP_LESSON_VIEW_GAME_GRID] = "game-grid",
+  [BLIP_LESSON_VIEW_METHODS] = "methods",
 };
 
 static const char * const run_names[] = {
@@ -63,7 +65,8 @@ lesson_parse_view (const Parser *p, guint line, const char *value, BlipLessonSte
         return TRUE;
       }
   lesson_set_error (error, p, line, BLIP_LESSON_ERROR_VALUE,
-                    "View: expected bits, layer-map, info-gain, accuracy, curves, game or game-grid, got “%s”", value);
+                    "View: expected bits, layer-map, info-gain, accuracy, curves, game, game-grid or methods, "
+                    "got “%s”", value);
   return FALSE;
 }
 
@@ -142,5 +145,29 @@ lesson_parse_parameter (const Parser *p, guint line, const char *value, BlipLess
     }
   step->param_layer = g_strndup (value, (gsize) (colon - value));
   step->param_index = index;
+  return TRUE;
+}
+
+gboolean
+lesson_parse_table (const Parser *p, guint line, const char *value, BlipLessonStep *step, GError **error)
+{
+  if (*value == '\0')
+    {
+      lesson_set_error (error, p, line, BLIP_LESSON_ERROR_VALUE,
+                        "Table: expected the path of a table.json written by blip table, got nothing");
+      return FALSE;
+    }
+  /* Relative to the lesson, so that a lesson and its tables move together. */
+  g_autofree char *dir = p->filename != NULL ? g_path_get_dirname (p->filename) : g_get_current_dir ();
+  g_autofree char *path = g_path_is_absolute (value) ? g_strdup (value) : g_build_filename (dir, value, NULL);
+  g_autoptr(GError) local = NULL;
+  g_autoptr(BlipTableFile) table = blip_table_file_load (path, &local);
+  if (table == NULL)
+    {
+      lesson_set_error (error, p, line, BLIP_LESSON_ERROR_VALUE, "Table: %s", local->message);
+      return FALSE;
+    }
+  g_free (step->table);
+  step->table = g_steal_pointer (&path);
   return TRUE;
 }

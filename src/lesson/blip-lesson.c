@@ -23,6 +23,7 @@ step_free (gpointer data)
   g_free (step->settings_text);
   g_free (step->preset);
   g_free (step->param_layer);
+  g_free (step->table);
   g_free (step);
 }
 
@@ -282,4 +283,11 @@ blip_lesson_step_get_parameter (const BlipLessonStep *step, const char **layer, 
   if (index != NULL)
     *index = step->param_index;
   return step->param_layer != NULL;
+}
+
+const char *
+blip_lesson_step_get_table (const BlipLessonStep *step)
+{
+  g_return_val_if_fail (step != NULL, NULL);
+  return step->table;
 }

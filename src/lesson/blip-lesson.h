@@ -15,6 +15,7 @@
  *   Run=task 1
  *   Question=How many bits are frozen now?
  *   Parameter=fc1:406
+ *   Table=tables/mnist5-paper-seed0.json
  *
  * Loading checks everything a teacher can get wrong and reports it as
  * "FILE:LINE: message" (GKeyFile itself gives no line numbers), so a lesson
@@ -42,7 +43,7 @@ typedef enum {
   BLIP_LESSON_ERROR_DUPLICATE,      /* a group (e.g. a step number) or a key given twice */
   BLIP_LESSON_ERROR_STEP_GAP,       /* steps not numbered 1, 2, 3, … without gaps */
   BLIP_LESSON_ERROR_VERSION,        /* written for a newer lesson format than this one */
-  BLIP_LESSON_ERROR_VALUE,          /* a bad View, Run, Parameter or Version value */
+  BLIP_LESSON_ERROR_VALUE,          /* a bad View, Run, Parameter, Table or Version value */
   BLIP_LESSON_ERROR_SETTINGS,       /* Settings: unknown key, malformed or out-of-range value */
 } BlipLessonError;
 
@@ -58,6 +59,7 @@ typedef enum {
   BLIP_LESSON_VIEW_CURVES,      /* loss and accuracy over batches and epochs */
   BLIP_LESSON_VIEW_GAME,        /* the agent playing a learned game */
   BLIP_LESSON_VIEW_GAME_GRID,   /* which games the agent still plays after each task */
+  BLIP_LESSON_VIEW_METHODS,     /* a finished table of methods (Table), side by side */
 } BlipLessonView;
 
 typedef enum {
@@ -120,6 +122,12 @@ BlipLessonRun blip_lesson_step_get_run            (const BlipLessonStep *step, g
  * the network, so the app checks the index against the layer it has. */
 gboolean     blip_lesson_step_get_parameter       (const BlipLessonStep *step, const char **layer,
                                                    guint64 *index);
+
+/* The methods table (a table.json written by blip table) the step shows,
+ * as a path: Table's value, taken relative to the lesson file's folder
+ * unless absolute. Checked when the lesson loads (it must be a readable
+ * blip-table/1 file). NULL when the step has no Table. */
+const char  *blip_lesson_step_get_table           (const BlipLessonStep *step);
 
 /* "bits", "layer-map", …; NULL for BLIP_LESSON_VIEW_NONE. */
 const char  *blip_lesson_view_to_string (BlipLessonView view);

@@ -32,6 +32,7 @@ view_name (BlipLessonView view)
     case BLIP_LESSON_VIEW_CURVES: return "curves";
     case BLIP_LESSON_VIEW_GAME: return "game";
     case BLIP_LESSON_VIEW_GAME_GRID: return "game-grid";
+    case BLIP_LESSON_VIEW_METHODS: return "methods";
     case BLIP_LESSON_VIEW_NONE:
     default: return NULL;
     }
@@ -52,6 +53,11 @@ on_step_changed (BlipLessonPanel *panel, guint position, BlipStudioWindow *self)
   const BlipConfig *settings = blip_lesson_step_get_settings (step);
   if (settings != NULL && !same_run (settings, blip_runner_get_config (self->runner)))
     blip_studio_window_start_config (self, settings, blip_lesson_step_get_preset (step));
+  /* The table was checked when the lesson loaded; opening it shows the
+   * Methods view, unless the step names another. */
+  const char *table = blip_lesson_step_get_table (step);
+  if (table != NULL)
+    blip_studio_window_open_table (self, table);
   const char *view = view_name (blip_lesson_step_get_view (step));
   if (view != NULL)
     blip_studio_window_set_view (self, view);

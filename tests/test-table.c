@@ -18,13 +18,10 @@
  *              nothing.
  *   jobs-failure --jobs 2 with no data: each failed run names its run.log and
  *              its error line is quoted; exit 1.
- *   file       table.json read back (blip-table-file.c, as the app reads it):
- *              the hand-made table's numbers, a minimal file, and a table of
- *              malformed files, each refused with an error naming the file. */
+ *   The hand-made table.json is also read back with blip_table_file_load,
+ *   as the app reads it (malformed files: test-table-file.c). */
 #include "blip.h"
 #include "blip-test-util.h"
-
-#include <glib/gstdio.h>
 
 #include <math.h>
 #include <string.h>
@@ -285,7 +282,7 @@ test_hand_made (void)
   g_assert_cmpint (blip_json_get (row, "paper_ACC_percent")->type, ==, BLIP_JSON_NULL);
   g_assert_cmpint (blip_json_get (row, "memory_bytes_per_task")->type, ==, BLIP_JSON_NULL);
 
-  /* Read back as the app reads it: the same numbers. */
+  /* Read back as the app reads it (blip-table-file.c): the same numbers. */
   g_autoptr(BlipTableFile) file = blip_table_file_load (json_path, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (file->experiment, ==, "mnist5");
@@ -360,86 +357,6 @@ test_malformed (gconstpointer data)
 
 /* An interrupted run's results.json (complete: false) is not reused, and
  * not overwritten either without --resume. */
-/* table.json files that are not what blip table writes: each refused with
- * an error naming the file (and the row), never half read. */
-typedef struct {
-  const char *name;
-  const char *json;        /* NULL: the file does not exist */
-  int         code;
-  const char *err_has;
-} BadTableCase;
-
-#define TABLE_HEAD "{\"format\": \"blip-table/1\", \"experiment\": \"mnist5\", \"seed\": 0, \"rows\": "
-#define GOOD_ROW "{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"trained\", \"n_tasks\": 2, " \
-                 "\"ACC\": 0.9, \"BWT_paper\": 0, \"BWT_code\": 0, \"memory_bytes\": 20, "
-
-static const BadTableCase bad_tables[] = {
-  { "missing", NULL, BLIP_TABLE_FILE_ERROR_READ, "table.json" },
-  { "a-folder", "", BLIP_TABLE_FILE_ERROR_READ, "not a regular file" },
-  { "not-json", "{\"format\": ", BLIP_TABLE_FILE_ERROR_PARSE, "not valid JSON" },
-  { "results-file", "{\"format\": \"blip-results/2\"}", BLIP_TABLE_FILE_ERROR_FORMAT, "blip-table/1" },
-  { "no-rows", TABLE_HEAD "[]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“rows”" },
-  { "no-seed", "{\"format\": \"blip-table/1\", \"experiment\": \"mnist5\", \"rows\": []}",
-    BLIP_TABLE_FILE_ERROR_FORMAT, "“seed”" },
-  { "row-not-object", TABLE_HEAD "[3]}", BLIP_TABLE_FILE_ERROR_FORMAT, "row 1: expected an object" },
-  { "no-title", TABLE_HEAD "[{\"approach\": \"hat\", \"status\": \"trained\", \"paper_ACC_percent\": null}]}",
-    BLIP_TABLE_FILE_ERROR_FORMAT, "“title”" },
-  { "paper-over-100", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"not-run\", "
-    "\"paper_ACC_percent\": 997}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“paper_ACC_percent”" },
-  { "acc-over-1", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"trained\", "
-    "\"paper_ACC_percent\": null, \"n_tasks\": 2, \"ACC\": 99.1}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“ACC”" },
-  { "memory-list-short", TABLE_HEAD "[" GOOD_ROW "\"memory_bytes_per_task\": [20], \"time_seconds\": 1, "
-    "\"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "one byte count per task" },
-  { "memory-negative", TABLE_HEAD "[" GOOD_ROW "\"memory_bytes_per_task\": [10, -20], \"time_seconds\": 1, "
-    "\"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "byte count" },
-  { "time-negative", TABLE_HEAD "[" GOOD_ROW "\"memory_bytes_per_task\": null, \"time_seconds\": -1, "
-    "\"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“time_seconds”" },
-  { "second-row-bad", TABLE_HEAD "[{\"approach\": \"sgd\", \"title\": \"Fine-tuning\", \"status\": \"not-run\", "
-    "\"paper_ACC_percent\": null}, {\"approach\": 1}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "row 2" },
-};
-
-static void
-test_table_file_bad (gconstpointer data)
-{
-  const BadTableCase *c = data;
-  g_autofree char *dir = blip_test_mkdtemp ();
-  g_autofree char *path = g_build_filename (dir, "table.json", NULL);
-  if (c->json != NULL && *c->json == '\0')
-    g_assert_cmpint (g_mkdir (path, 0755), ==, 0);   /* a folder where the file should be */
-  else if (c->json != NULL)
-    write_text (dir, "table.json", c->json);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BlipTableFile) table = blip_table_file_load (path, &error);
-  g_assert_null (table);
-  g_assert_error (error, BLIP_TABLE_FILE_ERROR, c->code);
-  if (strstr (error->message, c->err_has) == NULL || (c->json != NULL && strstr (error->message, path) == NULL))
-    g_error ("case %s: “%s” should name %s and say “%s”", c->name, error->message, path, c->err_has);
-  blip_test_rmtree (dir);
-}
-
-/* The smallest valid file: rows without numbers are read as such. */
-static void
-test_table_file_minimal (void)
-{
-  g_autofree char *dir = blip_test_mkdtemp ();
-  write_text (dir, "table.json", TABLE_HEAD "[{\"approach\": \"lwf\", \"title\": \"LwF\", \"status\": "
-              "\"not-run\", \"paper_ACC_percent\": 65.65, \"unknown_key\": [1, 2]}, " GOOD_ROW
-              "\"memory_bytes_per_task\": [10, 20], \"time_seconds\": null, \"paper_ACC_percent\": null}]}");
-  g_autofree char *path = g_build_filename (dir, "table.json", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BlipTableFile) table = blip_table_file_load (path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (table->n_rows, ==, 2);
-  g_assert_false (table->rows[0].has_results);
-  g_assert_true (isnan (table->rows[0].acc));
-  g_assert_cmpint (table->rows[0].memory_bytes, ==, -1);
-  g_assert_cmpfloat (table->rows[0].paper_acc, ==, 65.65);
-  g_assert_true (table->rows[1].has_results);
-  g_assert_cmpint (table->rows[1].memory_per_task[1], ==, 20);
-  g_assert_true (isnan (table->rows[1].time_seconds));
-  blip_test_rmtree (dir);
-}
-
 static void
 test_unfinished_refused (void)
 {
@@ -699,12 +616,6 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/table/malformed/%s", bad_cases[i].name);
       g_test_add_data_func (path, &bad_cases[i], test_malformed);
     }
-  for (gsize i = 0; i < G_N_ELEMENTS (bad_tables); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/table/file/bad/%s", bad_tables[i].name);
-      g_test_add_data_func (path, &bad_tables[i], test_table_file_bad);
-    }
-  g_test_add_func ("/table/file/minimal", test_table_file_minimal);
   g_test_add_func ("/table/unfinished-refused", test_unfinished_refused);
   g_test_add_func ("/table/report", test_report);
   g_test_add_func ("/table/usage", test_usage);

@@ -204,8 +204,12 @@ draw_memory_panel (cairo_t *cr, double x, double y, double w, double h, const Bl
   double ah = MAX (20, h - font * 2.6 - note_h);
   if (T == 0)
     {
+      /* Nothing to plot: either every method keeps nothing (the note below
+       * names them) or no run recorded its memory per task. */
       cairo_set_source_rgb (cr, 0.45, 0.45, 0.45);
-      figure_text (cr, x, y + font * 1.5, font * 0.9, ALIGN_LEFT, FALSE, "No method has a per-task memory record");
+      figure_text (cr, x, y + font * 1.5, font * 0.9, ALIGN_LEFT, FALSE,
+                   keep_nothing->len ? "No method here keeps memory of its own"
+                                     : "No method has a per-task memory record");
     }
   else
     {

@@ -1,5 +1,6 @@
-/* blip-window.h — the main window of blip-studio: run controls, the six
- * views, the lesson panel and the status line, fed from a BlipRunner. */
+/* blip-window.h — the main window of blip-studio: run controls, the nine
+ * views, the lesson panel and the status line, fed from a BlipRunner (the
+ * Methods view from a table.json instead). */
 #pragma once
 
 #include <gtk/gtk.h>

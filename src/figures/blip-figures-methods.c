@@ -24,6 +24,22 @@ bytes_label (double bytes)
   return g_strdup_printf ("%.0f %s", bytes, units[u]);
 }
 
+/* "8.09 MiB": the memory after the last task, beside a line's name. */
+static char *
+bytes_value (double bytes)
+{
+  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+  if (bytes < 1024)
+    return g_strdup_printf ("%.0f B", bytes);
+  int u = -1;
+  while (bytes >= 1024 && u < 3)
+    {
+      bytes /= 1024;
+      u++;
+    }
+  return g_strdup_printf ("%.2f %s", bytes, units[u]);
+}
+
 /* Whether the row has a memory figure for every task, and the smallest and
  * largest of them. */
 static gboolean
@@ -197,7 +213,7 @@ draw_memory_panel (cairo_t *cr, double x, double y, double w, double h, const Bl
       hi = MAX (hi, b);
     }
 
-  double label_w = font * 11;   /* method names right of the lines */
+  double label_w = font * 16;   /* "Online EWC (ewc)  7.19 MiB" right of the lines */
   double ax = x + font * 4.5, aw = MAX (20, w - font * 4.5 - label_w);
   /* Below the plot: the task numbers, "task", then the note if any. */
   double note_h = keep_nothing->len ? font * 1.4 : 0;
@@ -312,8 +328,10 @@ draw_memory_panel (cairo_t *cr, double x, double y, double w, double h, const Bl
           cairo_rectangle (cr, ax + aw + 6, ends[k].y - 2, font * 1.2, 4);
           cairo_fill (cr);
           cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-          figure_text (cr, ax + aw + 10 + font * 1.2, ends[k].y + font / 3, font * 0.9, ALIGN_LEFT, FALSE,
-                       rows[ends[k].row].label);
+          const BlipMethodSummary *r = &rows[ends[k].row];
+          g_autofree char *value = bytes_value ((double) r->memory_per_task[r->n_tasks - 1]);
+          g_autofree char *text = g_strdup_printf ("%s  %s", r->label, value);
+          figure_text (cr, ax + aw + 10 + font * 1.2, ends[k].y + font / 3, font * 0.9, ALIGN_LEFT, FALSE, text);
         }
       g_free (ends);
     }

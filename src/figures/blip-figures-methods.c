@@ -118,6 +118,14 @@ draw_acc_panel (cairo_t *cr, double x, double y, double w, double h, const BlipM
 
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   figure_text (cr, x, y - font * 0.6, font, ALIGN_LEFT, TRUE, "ACC (%) after the last task");
+  gboolean any_paper = FALSE;
+  for (int i = 0; i < n; i++)
+    any_paper = any_paper || isfinite (rows[i].paper_acc);
+  if (any_paper)
+    {
+      cairo_set_source_rgb (cr, 0.35, 0.35, 0.35);
+      figure_text (cr, px + pw, y - font * 0.6, font * 0.85, ALIGN_RIGHT, FALSE, "◆ the paper's ACC");
+    }
   /* Grid and axis labels. */
   cairo_set_line_width (cr, 1);
   for (double v = lo; v <= 100 + 1e-9; v += step)
@@ -139,8 +147,9 @@ draw_acc_panel (cairo_t *cr, double x, double y, double w, double h, const BlipM
       figure_text (cr, px - 8, cy + font / 3, font, ALIGN_RIGHT, FALSE, r->label);
       if (!isfinite (r->acc))
         {
+          /* Where the numbers would be, so the paper's diamond stays clear. */
           cairo_set_source_rgb (cr, 0.45, 0.45, 0.45);
-          figure_text (cr, px + 4, cy + font / 3, font * 0.9, ALIGN_LEFT, FALSE,
+          figure_text (cr, px + pw + 6, cy + font / 3, font * 0.9, ALIGN_LEFT, FALSE,
                        r->status != NULL ? r->status : "no results");
         }
       else
@@ -359,8 +368,6 @@ blip_figure_methods (cairo_t *cr, int width, int height, const char *title, cons
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   if (title != NULL)
     figure_text (cr, font, font * 1.6, font * 1.2, ALIGN_LEFT, TRUE, title);
-  cairo_set_source_rgb (cr, 0.35, 0.35, 0.35);
-  figure_text (cr, width - font, font * 1.6, font * 0.85, ALIGN_RIGHT, FALSE, "◆ the paper's ACC");
   /* The bars leave room below for their axis labels; the memory panel
    * lays out its own. */
   double h = MAX (20, height - top - font * 0.8);

@@ -32,7 +32,7 @@ status_text (const char *status)
   if (g_strcmp0 (status, "failed") == 0)
     return "failed";
   if (g_strcmp0 (status, "interrupted") == 0)
-    return "interrupted: blip table --resume continues it";
+    return "interrupted";
   if (g_strcmp0 (status, "unfinished") == 0)
     return "unfinished";
   return "no results";

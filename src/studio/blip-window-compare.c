@@ -35,13 +35,13 @@ side_status (BlipRunner *runner, const BlipSnapshot *s)
   while (last + 1 < T && isfinite (s->acc[(last + 1) * T + last + 1]))
     last++;
   if (last < 0)
-    return g_strdup_printf ("after %d of %d tasks  ·  %s", done, T, state);
+    return g_strdup_printf ("after %d of %d tasks · %s", done, T, state);
   /* The numbers the paper's tables put side by side, from the snapshot as
    * the accuracy matrix draws them: ACC, BWT and the memory the method keeps. */
   BlipMetrics m;
   blip_metrics_compute (s->acc, T, last, &m);
   g_autofree char *memory = blip_format_bytes (s->memory_bytes ? s->memory_bytes[last] : -1);
-  return g_strdup_printf ("after %d of %d tasks  ·  ACC %.2f%%  ·  BWT %.2f%%  ·  memory %s  ·  %s", done, T,
+  return g_strdup_printf ("after %d of %d tasks · ACC %.2f%% · BWT %.2f%% · memory %s · %s", done, T,
                           100 * m.acc, 100 * m.bwt_paper, memory, state);
 }
 
@@ -50,7 +50,9 @@ blip_studio_window_compare_show_left (BlipStudioWindow *self, BlipSnapshot *s)
 {
   const BlipConfig *config = blip_runner_get_config (self->runner);
   g_autofree char *status = side_status (self->runner, s);
-  g_autofree char *line = g_strconcat ("this run (the other views)  ·  ", status, NULL);
+  /* Short, so that the memory still fits beside ACC and BWT; the label's
+   * tooltip says which run this is. */
+  g_autofree char *line = g_strconcat ("this run · ", status, NULL);
   blip_compare_view_set_side (self->compare_view, BLIP_COMPARE_LEFT, config ? config->approach : NULL, s, line);
 }
 

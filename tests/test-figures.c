@@ -617,7 +617,7 @@ static void
 draw_methods (cairo_t *cr, int w, int h, gpointer data)
 {
   const MethodsData *d = data;
-  blip_figure_methods (cr, w, h, "test table", d->rows, d->n, d->high_contrast);
+  blip_figure_methods (cr, w, h, "test table", d->rows, d->n, FALSE, d->high_contrast);
 }
 
 /* Pixels of the colour rgb in columns [x0, x1). */
@@ -697,6 +697,37 @@ test_methods (void)
   cairo_surface_destroy (render (draw_methods, &empty, 300, 200));
 }
 
+typedef struct {
+  const BlipMethodSummary *rows;
+  int                      n;
+} ReturnsData;
+
+static void
+draw_methods_returns (cairo_t *cr, int w, int h, gpointer data)
+{
+  const ReturnsData *d = data;
+  blip_figure_methods (cr, w, h, "games", d->rows, d->n, TRUE, FALSE);
+}
+
+/* Games: bars are mean returns in points and start at 0, so a return of 8
+ * draws four times the bar of a return of 2. */
+static void
+test_methods_returns (void)
+{
+  BlipMethodSummary rows[2] = {
+    { "A", NULL, 8.0, 0.5, NAN, NULL, 0 },
+    { "B", NULL, 2.0, -3.0, NAN, NULL, 0 },
+  };
+  ReturnsData d = { rows, 2 };
+  const int W = 1200, H = 300;
+  cairo_surface_t *img = render (draw_methods_returns, &d, W, H);
+  int a = count_colour (img, method_rgb[0], 0, W / 2), b = count_colour (img, method_rgb[1], 0, W / 2);
+  g_assert_cmpint (b, >, 100);
+  g_assert_cmpfloat ((double) a / b, >, 3.6);
+  g_assert_cmpfloat ((double) a / b, <, 4.4);
+  cairo_surface_destroy (img);
+}
+
 static void
 test_export (void)
 {
@@ -747,6 +778,7 @@ main (int argc, char **argv)
   g_test_add_func ("/figures/layer-map/conv-pointwise-is-grid", test_conv_pointwise_is_grid);
   g_test_add_func ("/figures/acc-matrix/fills-in", test_acc_matrix_fills);
   g_test_add_func ("/figures/methods", test_methods);
+  g_test_add_func ("/figures/methods/returns", test_methods_returns);
   g_test_add_func ("/figures/export", test_export);
   return g_test_run ();
 }

@@ -55,6 +55,11 @@ static const BadTableCase bad_tables[] = {
     "\"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "byte count" },
   { "time-negative", TABLE_HEAD "[" GOOD_ROW "\"memory_bytes_per_task\": null, \"time_seconds\": -1, "
     "\"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“time_seconds”" },
+  { "metric-unknown", "{\"format\": \"blip-table/1\", \"experiment\": \"mnist5\", \"seed\": 0, "
+    "\"metric\": \"loss\", \"rows\": [" GOOD_ROW "\"memory_bytes_per_task\": null, \"time_seconds\": 1, "
+    "\"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“metric”" },
+  { "return-in-accuracy-table", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"trained\", "
+    "\"paper_ACC_percent\": null, \"n_tasks\": 2, \"ACC\": 8.5}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "fraction" },
   { "second-row-bad", TABLE_HEAD "[{\"approach\": \"sgd\", \"title\": \"Fine-tuning\", \"status\": \"not-run\", "
     "\"paper_ACC_percent\": null}, {\"approach\": 1}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "row 2" },
 };
@@ -91,6 +96,7 @@ test_table_file_minimal (void)
   g_autoptr(BlipTableFile) table = blip_table_file_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (table->n_rows, ==, 2);
+  g_assert_false (table->returns);   /* no "metric": a table of accuracies */
   g_assert_false (table->rows[0].has_results);
   g_assert_true (isnan (table->rows[0].acc));
   g_assert_cmpint (table->rows[0].memory_bytes, ==, -1);

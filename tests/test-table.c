@@ -18,6 +18,8 @@
  *              nothing.
  *   jobs-failure --jobs 2 with no data: each failed run names its run.log and
  *              its error line is quoted; exit 1.
+ *   games      a table of game runs: returns in points, not refused as
+ *              accuracies out of range; "Return" columns; "metric": "return".
  *   The hand-made table.json is also read back with blip_table_file_load,
  *   as the app reads it (malformed files: test-table-file.c). */
 #include "blip.h"
@@ -167,6 +169,50 @@ test_report (void)
   r = run_table (missing, args);
   g_assert_cmpint (r.status, ==, 1);
   g_assert_nonnull (strstr (r.err, "is not a folder"));
+  blip_test_run_clear (&r);
+  blip_test_rmtree (out);
+}
+
+/* Games (minatar): ACC and BWT are mean returns in points, not fractions, so
+ * a return of 8.63 is read, not refused; the table says "Return", the CSV
+ * names its columns in points, and table.json says "metric": "return", which
+ * the app's reader follows. */
+static void
+test_games (void)
+{
+  if (!blip_test_have_blip ())
+    return;
+  g_autofree char *out = blip_test_mkdtemp ();
+  g_autofree char *blip = results_json ("blip-results/2", "minatar", "blip", 0, TRUE, "8.63", "0.3", "0.2",
+                                        1000, "[1000, 1000, 1000]");
+  g_autofree char *sgd = results_json ("blip-results/2", "minatar", "sgd", 0, TRUE, "2.5", "-4.25", "-2.8",
+                                       0, "[0, 0, 0]");
+  put_run (out, "blip", blip, "{\"train_seconds\": 490}");
+  put_run (out, "sgd", sgd, "{\"train_seconds\": 400}");
+  const char *args[] = { "--experiment", "minatar", "--approaches", "blip,sgd", "--quiet", NULL };
+  BlipTestRun r = run_table (out, args);
+  if (r.status != 0)
+    g_error ("blip table exited with %d\nstdout: %s\nstderr: %s", r.status, r.out, r.err);
+  const char *heads[] = { "Method", "Return", "BWT (return)", "Memory", NULL };
+  assert_row (r.out, "Method", heads);
+  const char *blip_row[] = { "BLIP", "8.63", "0.30", "1000 B", "constant", NULL };
+  const char *sgd_row[] = { "Fine-tuning (sgd)", "2.50", "-4.25", "0 B", NULL };
+  assert_row (r.out, "BLIP", blip_row);
+  assert_row (r.out, "Fine-tuning (sgd)", sgd_row);
+  g_assert_nonnull (strstr (r.out, "Return: mean greedy evaluation return"));
+
+  g_autofree char *csv_path = g_build_filename (out, "table.csv", NULL);
+  g_autofree char *csv = read_text (csv_path);
+  g_assert_true (g_str_has_prefix (csv, "approach,title,status,tasks,mean_return,bwt_paper_return,bwt_code_return,"));
+  g_assert_nonnull (strstr (csv, "\nblip,BLIP,reused,3,8.6300,0.3000,0.2000,"));
+
+  g_autofree char *json_path = g_build_filename (out, "table.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipTableFile) file = blip_table_file_load (json_path, &error);
+  g_assert_no_error (error);
+  g_assert_true (file->returns);
+  g_assert_cmpfloat (file->rows[0].acc, ==, 8.63);
+  g_assert_cmpfloat (file->rows[1].bwt_paper, ==, -4.25);
   blip_test_run_clear (&r);
   blip_test_rmtree (out);
 }
@@ -611,6 +657,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/table/hand-made", test_hand_made);
+  g_test_add_func ("/table/games", test_games);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/table/malformed/%s", bad_cases[i].name);

@@ -38,6 +38,10 @@ typedef struct {
 
 void     blip_table_row_clear    (TableRow *row);
 
+/* Whether the experiment's tasks are games (minatar, atari): then ACC and
+ * BWT are mean evaluation returns in points, not fractions of a test set. */
+gboolean blip_table_is_games     (const char *experiment);
+
 /* Reads DIR/results.json into row when it is complete. A file that is not a
  * results.json of this experiment, approach and seed is refused with an
  * error naming it. */

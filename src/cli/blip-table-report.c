@@ -44,6 +44,13 @@ paper_figure (const char *experiment, const char *approach)
 
 static const char *const source_names[] = { "reused", "trained", "resumed", "complete" };
 
+gboolean
+blip_table_is_games (const char *experiment)
+{
+  BlipConfig config = { .experiment = (char *) experiment };
+  return blip_config_is_rl (&config);
+}
+
 void
 blip_table_row_clear (TableRow *row)
 {
@@ -153,10 +160,14 @@ blip_table_read_results (TableRow *row, const char *experiment, guint64 seed, Ta
 
   double acc, bwt_paper, bwt_code;
   guint64 memory;
+  /* Games report mean returns (any finite number of points), the others a
+   * fraction of the test set. */
+  gboolean games = blip_table_is_games (experiment);
   if (!blip_json_get_number (json, "ACC", &acc) || !blip_json_get_number (json, "BWT_paper", &bwt_paper) ||
-      !blip_json_get_number (json, "BWT_code", &bwt_code) || !(acc >= 0 && acc <= 1) ||
+      !blip_json_get_number (json, "BWT_code", &bwt_code) || !(games ? isfinite (acc) : acc >= 0 && acc <= 1) ||
       !isfinite (bwt_paper) || !isfinite (bwt_code))
-    return malformed (error, path, "“ACC”, “BWT_paper” or “BWT_code” is missing or not a number in range");
+    return malformed (error, path, games ? "“ACC”, “BWT_paper” or “BWT_code” is missing or not a number"
+                                         : "“ACC”, “BWT_paper” or “BWT_code” is missing or not a number in range");
   if (!member_uint (json, "strategy_memory_bytes", &memory) || memory > G_MAXINT64)
     return malformed (error, path, "“strategy_memory_bytes” is missing or not a byte count");
   g_autofree gint64 *per_task = g_new (gint64, n_tasks);
@@ -247,6 +258,24 @@ enum { COL_METHOD, COL_ACC, COL_BWT, COL_MEMORY, COL_GROWTH, COL_TIME, COL_PAPER
 static const char *const column_heads[N_COLS] = { "Method", "ACC (%)", "BWT (%)", "Memory", "Memory growth",
                                                   "Train time", "Paper ACC (%)", "Run" };
 
+/* Games: returns in points where the others have percentages. */
+static const char *
+column_head (int c, gboolean games)
+{
+  if (games && c == COL_ACC)
+    return "Return";
+  if (games && c == COL_BWT)
+    return "BWT (return)";
+  return column_heads[c];
+}
+
+/* ACC or BWT as shown: a percentage, or for games a return in points. */
+static double
+shown_value (double v, gboolean games)
+{
+  return games ? v : 100 * v;
+}
+
 /* Text columns read left to right; numbers line up on the right. */
 static gboolean
 column_is_text (int c)
@@ -276,9 +305,11 @@ static void
 row_cells (const TableRow *r, const char *experiment, char **cells)
 {
   double paper = paper_figure (experiment, r->klass->name);
+  gboolean games = blip_table_is_games (experiment);
   cells[COL_METHOD] = blip_table_method_label (r->klass);
-  cells[COL_ACC] = r->done ? g_strdup_printf ("%.2f", 100 * r->acc) : g_strdup (r->failed ? "failed" : "—");
-  cells[COL_BWT] = r->done ? g_strdup_printf ("%.2f", 100 * r->bwt_paper) : g_strdup ("—");
+  cells[COL_ACC] = r->done ? g_strdup_printf ("%.2f", shown_value (r->acc, games))
+                           : g_strdup (r->failed ? "failed" : "—");
+  cells[COL_BWT] = r->done ? g_strdup_printf ("%.2f", shown_value (r->bwt_paper, games)) : g_strdup ("—");
   cells[COL_MEMORY] = blip_format_bytes (r->done ? r->memory : -1);
   cells[COL_GROWTH] = growth_text (r);
   cells[COL_TIME] = blip_format_duration (r->done ? r->seconds : NAN, "—", 1);
@@ -297,9 +328,10 @@ char *
 blip_table_text (TableRow *rows, int n, const char *experiment)
 {
   GPtrArray *cells = g_ptr_array_new_with_free_func (g_free);
+  gboolean games = blip_table_is_games (experiment);
   int width[N_COLS];
   for (int c = 0; c < N_COLS; c++)
-    width[c] = (int) g_utf8_strlen (column_heads[c], -1);
+    width[c] = (int) g_utf8_strlen (column_head (c, games), -1);
   for (int i = 0; i < n; i++)
     {
       char *row[N_COLS];
@@ -314,7 +346,7 @@ blip_table_text (TableRow *rows, int n, const char *experiment)
   for (int c = 0; c < N_COLS; c++)
     {
       g_string_append (out, c ? "  " : "");
-      append_cell (out, column_heads[c], width[c], !column_is_text (c));
+      append_cell (out, column_head (c, games), width[c], !column_is_text (c));
     }
   trim_trailing_blanks (out);
   g_string_append_c (out, '\n');
@@ -346,8 +378,9 @@ char *
 blip_table_markdown (TableRow *rows, int n, const char *experiment)
 {
   GString *out = g_string_new ("|");
+  gboolean games = blip_table_is_games (experiment);
   for (int c = 0; c < N_COLS; c++)
-    g_string_append_printf (out, " %s |", column_heads[c]);
+    g_string_append_printf (out, " %s |", column_head (c, games));
   g_string_append (out, "\n|");
   for (int c = 0; c < N_COLS; c++)
     g_string_append (out, column_is_text (c) ? " --- |" : " ---: |");
@@ -373,13 +406,14 @@ typedef struct {
   const char        *title;
   BlipMethodSummary *rows;
   int                n;
+  gboolean           returns;
 } MethodsFigure;
 
 static void
 draw_methods (cairo_t *cr, int width, int height, gpointer data)
 {
   const MethodsFigure *f = data;
-  blip_figure_methods (cr, width, height, f->title, f->rows, f->n, FALSE);
+  blip_figure_methods (cr, width, height, f->title, f->rows, f->n, f->returns, FALSE);
 }
 
 gboolean
@@ -404,7 +438,7 @@ blip_table_write_figures (TableRow *rows, int n, const char *experiment, const c
         .n_tasks = r->done ? r->n_tasks : 0,
       };
     }
-  MethodsFigure figure = { title, summary, n };
+  MethodsFigure figure = { title, summary, n, blip_table_is_games (experiment) };
   /* Tall enough for every method's bar at a legible size. */
   int width = 1200, height = 160 + 46 * n;
   gboolean ok = TRUE;
@@ -452,9 +486,12 @@ csv_number (GString *out, const char *format, double v)
 char *
 blip_table_csv (TableRow *rows, int n, const char *experiment)
 {
-  GString *o = g_string_new ("approach,title,status,tasks,acc_percent,bwt_paper_percent,bwt_code_percent,"
-                             "memory_bytes,memory_bytes_per_task,memory_growth_bytes_per_task,time_seconds,"
-                             "paper_acc_percent,results\n");
+  /* Games: the same columns, in points of return. */
+  gboolean games = blip_table_is_games (experiment);
+  GString *o = g_string_new (games ? "approach,title,status,tasks,mean_return,bwt_paper_return,bwt_code_return,"
+                                   : "approach,title,status,tasks,acc_percent,bwt_paper_percent,bwt_code_percent,");
+  g_string_append (o, "memory_bytes,memory_bytes_per_task,memory_growth_bytes_per_task,time_seconds,"
+                      "paper_acc_percent,results\n");
   for (int i = 0; i < n; i++)
     {
       const TableRow *r = &rows[i];
@@ -465,9 +502,9 @@ blip_table_csv (TableRow *rows, int n, const char *experiment)
                               : r->interrupted ? "interrupted" : r->unfinished ? "unfinished" : "not-run");
       if (r->done)
         g_string_append_printf (o, "%d", r->n_tasks);
-      csv_number (o, "%.4f", r->done ? 100 * r->acc : NAN);
-      csv_number (o, "%.4f", r->done ? 100 * r->bwt_paper : NAN);
-      csv_number (o, "%.4f", r->done ? 100 * r->bwt_code : NAN);
+      csv_number (o, "%.4f", r->done ? shown_value (r->acc, games) : NAN);
+      csv_number (o, "%.4f", r->done ? shown_value (r->bwt_paper, games) : NAN);
+      csv_number (o, "%.4f", r->done ? shown_value (r->bwt_code, games) : NAN);
       g_string_append_c (o, ',');
       if (r->done)
         g_string_append_printf (o, "%" G_GINT64_FORMAT, r->memory);
@@ -503,6 +540,9 @@ blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
   GString *o = g_string_new ("{\n  \"format\": \"" BLIP_TABLE_FORMAT "\",\n  \"experiment\": ");
   blip_json_append_string (o, experiment);
   g_string_append_printf (o, ",\n  \"seed\": %" G_GUINT64_FORMAT ",\n", seed);
+  /* What ACC and BWT measure: a fraction of the test set, or (games) mean
+   * evaluation returns in points. */
+  g_string_append_printf (o, "  \"metric\": \"%s\",\n", blip_table_is_games (experiment) ? "return" : "accuracy");
   g_string_append (o, "  \"memory\": \"bytes of state each method keeps beyond the network's parameters, "
                       "after each task (see src/strategies/blip-strategy.h)\",\n");
   g_string_append (o, "  \"paper\": \"ACC (%) from the BLIP paper's MNIST-5 and P-MNIST tables\",\n");

@@ -619,6 +619,8 @@ blip_table_main (int argc, char **argv)
           g_clear_error (&error);
           r->failed = TRUE;
         }
+      else if (jobs > 1 && blip_table_is_games (opts.experiment))
+        printf ("[%d/%d] %s: finished, mean return %.2f, BWT %.2f\n", i + 1, n, label, r->acc, r->bwt_paper);
       else if (jobs > 1)
         printf ("[%d/%d] %s: finished, ACC %.2f%%, BWT %.2f%%\n", i + 1, n, label, 100.0 * r->acc,
                 100.0 * r->bwt_paper);
@@ -637,8 +639,13 @@ blip_table_main (int argc, char **argv)
       g_autofree char *csv = blip_table_csv (rows, n, opts.experiment);
       g_autofree char *json = blip_table_json (rows, n, opts.experiment, seed);
       printf ("\n%s (%s), seed %" G_GUINT64_FORMAT "\n\n%s\n", info->title, opts.experiment, seed, text);
-      printf ("ACC: mean accuracy over all tasks after the last. BWT: the paper's, over the T−1 earlier\n"
-              "tasks. Memory: what the method keeps beyond the network's parameters after the last\n"
+      if (blip_table_is_games (opts.experiment))
+        printf ("Return: mean greedy evaluation return over all games after the last, in points.\n"
+                "BWT (return): the paper's, over the T−1 earlier games, in points.\n");
+      else
+        printf ("ACC: mean accuracy over all tasks after the last. BWT: the paper's, over the T−1 earlier\n"
+                "tasks.\n");
+      printf ("Memory: what the method keeps beyond the network's parameters after the last\n"
               "task; growth: its mean increase per task. Train time: training, consolidation and\n"
               "testing, summed over resumed parts (timing.json).\n"
               "Paper: ACC from the BLIP paper's tables, where it has the method on this experiment.\n");

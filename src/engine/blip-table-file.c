@@ -69,7 +69,7 @@ number_or_null (const BlipJson *o, const char *key, double *out)
 }
 
 static gboolean
-read_row (const BlipJson *o, BlipTableFileRow *row, const char *path, int i, GError **error)
+read_row (const BlipJson *o, BlipTableFileRow *row, gboolean returns, const char *path, int i, GError **error)
 {
   row->acc = row->bwt_paper = row->bwt_code = row->time_seconds = row->paper_acc = NAN;
   row->memory_bytes = -1;
@@ -95,8 +95,10 @@ read_row (const BlipJson *o, BlipTableFileRow *row, const char *path, int i, GEr
   if (!blip_json_as_uint64 (n, &n_tasks) || n_tasks < 1 || n_tasks > MAX_TASKS)
     return bad (error, path, i, "“n_tasks” is not a task count");
   row->n_tasks = (int) n_tasks;
-  if (!blip_json_get_number (o, "ACC", &row->acc) || !(row->acc >= 0 && row->acc <= 1))
-    return bad (error, path, i, "“ACC” is missing or not a fraction between 0 and 1");
+  if (!blip_json_get_number (o, "ACC", &row->acc) ||
+      !(returns ? isfinite (row->acc) : row->acc >= 0 && row->acc <= 1))
+    return bad (error, path, i, returns ? "“ACC” is missing or not a mean return"
+                                        : "“ACC” is missing or not a fraction between 0 and 1");
   if (!blip_json_get_number (o, "BWT_paper", &row->bwt_paper) || !isfinite (row->bwt_paper) ||
       !blip_json_get_number (o, "BWT_code", &row->bwt_code) || !isfinite (row->bwt_code))
     return bad (error, path, i, "“BWT_paper” or “BWT_code” is missing or not a number");
@@ -179,15 +181,26 @@ blip_table_file_load (const char *path, GError **error)
       return NULL;
     }
 
+  /* Tables written before "metric" existed are all of accuracies. */
+  const char *metric = "accuracy";
+  if (blip_json_get (json, "metric") != NULL &&
+      (!blip_json_get_string (json, "metric", &metric) ||
+       (strcmp (metric, "accuracy") != 0 && strcmp (metric, "return") != 0)))
+    {
+      bad (error, path, -1, "“metric” is neither “accuracy” nor “return”");
+      return NULL;
+    }
+
   BlipTableFile *table = g_new0 (BlipTableFile, 1);
   table->path = g_strdup (path);
+  table->returns = strcmp (metric, "return") == 0;
   table->experiment = g_strdup (experiment);
   table->seed = seed;
   table->rows = g_new0 (BlipTableFileRow, rows->items->len);
   for (guint i = 0; i < rows->items->len; i++)
     {
       table->n_rows = (int) i + 1;   /* so that free clears the row being read */
-      if (!read_row (g_ptr_array_index (rows->items, i), &table->rows[i], path, (int) i, error))
+      if (!read_row (g_ptr_array_index (rows->items, i), &table->rows[i], table->returns, path, (int) i, error))
         {
           blip_table_file_free (table);
           return NULL;

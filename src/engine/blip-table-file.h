@@ -30,7 +30,8 @@ typedef struct {
   char   *status;            /* "trained", "reused", "resumed", "complete", "failed", "interrupted", … */
   gboolean has_results;      /* FALSE: the method has no numbers (not run, failed, unfinished) */
   int     n_tasks;           /* 0 without results */
-  double  acc, bwt_paper, bwt_code;  /* fractions; NaN without results */
+  double  acc, bwt_paper, bwt_code;  /* fractions (mean returns when the table's returns is set);
+                                      * NaN without results */
   gint64  memory_bytes;      /* after the last task; -1 without results */
   gint64 *memory_per_task;   /* n_tasks entries, or NULL where the run kept no record */
   double  time_seconds;      /* NaN when unknown */
@@ -41,6 +42,7 @@ typedef struct {
   char             *path;
   char             *experiment;
   guint64           seed;
+  gboolean          returns;       /* "metric": "return": the tasks are games, ACC and BWT in points */
   int               n_rows;
   BlipTableFileRow *rows;
 } BlipTableFile;

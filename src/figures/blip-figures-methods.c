@@ -85,22 +85,50 @@ method_colour (int i, gboolean high_contrast, double rgb[3])
 
 /* ---- Left: ACC bars ------------------------------------------------------------ */
 
+/* The axis of the bars, in the unit shown (% or points), and its grid step. */
 static void
-draw_acc_panel (cairo_t *cr, double x, double y, double w, double h, const BlipMethodSummary *rows, int n,
-                double font, gboolean high_contrast)
+bar_axis (const BlipMethodSummary *rows, int n, gboolean returns, double *lo, double *hi, double *step)
 {
-  /* The bars start a little below the lowest figure, so that 99.58 and 99.90
-   * look different; the axis is labelled, so nothing is hidden. */
-  double lo = 100;
+  if (returns)
+    {
+      /* Returns from 0 (or the lowest, if negative) to a round number above
+       * the highest, in about five steps. */
+      double top = 0, bottom = 0;
+      for (int i = 0; i < n; i++)
+        if (isfinite (rows[i].acc))
+          {
+            top = MAX (top, rows[i].acc);
+            bottom = MIN (bottom, rows[i].acc);
+          }
+      double span = MAX (top - bottom, 1e-9);
+      double mag = pow (10, floor (log10 (span / 5)));
+      *step = span / 5 <= mag ? mag : span / 5 <= 2 * mag ? 2 * mag : span / 5 <= 5 * mag ? 5 * mag : 10 * mag;
+      *lo = floor (bottom / *step) * *step;
+      *hi = MAX (ceil (top / *step) * *step, *lo + *step);
+      return;
+    }
+  /* Accuracy: the bars start a little below the lowest figure, so that 99.58
+   * and 99.90 look different; the axis is labelled, so nothing is hidden. */
+  double low = 100;
   for (int i = 0; i < n; i++)
     {
       if (isfinite (rows[i].acc))
-        lo = MIN (lo, 100 * rows[i].acc);
+        low = MIN (low, 100 * rows[i].acc);
       if (isfinite (rows[i].paper_acc))
-        lo = MIN (lo, rows[i].paper_acc);
+        low = MIN (low, rows[i].paper_acc);
     }
-  double step = 100 - lo > 20 ? 10 : 100 - lo > 4 ? 2 : 0.5;
-  lo = CLAMP (floor ((lo - step / 2) / step) * step, 0, 100 - step);
+  *step = 100 - low > 20 ? 10 : 100 - low > 4 ? 2 : 0.5;
+  *lo = CLAMP (floor ((low - *step / 2) / *step) * *step, 0, 100 - *step);
+  *hi = 100;
+}
+
+static void
+draw_acc_panel (cairo_t *cr, double x, double y, double w, double h, const BlipMethodSummary *rows, int n,
+                double font, gboolean returns, gboolean high_contrast)
+{
+  double lo, hi, step;
+  bar_axis (rows, n, returns, &lo, &hi, &step);
+  double scale = returns ? 1 : 100;   /* from the rows' unit to the one shown */
 
   double label_w = 0;
   cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
@@ -117,7 +145,8 @@ draw_acc_panel (cairo_t *cr, double x, double y, double w, double h, const BlipM
   double row_h = h / MAX (n, 1);
 
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  figure_text (cr, x, y - font * 0.6, font, ALIGN_LEFT, TRUE, "ACC (%) after the last task");
+  figure_text (cr, x, y - font * 0.6, font, ALIGN_LEFT, TRUE,
+               returns ? "Mean return after the last game" : "ACC (%) after the last task");
   gboolean any_paper = FALSE;
   for (int i = 0; i < n; i++)
     any_paper = any_paper || isfinite (rows[i].paper_acc);
@@ -128,15 +157,16 @@ draw_acc_panel (cairo_t *cr, double x, double y, double w, double h, const BlipM
     }
   /* Grid and axis labels. */
   cairo_set_line_width (cr, 1);
-  for (double v = lo; v <= 100 + 1e-9; v += step)
+  for (double v = lo; v <= hi + step * 1e-6; v += step)
     {
-      double gx = px + (v - lo) / (100 - lo) * pw;
+      double gx = px + (v - lo) / (hi - lo) * pw;
       cairo_set_source_rgb (cr, 0.88, 0.88, 0.88);
       cairo_move_to (cr, gx, y);
       cairo_line_to (cr, gx, y + h);
       cairo_stroke (cr);
       cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
-      figure_textf (cr, gx, y + h + font * 1.1, font * 0.8, ALIGN_CENTER, FALSE, step < 1 ? "%.1f" : "%.0f", v);
+      figure_textf (cr, gx, y + h + font * 1.1, font * 0.8, ALIGN_CENTER, FALSE, step < 1 ? "%.1f" : "%.0f",
+                    fabs (v) < step * 1e-6 ? 0.0 : v);
     }
 
   for (int i = 0; i < n; i++)
@@ -156,19 +186,23 @@ draw_acc_panel (cairo_t *cr, double x, double y, double w, double h, const BlipM
         {
           double rgb[3];
           method_colour (i, high_contrast, rgb);
-          double bx1 = px + CLAMP ((100 * r->acc - lo) / (100 - lo), 0, 1) * pw;
+          /* Accuracy bars start at the axis; return bars at 0, either way. */
+          double base = returns ? 0 : lo;
+          double bx0 = px + (base - lo) / (hi - lo) * pw;
+          double bx1 = px + CLAMP ((scale * r->acc - lo) / (hi - lo), 0, 1) * pw;
           set_rgb (cr, rgb);
-          cairo_rectangle (cr, px, cy - bh / 2, MAX (1, bx1 - px), bh);
+          cairo_rectangle (cr, MIN (bx0, bx1), cy - bh / 2, MAX (1, fabs (bx1 - bx0)), bh);
           cairo_fill (cr);
           cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-          g_autofree char *text = isfinite (r->bwt) ? g_strdup_printf ("%.2f  BWT %+.2f", 100 * r->acc, 100 * r->bwt)
-                                                    : g_strdup_printf ("%.2f", 100 * r->acc);
+          g_autofree char *text = isfinite (r->bwt)
+                                    ? g_strdup_printf ("%.2f  BWT %+.2f", scale * r->acc, scale * r->bwt)
+                                    : g_strdup_printf ("%.2f", scale * r->acc);
           figure_text (cr, px + pw + 6, cy + font / 3, font * 0.9, ALIGN_LEFT, FALSE, text);
         }
       if (isfinite (r->paper_acc))
         {
           /* The paper's figure: a black diamond on the bar's line. */
-          double mx = px + CLAMP ((r->paper_acc - lo) / (100 - lo), 0, 1) * pw, d = bh * 0.45;
+          double mx = px + CLAMP ((r->paper_acc - lo) / (hi - lo), 0, 1) * pw, d = bh * 0.45;
           cairo_set_source_rgb (cr, 0, 0, 0);
           cairo_move_to (cr, mx, cy - d);
           cairo_line_to (cr, mx + d, cy);
@@ -355,7 +389,7 @@ draw_memory_panel (cairo_t *cr, double x, double y, double w, double h, const Bl
 
 void
 blip_figure_methods (cairo_t *cr, int width, int height, const char *title, const BlipMethodSummary *rows,
-                     int n_rows, gboolean high_contrast)
+                     int n_rows, gboolean returns, gboolean high_contrast)
 {
   if (rows == NULL || n_rows < 1)
     {
@@ -372,6 +406,6 @@ blip_figure_methods (cairo_t *cr, int width, int height, const char *title, cons
    * lays out its own. */
   double h = MAX (20, height - top - font * 0.8);
   double split = width * 0.52;
-  draw_acc_panel (cr, font, top, split - 2 * font, h - font * 1.8, rows, n_rows, font, high_contrast);
+  draw_acc_panel (cr, font, top, split - 2 * font, h - font * 1.8, rows, n_rows, font, returns, high_contrast);
   draw_memory_panel (cr, split + font, top, width - split - 2 * font, h, rows, n_rows, font, high_contrast);
 }

@@ -156,8 +156,9 @@ void   blip_figure_curves         (cairo_t *cr, int width, int height, const Bli
 typedef struct {
   const char   *label;            /* "Online EWC (ewc)" */
   const char   *status;           /* shown instead of a bar when acc is NaN, e.g. "unfinished, 6/10 tasks" */
-  double        acc;              /* ACC after the last task, a fraction; NaN: no results */
-  double        bwt;              /* the paper's BWT, a fraction; NaN: not shown */
+  double        acc;              /* ACC after the last task, a fraction (or a mean return, see
+                                   * blip_figure_methods); NaN: no results */
+  double        bwt;              /* the paper's BWT, in the same unit; NaN: not shown */
   double        paper_acc;        /* the paper's ACC in %, NaN where it has none */
   const gint64 *memory_per_task;  /* bytes kept after each task, -1 unknown; NULL: no record */
   int           n_tasks;
@@ -165,9 +166,11 @@ typedef struct {
 
 /* A comparison of methods: ACC bars (with BWT and the paper's ACC as a
  * diamond) beside the memory each method keeps after each task on a log
- * scale, methods that keep nothing named below it. */
+ * scale, methods that keep nothing named below it. returns: the tasks are
+ * games, and acc and bwt mean evaluation returns in points (bars from 0). */
 void   blip_figure_methods        (cairo_t *cr, int width, int height, const char *title,
-                                   const BlipMethodSummary *rows, int n_rows, gboolean high_contrast);
+                                   const BlipMethodSummary *rows, int n_rows, gboolean returns,
+                                   gboolean high_contrast);
 
 /* ---- Files ------------------------------------------------------------- */
 

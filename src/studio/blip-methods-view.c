@@ -50,6 +50,9 @@ update_accessible (BlipMethodsView *self)
       g_string_append_printf (text, "%s: ", self->labels[i]);
       if (!r->has_results)
         g_string_append_printf (text, "%s. ", self->states[i]);
+      else if (self->table->returns)
+        g_string_append_printf (text, "mean return %.2f, BWT %.2f, memory %" G_GINT64_FORMAT " bytes. ", r->acc,
+                                r->bwt_paper, r->memory_bytes);
       else
         g_string_append_printf (text, "ACC %.2f%%, BWT %.2f%%, memory %" G_GINT64_FORMAT " bytes. ", 100 * r->acc,
                                 100 * r->bwt_paper, r->memory_bytes);
@@ -111,7 +114,7 @@ blip_methods_view_draw (BlipFigureView *view, cairo_t *cr, int width, int height
 {
   BlipMethodsView *self = BLIP_METHODS_VIEW (view);
   blip_figure_methods (cr, width, height, self->title, self->rows, self->table ? self->table->n_rows : 0,
-                       blip_figure_view_get_high_contrast (view));
+                       self->table != NULL && self->table->returns, blip_figure_view_get_high_contrast (view));
 }
 
 static void

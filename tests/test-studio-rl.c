@@ -622,6 +622,11 @@ test_window_rl_run (void)
       render_widget (GTK_WIDGET (window), name, &width, &height);
       g_assert_cmpint (width, >, 0);
     }
+  /* The Compare view speaks of returns in points, not of percentages. */
+  const char *left = blip_compare_view_get_status (window->compare_view, BLIP_COMPARE_LEFT);
+  if (strstr (left, "mean return") == NULL || strchr (left, '%') != NULL)
+    g_error ("the Compare view's status for a game run reads “%s”", left);
+
   /* Export View writes the game views as figures. */
   g_autofree char *dir = g_dir_make_tmp ("blip-studio-rl-XXXXXX", NULL);
   const char *files[] = { "grid.png", "game.svg" };

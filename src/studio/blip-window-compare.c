@@ -41,6 +41,10 @@ side_status (BlipRunner *runner, const BlipSnapshot *s)
   BlipMetrics m;
   blip_metrics_compute (s->acc, T, last, &m);
   g_autofree char *memory = blip_format_bytes (s->memory_bytes ? s->memory_bytes[last] : -1);
+  /* Games: the matrix holds mean returns, in points. */
+  if (blip_figure_is_reinforcement (s))
+    return g_strdup_printf ("after %d of %d games · mean return %.2f · BWT %.2f · memory %s · %s", done, T,
+                            m.acc, m.bwt_paper, memory, state);
   return g_strdup_printf ("after %d of %d tasks · ACC %.2f%% · BWT %.2f%% · memory %s · %s", done, T,
                           100 * m.acc, 100 * m.bwt_paper, memory, state);
 }

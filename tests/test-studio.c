@@ -1118,6 +1118,11 @@ test_window_methods_table (void)
   g_assert_cmpuint (blip_methods_view_get_table (view)->seed, ==, 3);
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "methods");
 
+  /* blip table's folder stands for its table.json. */
+  g_assert_true (blip_studio_window_open_table (window, dir));
+  g_assert_cmpuint (blip_methods_view_get_table (view)->seed, ==, 0);
+  g_assert_cmpstr (gtk_label_get_text (window->methods_label), ==, table);
+
   g_action_group_change_action_state (G_ACTION_GROUP (window), "high-contrast", g_variant_new_boolean (TRUE));
   g_assert_true (blip_figure_view_get_high_contrast (BLIP_FIGURE_VIEW (view)));
 

@@ -54,7 +54,7 @@ static const GOptionEntry options[] = {
     "NAME" },
   { "lesson", 'l', 0, G_OPTION_ARG_FILENAME, NULL, "Open a lesson file", "FILE" },
   { "table", 't', 0, G_OPTION_ARG_FILENAME, NULL,
-    "Open a methods table (the table.json that blip table writes) in the Methods view", "FILE" },
+    "Open a methods table (the table.json that blip table writes, or its folder) in the Methods view", "FILE" },
   { "large-text", 0, 0, G_OPTION_ARG_NONE, NULL, "Larger text everywhere, for projectors", NULL },
   { "high-contrast", 0, 0, G_OPTION_ARG_NONE, NULL, "Figures in high contrast, for washed-out projectors", NULL },
   { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, NULL,

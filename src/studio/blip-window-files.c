@@ -100,6 +100,10 @@ gboolean
 blip_studio_window_open_table (BlipStudioWindow *self, const char *path)
 {
   g_return_val_if_fail (BLIP_IS_STUDIO_WINDOW (self), FALSE);
+  /* blip table's --output folder stands for the table.json in it. */
+  g_autofree char *file = g_file_test (path, G_FILE_TEST_IS_DIR) ? g_build_filename (path, "table.json", NULL)
+                                                                  : g_strdup (path);
+  path = file;
   g_autoptr(GError) error = NULL;
   BlipTableFile *table = blip_table_file_load (path, &error);
   if (table == NULL)

@@ -53,8 +53,9 @@ void        blip_studio_window_screenshot_after_task (BlipStudioWindow *self, in
  * window. */
 void        blip_studio_window_measure_stalls     (BlipStudioWindow *self, int tasks, double seconds);
 
-/* Opens a table.json written by blip table in the Methods view and shows
- * that view; errors are shown in a dialog naming the file. */
+/* Opens a table.json written by blip table (or the table.json in the folder
+ * path names, blip table's --output) in the Methods view and shows that
+ * view; errors are shown in a dialog naming the file. */
 gboolean    blip_studio_window_open_table         (BlipStudioWindow *self, const char *path);
 
 /* Opens a lesson in the side panel; errors are shown in a dialog. */

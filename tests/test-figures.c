@@ -611,13 +611,14 @@ typedef struct {
   const BlipMethodSummary *rows;
   int                      n;
   gboolean                 high_contrast;
+  gboolean                 returns;
 } MethodsData;
 
 static void
 draw_methods (cairo_t *cr, int w, int h, gpointer data)
 {
   const MethodsData *d = data;
-  blip_figure_methods (cr, w, h, "test table", d->rows, d->n, FALSE, d->high_contrast);
+  blip_figure_methods (cr, w, h, "test table", d->rows, d->n, d->returns, d->high_contrast);
 }
 
 /* Pixels of the colour rgb in columns [x0, x1). */
@@ -650,7 +651,7 @@ test_methods (void)
     { "D", NULL, 0.97, 0.0, NAN, nothing, 3 },                  /* keeps nothing */
   };
   const int W = 1200, H = 400, split = W / 2;
-  MethodsData d = { rows, 4, FALSE };
+  MethodsData d = { rows, 4, FALSE, FALSE };
   cairo_surface_t *img = render (draw_methods, &d, W, H);
 
   /* Bars: none for the run without results; the axis starts at 94 %, so
@@ -693,20 +694,8 @@ test_methods (void)
   cairo_surface_destroy (img);
 
   /* Nothing to draw: a message, no crash. */
-  MethodsData empty = { NULL, 0, FALSE };
+  MethodsData empty = { NULL, 0, FALSE, FALSE };
   cairo_surface_destroy (render (draw_methods, &empty, 300, 200));
-}
-
-typedef struct {
-  const BlipMethodSummary *rows;
-  int                      n;
-} ReturnsData;
-
-static void
-draw_methods_returns (cairo_t *cr, int w, int h, gpointer data)
-{
-  const ReturnsData *d = data;
-  blip_figure_methods (cr, w, h, "games", d->rows, d->n, TRUE, FALSE);
 }
 
 /* Games: bars are mean returns in points and start at 0, so a return of 8
@@ -718,9 +707,9 @@ test_methods_returns (void)
     { "A", NULL, 8.0, 0.5, NAN, NULL, 0 },
     { "B", NULL, 2.0, -3.0, NAN, NULL, 0 },
   };
-  ReturnsData d = { rows, 2 };
+  MethodsData d = { rows, 2, FALSE, TRUE };
   const int W = 1200, H = 300;
-  cairo_surface_t *img = render (draw_methods_returns, &d, W, H);
+  cairo_surface_t *img = render (draw_methods, &d, W, H);
   int a = count_colour (img, method_rgb[0], 0, W / 2), b = count_colour (img, method_rgb[1], 0, W / 2);
   g_assert_cmpint (b, >, 100);
   g_assert_cmpfloat ((double) a / b, >, 3.6);

@@ -20,12 +20,13 @@
  *                neither changes the results
  *   status       `blip status` on a complete run (ACC), on a run with
  *                checkpoints and no results yet (task, epoch, training time,
- *                checkpoint age), on a folder of both (one line each, in name
+ *                epochs left, checkpoint age), on a folder of both (one line each, in name
  *                order), on an empty folder and a missing one (exit 1), on
  *                a folder whose run holds its lock but has no checkpoint yet
  *   lock         while a run is alive (held stopped with SIGSTOP), a second
  *                run or a --resume into its folder exits 1 naming its pid,
- *                and `blip status` says it is running; after kill -9 the
+ *                and `blip status` says it is running, with the epochs left
+ *                if no task stops early; after kill -9 the
  *                lock is gone: status says not running, --resume succeeds
  *   usage        --resume with a configuration flag (--lr) exits 2; --resume
  *                of a folder with no checkpoint exits 1. */
@@ -490,7 +491,7 @@ test_status (void)
   r = status_of (going, NULL);
   g_assert_cmpint (r.status, ==, 0);
   g_assert_nonnull (strstr (r.out, "BLIP on mnist5, seed 0: task 5 of 5, epoch 3 of at most 3 (lr "));
-  g_assert_nonnull (strstr (r.out, "of training; newest checkpoint written "));
+  g_assert_nonnull (strstr (r.out, "of training; 0 more epochs if no task stops early; newest checkpoint written "));
   blip_test_run_clear (&r);
 
   /* The folder of both: a table's layout. */
@@ -573,6 +574,16 @@ test_lock (void)
   g_autofree char *running = g_strdup_printf ("; running (process %d)\n", (int) pid);
   if (r.status != 0 || strstr (r.out, running) == NULL)
     g_error ("status of a live run: exit %d\n%s%s", r.status, r.out, r.err);
+  /* Mid-run: the epochs left if no task stops early (3 per task, 5 tasks),
+   * and how long they would take at the pace so far. */
+  g_autoptr(GRegex) where = g_regex_new ("task (\\d) of 5, epoch (\\d) of at most 3 .*; (\\d+) more epochs? if no "
+                                         "task stops early( \\(about [^)]+ at its pace so far\\))?;", 0, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  if (!g_regex_match (where, r.out, 0, &match))
+    g_error ("status of a run in progress:\n%s", r.out);
+  g_autofree char *task = g_match_info_fetch (match, 1), *epoch = g_match_info_fetch (match, 2);
+  g_autofree char *left = g_match_info_fetch (match, 3);
+  g_assert_cmpint (atoi (left), ==, (3 - atoi (epoch)) + (5 - atoi (task)) * 3);
   blip_test_run_clear (&r);
 
   g_assert_cmpint (kill (pid, SIGKILL), ==, 0);

@@ -1,8 +1,8 @@
 /* blip-status.c — `blip status`: see blip-status.h. A long run (P-MNIST's
  * ten tasks, a paper table) goes on for hours in the background; this says
  * for each run folder which task and epoch it reached, how much training
- * that took and how old its newest checkpoint is, or its ACC and BWT once
- * complete. */
+ * that took, how much may be left, and how old its newest checkpoint is, or
+ * its ACC and BWT once complete. */
 #include "blip-status.h"
 
 #include "blip.h"
@@ -38,6 +38,24 @@ run_title (const char *approach, const char *experiment, double seed)
   const BlipStrategyClass *klass = approach ? blip_strategy_lookup (approach) : NULL;
   return g_strdup_printf ("%s on %s, seed %.0f", klass ? klass->title : approach ? approach : "?",
                           experiment ? experiment : "?", seed);
+}
+
+/* Epochs trained in the tasks before `task`, from the history of a partial
+ * results.json (written as each task ends); 0 without one. */
+static int
+epochs_before (const BlipJson *results, int task)
+{
+  const BlipJson *history = results ? blip_json_get (results, "history") : NULL;
+  if (history == NULL || history->type != BLIP_JSON_ARRAY)
+    return 0;
+  int n = 0;
+  for (guint i = 0; i < history->items->len; i++)
+    {
+      double t;
+      if (blip_json_get_number (g_ptr_array_index (history->items, i), "task", &t) && t < task)
+        n++;
+    }
+  return n;
 }
 
 /* Prints one run folder's line; FALSE when dir holds no run. */
@@ -122,7 +140,23 @@ print_run (const char *dir)
         g_string_append_printf (line, ", epoch %d of at most %d", atoi (epoch), config.nepochs);
       if (lr != NULL)
         g_string_append_printf (line, " (lr %.3g)", g_ascii_strtod (lr, NULL));
-      g_string_append_printf (line, ", %s of training; newest checkpoint written %s ago", t, a);
+      g_string_append_printf (line, ", %s of training", t);
+      /* What is left if every remaining task runs all its epochs (early
+       * stopping only shortens that), at the pace of the epochs so far. */
+      if (epoch != NULL && task != NULL && n > 0 && !blip_config_is_rl (&config))
+        {
+          int k = atoi (task), e = atoi (epoch);
+          int left = MAX (config.nepochs - e, 0) + MAX (n - k - 1, 0) * config.nepochs;
+          int done_epochs = epochs_before (results, k) + e;
+          double elapsed_s = elapsed ? g_ascii_strtod (elapsed, NULL) : NAN;
+          g_string_append_printf (line, "; %d more epoch%s if no task stops early", left, left == 1 ? "" : "s");
+          if (left > 0 && done_epochs > 0 && elapsed_s > 0)
+            {
+              g_autofree char *rest = blip_format_duration (elapsed_s / done_epochs * left, "?", 0);
+              g_string_append_printf (line, " (about %s at its pace so far)", rest);
+            }
+        }
+      g_string_append_printf (line, "; newest checkpoint written %s ago", a);
       switch (lock)
         {
         case BLIP_RUN_LOCK_HELD:
@@ -157,8 +191,9 @@ print_help (FILE *f)
   fprintf (f,
            "Usage: blip status DIR…\n\n"
            "Say where each run stands: for a run's output folder, the task and epoch its\n"
-           "newest checkpoint holds, its training time so far and how long ago that\n"
-           "checkpoint was written, or ACC and BWT once it is complete. For a folder of\n"
+           "newest checkpoint holds, its training time so far, the epochs left if no task\n"
+           "stops early (and how long they would take at its pace so far), how long ago\n"
+           "that checkpoint was written, or ACC and BWT once it is complete. For a folder of\n"
            "blip table, the same for every method's run in it. Nothing is changed.\n\n"
            "Exit status: 0 when every DIR held a run or runs, 1 otherwise, 2 for bad options.\n");
 }

@@ -10,9 +10,10 @@
 
 /* ---- Memory axis -------------------------------------------------------------- */
 
-/* "16 KiB", "4 MiB": tick labels at powers of two. */
+/* "16 KiB" (tick labels at powers of two, decimals 0) or "8.09 MiB" (the
+ * memory beside a line's name, decimals 2); bytes are always whole. */
 static char *
-bytes_label (double bytes)
+format_bytes (double bytes, int decimals)
 {
   static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
   int u = 0;
@@ -21,23 +22,7 @@ bytes_label (double bytes)
       bytes /= 1024;
       u++;
     }
-  return g_strdup_printf ("%.0f %s", bytes, units[u]);
-}
-
-/* "8.09 MiB": the memory after the last task, beside a line's name. */
-static char *
-bytes_value (double bytes)
-{
-  static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-  if (bytes < 1024)
-    return g_strdup_printf ("%.0f B", bytes);
-  int u = -1;
-  while (bytes >= 1024 && u < 3)
-    {
-      bytes /= 1024;
-      u++;
-    }
-  return g_strdup_printf ("%.2f %s", bytes, units[u]);
+  return g_strdup_printf ("%.*f %s", u == 0 ? 0 : decimals, bytes, units[u]);
 }
 
 /* Whether the row has a memory figure for every task, and the smallest and
@@ -290,7 +275,7 @@ draw_memory_panel (cairo_t *cr, double x, double y, double w, double h, const Bl
           cairo_move_to (cr, ax, gy);
           cairo_line_to (cr, ax + aw, gy);
           cairo_stroke (cr);
-          g_autofree char *label = bytes_label (exp2 (e));
+          g_autofree char *label = format_bytes (exp2 (e), 0);
           cairo_set_source_rgb (cr, 0.3, 0.3, 0.3);
           figure_text (cr, ax - 4, gy + font / 3, font * 0.8, ALIGN_RIGHT, FALSE, label);
         }
@@ -372,7 +357,7 @@ draw_memory_panel (cairo_t *cr, double x, double y, double w, double h, const Bl
           cairo_fill (cr);
           cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
           const BlipMethodSummary *r = &rows[ends[k].row];
-          g_autofree char *value = bytes_value ((double) r->memory_per_task[r->n_tasks - 1]);
+          g_autofree char *value = format_bytes ((double) r->memory_per_task[r->n_tasks - 1], 2);
           g_autofree char *text = g_strdup_printf ("%s  %s", r->label, value);
           figure_text (cr, ax + aw + 10 + font * 1.2, ends[k].y + font / 3, font * 0.9, ALIGN_LEFT, FALSE, text);
         }

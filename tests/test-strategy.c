@@ -82,6 +82,35 @@ test_registry (void)
   g_assert_null (blip_strategy_lookup (NULL));
 }
 
+/* How the front-ends name methods: title and CLI name, once where they agree
+ * (case aside), the one given where the other is missing. */
+static const struct { const char *title, *name, *label; } label_cases[] = {
+  { "Online EWC", "ewc", "Online EWC (ewc)" },
+  { "BLIP", "blip", "BLIP" },
+  { "IMM-mode", "imm-mode", "IMM-mode" },
+  { "FT-FIX", "sgd-frozen", "FT-FIX (sgd-frozen)" },
+  { NULL, "mystery", "mystery" },
+  { "Mystery", NULL, "Mystery" },
+  { NULL, NULL, "—" },
+};
+
+static void
+test_label (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (label_cases); i++)
+    {
+      g_autofree char *label = blip_strategy_label (label_cases[i].title, label_cases[i].name);
+      g_assert_cmpstr (label, ==, label_cases[i].label);
+    }
+  /* By registry name: the registered title; an unknown name stands alone. */
+  g_autofree char *sgd = blip_strategy_label_for ("sgd");
+  g_assert_cmpstr (sgd, ==, "Fine-tuning (sgd)");
+  g_autofree char *hat = blip_strategy_label_for ("hat");
+  g_assert_cmpstr (hat, ==, "HAT");
+  g_autofree char *unknown = blip_strategy_label_for ("frobnicate");
+  g_assert_cmpstr (unknown, ==, "frobnicate");
+}
+
 static const char * const unknown_names[] = { "frobnicate", "", "blip ", "EWC" };
 
 static void
@@ -465,6 +494,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/strategy/registry", test_registry);
+  g_test_add_func ("/strategy/label", test_label);
   for (gsize i = 0; i < G_N_ELEMENTS (unknown_names); i++)
     {
       g_autofree char *name = g_strdup_printf ("/strategy/unknown/%" G_GSIZE_FORMAT, i);

@@ -48,9 +48,6 @@ gboolean blip_table_is_games     (const char *experiment);
 gboolean blip_table_read_results (TableRow *row, const char *experiment, guint64 seed, TableResultsState *state,
                                   GError **error);
 
-/* "Online EWC (ewc)"; the name alone where the title is the name. */
-char    *blip_table_method_label (const BlipStrategyClass *klass);
-
 /* The table as printed, as table.md, as table.csv and as table.json
  * (blip-table/1). */
 char    *blip_table_text         (TableRow *rows, int n, const char *experiment);

@@ -203,14 +203,6 @@ blip_table_read_results (TableRow *row, const char *experiment, guint64 seed, Ta
 
 /* ---- The table ------------------------------------------------------------------------ */
 
-/* "Online EWC (ewc)"; the name alone where the title is the name. */
-char *
-blip_table_method_label (const BlipStrategyClass *klass)
-{
-  return g_ascii_strcasecmp (klass->title, klass->name) == 0 ? g_strdup (klass->title)
-                                                              : g_strdup_printf ("%s (%s)", klass->title, klass->name);
-}
-
 /* Whether the method's memory changed from task to task, and by how much on
  * average: -1 unknown. */
 static gint64
@@ -306,7 +298,7 @@ row_cells (const TableRow *r, const char *experiment, char **cells)
 {
   double paper = paper_figure (experiment, r->klass->name);
   gboolean games = blip_table_is_games (experiment);
-  cells[COL_METHOD] = blip_table_method_label (r->klass);
+  cells[COL_METHOD] = blip_strategy_label (r->klass->title, r->klass->name);
   cells[COL_ACC] = r->done ? g_strdup_printf ("%.2f", shown_value (r->acc, games))
                            : g_strdup (r->failed ? "failed" : "—");
   cells[COL_BWT] = r->done ? g_strdup_printf ("%.2f", shown_value (r->bwt_paper, games)) : g_strdup ("—");
@@ -426,7 +418,7 @@ blip_table_write_figures (TableRow *rows, int n, const char *experiment, const c
   for (int i = 0; i < n; i++)
     {
       const TableRow *r = &rows[i];
-      labels[i] = blip_table_method_label (r->klass);
+      labels[i] = blip_strategy_label (r->klass->title, r->klass->name);
       states[i] = run_text (r);
       summary[i] = (BlipMethodSummary) {
         .label = labels[i],

@@ -519,7 +519,7 @@ blip_table_main (int argc, char **argv)
         {
           int i = next++;
           TableRow *r = &rows[i];
-          g_autofree char *label = blip_table_method_label (r->klass);
+          g_autofree char *label = blip_strategy_label (r->klass->title, r->klass->name);
           if (r->source == SOURCE_REUSED)
             {
               printf ("[%d/%d] %s: reusing %s/results.json\n", i + 1, n, label, r->dir);
@@ -597,7 +597,7 @@ blip_table_main (int argc, char **argv)
         continue;
       running--;
       TableRow *r = &rows[i];
-      g_autofree char *label = blip_table_method_label (r->klass);
+      g_autofree char *label = blip_strategy_label (r->klass->title, r->klass->name);
       g_autofree char *where = jobs > 1 ? g_strdup_printf (" (its output is in %s/run.log)", r->dir)
                                         : g_strdup (" (see its message above)");
       TableResultsState state = RESULTS_ABSENT;

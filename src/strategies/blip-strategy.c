@@ -34,6 +34,21 @@ blip_strategy_lookup (const char *name)
   return NULL;
 }
 
+char *
+blip_strategy_label (const char *title, const char *name)
+{
+  if (title == NULL || name == NULL || g_ascii_strcasecmp (title, name) == 0)
+    return g_strdup (title ? title : name ? name : "—");
+  return g_strdup_printf ("%s (%s)", title, name);
+}
+
+char *
+blip_strategy_label_for (const char *name)
+{
+  const BlipStrategyClass *klass = blip_strategy_lookup (name);
+  return blip_strategy_label (klass ? klass->title : NULL, name);
+}
+
 BlipStrategy *
 blip_strategy_new (const char *name, GError **error)
 {

@@ -135,6 +135,12 @@ struct _BlipStrategy {
 /* Every registered method, and its count. */
 const BlipStrategyClass * const *blip_strategy_list (gsize *n);
 const BlipStrategyClass *blip_strategy_lookup (const char *name);
+/* How front-ends name a method: "Online EWC (ewc)", the title and the name
+ * the CLI takes; the title alone where it is the name ("BLIP"). Either may be
+ * NULL: the other is used. Newly allocated. */
+char         *blip_strategy_label    (const char *title, const char *name);
+/* The label of the registered method `name`; `name` itself when unknown. */
+char         *blip_strategy_label_for (const char *name);
 
 BlipStrategy *blip_strategy_new      (const char *name, GError **error);
 gboolean      blip_strategy_init     (BlipStrategy *self, BlipNetwork *net, const BlipConfig *config,

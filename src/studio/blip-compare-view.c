@@ -22,19 +22,6 @@ G_DEFINE_FINAL_TYPE (BlipCompareView, blip_compare_view, GTK_TYPE_BOX)
 enum { PROP_0, PROP_APPROACH, PROP_RUNNING, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
-/* "Fine-tuning (sgd)": the registry's title and the name the CLI takes. */
-static char *
-approach_title (const char *name)
-{
-  gsize n;
-  const BlipStrategyClass * const *strategies = blip_strategy_list (&n);
-  for (gsize i = 0; i < n; i++)
-    if (g_strcmp0 (strategies[i]->name, name) == 0)
-      return g_ascii_strcasecmp (strategies[i]->title, name) == 0 ? g_strdup (strategies[i]->title)
-                                                                   : g_strdup_printf ("%s (%s)", strategies[i]->title, name);
-  return g_strdup (name ? name : "—");
-}
-
 const char *
 blip_compare_view_get_approach (BlipCompareView *self)
 {
@@ -99,7 +86,7 @@ blip_compare_view_set_side (BlipCompareView *self, BlipCompareSide side, const c
     {
       g_free (self->side_approach[side]);
       self->side_approach[side] = g_strdup (approach);
-      g_autofree char *title = approach_title (approach);
+      g_autofree char *title = blip_strategy_label_for (approach);
       gtk_label_set_text (left ? self->left_title : self->right_title, title);
       g_autofree char *acc = g_strdup_printf ("Accuracy matrix of %s", title);
       g_autofree char *curves = g_strdup_printf ("Training curves of %s", title);

@@ -77,8 +77,7 @@ blip_methods_view_set_table (BlipMethodsView *self, BlipTableFile *table)
       for (int i = 0; i < n; i++)
         {
           const BlipTableFileRow *r = &table->rows[i];
-          self->labels[i] = g_ascii_strcasecmp (r->title, r->approach) == 0
-                              ? g_strdup (r->title) : g_strdup_printf ("%s (%s)", r->title, r->approach);
+          self->labels[i] = blip_strategy_label (r->title, r->approach);
           self->states[i] = g_strdup (status_text (r->status));
           self->rows[i] = (BlipMethodSummary) {
             .label = self->labels[i],

@@ -275,21 +275,30 @@ column_is_text (int c)
   return c == COL_METHOD || c == COL_SOURCE || c == COL_GROWTH;
 }
 
-/* What the Run column says: how the numbers were obtained, or why there are
- * none. An unfinished run says how far it got, so that --report shows a long
- * table's progress at a glance. */
+/* The row's state as one word, as table.csv and table.json record it:
+ * how the numbers were obtained, or why there are none. */
+static const char *
+row_status (const TableRow *r)
+{
+  if (r->done)
+    return source_names[r->source];
+  if (r->failed)
+    return "failed";
+  if (r->interrupted)
+    return "interrupted";
+  return r->unfinished ? "unfinished" : "not-run";
+}
+
+/* What the Run column says: the row's status for a reader. An unfinished run
+ * says how far it got, so that --report shows a long table's progress at a
+ * glance. */
 static char *
 run_text (const TableRow *r)
 {
-  if (r->done)
-    return g_strdup (source_names[r->source]);
-  if (r->failed)
-    return g_strdup ("failed");
-  if (r->interrupted)
-    return g_strdup ("interrupted");
-  if (r->unfinished && r->tasks_total > 0)
+  if (!r->done && !r->failed && !r->interrupted && r->unfinished && r->tasks_total > 0)
     return g_strdup_printf ("unfinished, %d/%d tasks", r->tasks_completed, r->tasks_total);
-  return g_strdup (r->unfinished ? "unfinished" : "not run");
+  const char *status = row_status (r);
+  return g_strdup (g_str_equal (status, "not-run") ? "not run" : status);
 }
 
 /* Fills cells[N_COLS] with row r's text, as both layouts show it. */
@@ -490,8 +499,7 @@ blip_table_csv (TableRow *rows, int n, const char *experiment)
       csv_field (o, r->klass->name);
       g_string_append_c (o, ',');
       csv_field (o, r->klass->title);
-      g_string_append_printf (o, ",%s,", r->done ? source_names[r->source] : r->failed ? "failed"
-                              : r->interrupted ? "interrupted" : r->unfinished ? "unfinished" : "not-run");
+      g_string_append_printf (o, ",%s,", row_status (r));
       if (r->done)
         g_string_append_printf (o, "%d", r->n_tasks);
       csv_number (o, "%.4f", r->done ? shown_value (r->acc, games) : NAN);
@@ -547,8 +555,7 @@ blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
       g_string_append (o, ", \"title\": ");
       blip_json_append_string (o, r->klass->title);
       g_string_append (o, ", \"status\": ");
-      blip_json_append_string (o, r->done ? source_names[r->source] : r->failed ? "failed"
-                               : r->interrupted ? "interrupted" : r->unfinished ? "unfinished" : "not-run");
+      blip_json_append_string (o, row_status (r));
       g_string_append (o, ", ");
       if (r->done)
         {

@@ -3,7 +3,8 @@
  * frozen layer map is uniformly the top colour, convolutions show as kernel
  * tiles (or, when large, per-output-channel means), the accuracy matrix fills
  * in, picking finds the parameter under the pointer, a table of methods draws
- * bars to scale and memory lines only for methods that keep something; plus
+ * bars to scale and memory lines only for methods that keep something, and a
+ * title too long for the figure stays inside it; plus
  * the run history and file export. */
 #include "blip.h"
 #include "blip-figures.h"
@@ -612,13 +613,14 @@ typedef struct {
   int                      n;
   gboolean                 high_contrast;
   gboolean                 returns;
+  const char              *title;   /* NULL: "test table" */
 } MethodsData;
 
 static void
 draw_methods (cairo_t *cr, int w, int h, gpointer data)
 {
   const MethodsData *d = data;
-  blip_figure_methods (cr, w, h, "test table", d->rows, d->n, d->returns, d->high_contrast);
+  blip_figure_methods (cr, w, h, d->title ? d->title : "test table", d->rows, d->n, d->returns, d->high_contrast);
 }
 
 /* Pixels of the colour rgb in columns [x0, x1). */
@@ -651,7 +653,7 @@ test_methods (void)
     { "D", NULL, 0.97, 0.0, NAN, nothing, 3 },                  /* keeps nothing */
   };
   const int W = 1200, H = 400, split = W / 2;
-  MethodsData d = { rows, 4, FALSE, FALSE };
+  MethodsData d = { rows, 4, FALSE, FALSE, NULL };
   cairo_surface_t *img = render (draw_methods, &d, W, H);
 
   /* Bars: none for the run without results; the axis starts at 94 %, so
@@ -694,12 +696,41 @@ test_methods (void)
   cairo_surface_destroy (img);
 
   /* Nothing to draw: a message, no crash. */
-  MethodsData empty = { NULL, 0, FALSE, FALSE };
+  MethodsData empty = { NULL, 0, FALSE, FALSE, NULL };
   cairo_surface_destroy (render (draw_methods, &empty, 300, 200));
 }
 
 /* Games: bars are mean returns in points and start at 0, so a return of 8
  * draws four times the bar of a return of 2. */
+/* A title wider than the figure is drawn smaller, then cut, but never runs
+ * past the right margin; it still reaches across most of the width. */
+static void
+test_methods_long_title (void)
+{
+  BlipMethodSummary rows[2] = {
+    { "A", NULL, 0.97, 0.0, NAN, NULL, 0 },
+    { "B", NULL, 0.95, 0.0, NAN, NULL, 0 },
+  };
+  const int W = 400, H = 300;
+  const double font = 15;   /* blip_figure_methods: CLAMP (H / (4 n + 12), 10, 16) */
+  MethodsData d = { rows, 2, FALSE, FALSE,
+                    "Permuted MNIST: ten tasks of ten digits under fixed pixel permutations (pmnist), "
+                    "seed 0  ·  table-pmnist/table.json" };
+  cairo_surface_t *img = render (draw_methods, &d, W, H);
+  guint32 background = pixel (img, W - 1, 0);
+  int ink_right = 0, ink_near_edge = 0;
+  for (int y = 0; y < (int) (font * 2.2); y++)
+    for (int x = 0; x < W; x++)
+      if (pixel (img, x, y) != background)
+        {
+          ink_right += x >= W - font + 1;
+          ink_near_edge += x >= W - 4 * font && x < W - font;
+        }
+  g_assert_cmpint (ink_right, ==, 0);
+  g_assert_cmpint (ink_near_edge, >, 0);
+  cairo_surface_destroy (img);
+}
+
 static void
 test_methods_returns (void)
 {
@@ -707,7 +738,7 @@ test_methods_returns (void)
     { "A", NULL, 8.0, 0.5, NAN, NULL, 0 },
     { "B", NULL, 2.0, -3.0, NAN, NULL, 0 },
   };
-  MethodsData d = { rows, 2, FALSE, TRUE };
+  MethodsData d = { rows, 2, FALSE, TRUE, NULL };
   const int W = 1200, H = 300;
   cairo_surface_t *img = render (draw_methods, &d, W, H);
   int a = count_colour (img, method_rgb[0], 0, W / 2), b = count_colour (img, method_rgb[1], 0, W / 2);
@@ -768,6 +799,7 @@ main (int argc, char **argv)
   g_test_add_func ("/figures/acc-matrix/fills-in", test_acc_matrix_fills);
   g_test_add_func ("/figures/methods", test_methods);
   g_test_add_func ("/figures/methods/returns", test_methods_returns);
+  g_test_add_func ("/figures/methods/long-title", test_methods_long_title);
   g_test_add_func ("/figures/export", test_export);
   return g_test_run ();
 }

@@ -82,6 +82,44 @@ figure_text (cairo_t *cr, double x, double y, double size, FigureAlign align, gb
 }
 
 void
+figure_text_fit (cairo_t *cr, double x, double y, double size, double min_size, double max_width,
+                 FigureAlign align, gboolean bold, const char *text)
+{
+  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL,
+                          bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size (cr, size);
+  cairo_text_extents_t ext;
+  cairo_text_extents (cr, text, &ext);
+  if (max_width <= 0 || ext.x_advance <= max_width)
+    {
+      figure_text (cr, x, y, size, align, bold, text);
+      return;
+    }
+  /* Smaller first: a title read whole at a smaller size beats a cut one. */
+  size = MAX (min_size, size * max_width / ext.x_advance);
+  cairo_set_font_size (cr, size);
+  cairo_text_extents (cr, text, &ext);
+  if (ext.x_advance <= max_width)
+    {
+      figure_text (cr, x, y, size, align, bold, text);
+      return;
+    }
+  /* Still too wide at the smallest size: cut whole characters off the end. */
+  g_autoptr(GString) cut = g_string_new (text);
+  while (cut->len > 0)
+    {
+      const char *prev = g_utf8_find_prev_char (cut->str, cut->str + cut->len);
+      g_string_truncate (cut, prev ? (gsize) (prev - cut->str) : 0);
+      g_autofree char *candidate = g_strconcat (cut->str, "…", NULL);
+      cairo_text_extents (cr, candidate, &ext);
+      if (ext.x_advance <= max_width)
+        break;
+    }
+  g_string_append (cut, "…");
+  figure_text (cr, x, y, size, align, bold, cut->str);
+}
+
+void
 figure_textf (cairo_t *cr, double x, double y, double size, FigureAlign align, gboolean bold,
               const char *format, ...)
 {

@@ -327,20 +327,6 @@ draw_labels (cairo_t *cr, const Tiles *t)
                t->full ? "input channel →" : "one tile per output channel: row start + position →");
 }
 
-/* The title on one line, smaller when it would not fit. */
-static void
-draw_title (cairo_t *cr, double x, double max_width, const char *text)
-{
-  double size = 15;
-  cairo_select_font_face (cr, "Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-  cairo_set_font_size (cr, size);
-  cairo_text_extents_t ext;
-  cairo_text_extents (cr, text, &ext);
-  if (ext.x_advance > max_width && ext.x_advance > 0)
-    size = MAX (9, size * max_width / ext.x_advance);
-  figure_text (cr, x, 19, size, ALIGN_LEFT, TRUE, text);
-}
-
 void
 kernel_map_draw (cairo_t *cr, int width, int height, const BlipSnapshot *s, int layer, const BlipMapView *view)
 {
@@ -381,7 +367,7 @@ kernel_map_draw (cairo_t *cr, int width, int height, const BlipSnapshot *s, int 
   double mx, my, mw, mh;
   map_area (width, height, view, &mx, &my, &mw, &mh);
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
-  draw_title (cr, mx, width - 2 * mx, title);
+  figure_text_fit (cr, mx, 19, 15, 9, width - 2 * mx, ALIGN_LEFT, TRUE, title);
   map_legend (cr, width, my, mh, lo, hi, view, TRUE);
   if (mean != NULL && view->legend)
     figure_text (cr, width - MAP_LEGEND_WIDTH + 10, my + mh - 2, 10, ALIGN_LEFT, FALSE, "(means)");

@@ -386,7 +386,7 @@ blip_figure_methods (cairo_t *cr, int width, int height, const char *title, cons
   double top = font * 4;
   cairo_set_source_rgb (cr, 0.1, 0.1, 0.1);
   if (title != NULL)
-    figure_text (cr, font, font * 1.6, font * 1.2, ALIGN_LEFT, TRUE, title);
+    figure_text_fit (cr, font, font * 1.6, font * 1.2, 9, width - 2 * font, ALIGN_LEFT, TRUE, title);
   /* The bars leave room below for their axis labels; the memory panel
    * lays out its own. */
   double h = MAX (20, height - top - font * 0.8);

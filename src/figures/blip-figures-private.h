@@ -10,6 +10,10 @@ typedef enum { ALIGN_LEFT, ALIGN_CENTER, ALIGN_RIGHT } FigureAlign;
 void   figure_background (cairo_t *cr, int width, int height);
 void   figure_text       (cairo_t *cr, double x, double y, double size, FigureAlign align,
                           gboolean bold, const char *text);
+/* figure_text within max_width: at a smaller size (down to min_size) when it
+ * would not fit, and cut with "…" when even that is too wide. */
+void   figure_text_fit   (cairo_t *cr, double x, double y, double size, double min_size, double max_width,
+                          FigureAlign align, gboolean bold, const char *text);
 void   figure_textf      (cairo_t *cr, double x, double y, double size, FigureAlign align,
                           gboolean bold, const char *format, ...) G_GNUC_PRINTF (7, 8);
 /* A centred note for a view with nothing to show yet. */

@@ -83,6 +83,9 @@ blip_test_gtk_init (int *argc, char ***argv, const char *skip_path)
    * D-Bus session (none under xvfb-run, and its warning is fatal here) and
    * would write into the user's settings. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* GTK's test accessibility context: no AT-SPI bus is needed, and the tests
+   * can check what a screen reader would be told. */
+  g_setenv ("GTK_A11Y", "test", TRUE);
   gtk_init ();
   blip_studio_register_resources ();
   return TRUE;

@@ -1035,7 +1035,8 @@ test_window_file_choosers (void)
 }
 
 /* The Methods view: Open Methods Table… reads a table.json that blip table
- * wrote and shows it (each method's bar, the file named above it); a file
+ * wrote and shows it (each method's bar, the file named above it, and what a
+ * screen reader is told: the numbers, or how far an interrupted run got); a file
  * that is not such a table ends in a dialog naming it and leaves the view as
  * it was; a lesson step's Table opens in it; high contrast reaches this view
  * too. */
@@ -1060,7 +1061,8 @@ test_window_methods_table (void)
     " {\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"trained\", \"n_tasks\": 2, \"ACC\": 0.96, "
     "\"BWT_paper\": 0, \"BWT_code\": 0, \"memory_bytes\": 200, \"memory_bytes_per_task\": [100, 200], "
     "\"time_seconds\": null, \"paper_ACC_percent\": 97.34},\n"
-    " {\"approach\": \"lwf\", \"title\": \"LwF\", \"status\": \"not-run\", \"paper_ACC_percent\": 65.65}]}\n",
+    " {\"approach\": \"lwf\", \"title\": \"LwF\", \"status\": \"interrupted\", \"tasks_completed\": 4, "
+    "\"tasks_total\": 10, \"paper_ACC_percent\": 65.65}]}\n",
     -1, NULL));
   const char *filters[] = { "Methods tables (table.json)", "JSON files", "All files", NULL };
   GtkFileChooser *chooser = chooser_shown (window, "open-table", "Open Methods Table", filters);
@@ -1072,6 +1074,14 @@ test_window_methods_table (void)
   GtkStack *stack = GTK_STACK (gtk_widget_get_ancestor (GTK_WIDGET (view), GTK_TYPE_STACK));
   g_assert_cmpstr (gtk_stack_get_visible_child_name (stack), ==, "methods");
   g_assert_cmpstr (gtk_label_get_text (window->methods_label), ==, table);
+  /* Read out: each method's numbers, or how far an interrupted run got. */
+  const char *read_out = "BLIP: ACC 97.00%, BWT -0.10%, memory 8000 bytes. "
+                         "HAT: ACC 96.00%, BWT 0.00%, memory 200 bytes. "
+                         "LwF: interrupted, 4/10 tasks. ";
+  g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view),
+                                                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, read_out);
+  if (mismatch != NULL)
+    g_error ("the Methods view reads out “%s”, expected “%s”", mismatch, read_out);
 
   /* As drawn: BLIP's bar in the first method colour (Okabe–Ito orange). */
   cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 1000, 500);

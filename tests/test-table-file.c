@@ -60,6 +60,15 @@ static const BadTableCase bad_tables[] = {
     "\"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“metric”" },
   { "return-in-accuracy-table", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"trained\", "
     "\"paper_ACC_percent\": null, \"n_tasks\": 2, \"ACC\": 8.5}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "fraction" },
+  { "progress-done-over-total", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": "
+    "\"interrupted\", \"tasks_completed\": 6, \"tasks_total\": 5, \"paper_ACC_percent\": null}]}",
+    BLIP_TABLE_FILE_ERROR_FORMAT, "“tasks_completed”" },
+  { "progress-total-alone", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": "
+    "\"unfinished\", \"tasks_total\": 5, \"paper_ACC_percent\": null}]}", BLIP_TABLE_FILE_ERROR_FORMAT,
+    "“tasks_total”" },
+  { "progress-not-a-count", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": "
+    "\"unfinished\", \"tasks_completed\": 1.5, \"tasks_total\": 5, \"paper_ACC_percent\": null}]}",
+    BLIP_TABLE_FILE_ERROR_FORMAT, "“tasks_completed”" },
   { "second-row-bad", TABLE_HEAD "[{\"approach\": \"sgd\", \"title\": \"Fine-tuning\", \"status\": \"not-run\", "
     "\"paper_ACC_percent\": null}, {\"approach\": 1}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "row 2" },
 };
@@ -83,19 +92,22 @@ test_table_file_bad (gconstpointer data)
   blip_test_rmtree (dir);
 }
 
-/* The smallest valid file: rows without numbers are read as such. */
+/* The smallest valid file: rows without numbers are read as such, with how
+ * far an interrupted run got where the row says. */
 static void
 test_table_file_minimal (void)
 {
   g_autofree char *dir = blip_test_mkdtemp ();
   write_text (dir, "table.json", TABLE_HEAD "[{\"approach\": \"lwf\", \"title\": \"LwF\", \"status\": "
               "\"not-run\", \"paper_ACC_percent\": 65.65, \"unknown_key\": [1, 2]}, " GOOD_ROW
-              "\"memory_bytes_per_task\": [10, 20], \"time_seconds\": null, \"paper_ACC_percent\": null}]}");
+              "\"memory_bytes_per_task\": [10, 20], \"time_seconds\": null, \"paper_ACC_percent\": null}, "
+              "{\"approach\": \"ewc\", \"title\": \"Online EWC\", \"status\": \"interrupted\", "
+              "\"tasks_completed\": 4, \"tasks_total\": 10, \"paper_ACC_percent\": 95.78}]}");
   g_autofree char *path = g_build_filename (dir, "table.json", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(BlipTableFile) table = blip_table_file_load (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (table->n_rows, ==, 2);
+  g_assert_cmpint (table->n_rows, ==, 3);
   g_assert_false (table->returns);   /* no "metric": a table of accuracies */
   g_assert_false (table->rows[0].has_results);
   g_assert_true (isnan (table->rows[0].acc));
@@ -104,6 +116,10 @@ test_table_file_minimal (void)
   g_assert_true (table->rows[1].has_results);
   g_assert_cmpint (table->rows[1].memory_per_task[1], ==, 20);
   g_assert_true (isnan (table->rows[1].time_seconds));
+  g_assert_cmpint (table->rows[0].tasks_total, ==, 0);
+  g_assert_false (table->rows[2].has_results);
+  g_assert_cmpint (table->rows[2].tasks_completed, ==, 4);
+  g_assert_cmpint (table->rows[2].tasks_total, ==, 10);
   blip_test_rmtree (dir);
 }
 

@@ -25,8 +25,12 @@
 #include "blip.h"
 #include "blip-test-util.h"
 
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /* Runs `blip table ARGS… --output OUT`. */
 static BlipTestRun
@@ -424,6 +428,123 @@ test_unfinished_refused (void)
   blip_test_rmtree (out);
 }
 
+/* All a pipe holds until its writer closes it. */
+static char *
+read_fd (int fd)
+{
+  GString *s = g_string_new (NULL);
+  char buf[4096];
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      g_string_append_len (s, buf, n);
+    }
+  close (fd);
+  return g_string_free (s, FALSE);
+}
+
+/* Ctrl-C in the middle of a run: the table exits 130, and its report and
+ * table.json say how far the interrupted run got (tasks done of the total,
+ * from its partial results.json), which the app's reader takes up. */
+static void
+test_interrupted_progress (void)
+{
+  if (!blip_test_have_blip ())
+    return;
+  g_autofree char *data = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (data, "mnist", 600, 200, 3);
+  /* Long tasks (no learning-rate decay to end them early) so that the signal
+   * lands inside the run, after its first task. */
+  const char *argv[] = { BLIP_TEST_BLIP_EXE, "table", "--experiment", "mnist5", "--approaches", "sgd",
+                         "--data-dir", data, "--nepochs", "2000", "--lr-patience", "5000", "--ndim", "32",
+                         "--quiet", "--output", NULL, NULL };
+  g_autofree char *out = NULL, *text = NULL, *err = NULL;
+  int status = 0;
+  for (int attempt = 0; attempt < 3; attempt++)
+    {
+      if (out != NULL)
+        blip_test_rmtree (out);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&text, g_free);
+      g_clear_pointer (&err, g_free);
+      out = blip_test_mkdtemp ();
+      argv[G_N_ELEMENTS (argv) - 2] = out;
+      g_autofree char *results = g_build_filename (out, "sgd", "results.json", NULL);
+      g_autoptr(GError) error = NULL;
+      GPid pid;
+      int out_fd, err_fd;
+      g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
+                                &out_fd, &err_fd, &error);
+      g_assert_no_error (error);
+      gboolean exited = FALSE;
+      gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+      for (;;)
+        {
+          g_autofree char *partial = NULL;
+          if (g_file_get_contents (results, &partial, NULL, NULL) && strstr (partial, "\"tasks_completed\": 0") == NULL)
+            break;
+          if (waitpid (pid, &status, WNOHANG) == pid)
+            {
+              exited = TRUE;
+              break;
+            }
+          if (g_get_monotonic_time () > deadline)
+            {
+              kill (pid, SIGKILL);
+              g_error ("the run wrote no results.json after a task in time");
+            }
+          g_usleep (1000);
+        }
+      if (!exited)
+        {
+          g_assert_cmpint (kill (pid, SIGINT), ==, 0);
+          g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+        }
+      g_spawn_close_pid (pid);
+      text = read_fd (out_fd);
+      err = read_fd (err_fd);
+      if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+        {
+          g_test_message ("attempt %d: the run finished before the signal", attempt + 1);
+          continue;
+        }
+      break;
+    }
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 130)
+    g_error ("after SIGINT blip table ended with status %d\nstdout: %s\nstderr: %s", status, text, err);
+
+  /* The partial results.json says how many tasks are done: the report and
+   * table.json say the same. */
+  g_autofree char *results = g_build_filename (out, "sgd", "results.json", NULL);
+  g_autofree char *partial = read_text (results);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipJson) json = blip_json_parse (partial, strlen (partial), &error);
+  g_assert_no_error (error);
+  guint64 done = 0;
+  g_assert_true (blip_json_as_uint64 (blip_json_get (json, "tasks_completed"), &done));
+  g_assert_cmpuint (done, >=, 1);
+  g_assert_cmpuint (done, <, 5);
+  g_autofree char *run = g_strdup_printf ("interrupted, %" G_GUINT64_FORMAT "/5 tasks", done);
+  g_auto(GStrv) cells = table_row (text, "Fine-tuning (sgd)");
+  if (cells == NULL || g_strv_length (cells) < 8 || strcmp (cells[7], run) != 0)
+    g_error ("expected a row that ends “%s”:\n%s", run, text);
+
+  g_autofree char *table_path = g_build_filename (out, "table.json", NULL);
+  g_autoptr(BlipTableFile) table = blip_table_file_load (table_path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (table->n_rows, ==, 1);
+  g_assert_cmpstr (table->rows[0].status, ==, "interrupted");
+  g_assert_false (table->rows[0].has_results);
+  g_assert_cmpint (table->rows[0].tasks_completed, ==, (int) done);
+  g_assert_cmpint (table->rows[0].tasks_total, ==, 5);
+  blip_test_rmtree (out);
+  blip_test_rmtree (data);
+}
+
 typedef struct {
   const char *label;
   const char *approach;
@@ -667,6 +788,7 @@ main (int argc, char **argv)
   g_test_add_func ("/table/report", test_report);
   g_test_add_func ("/table/usage", test_usage);
   g_test_add_func ("/table/jobs-failure", test_jobs_failure);
+  g_test_add_func ("/table/interrupted-progress", test_interrupted_progress);
   g_test_add_func ("/table/end-to-end", test_end_to_end);
   return g_test_run ();
 }

@@ -295,9 +295,9 @@ row_status (const TableRow *r)
 static char *
 run_text (const TableRow *r)
 {
-  if (!r->done && !r->failed && !r->interrupted && r->unfinished && r->tasks_total > 0)
-    return g_strdup_printf ("unfinished, %d/%d tasks", r->tasks_completed, r->tasks_total);
   const char *status = row_status (r);
+  if ((r->interrupted || r->unfinished) && !r->done && !r->failed && r->tasks_total > 0)
+    return g_strdup_printf ("%s, %d/%d tasks", status, r->tasks_completed, r->tasks_total);
   return g_strdup (g_str_equal (status, "not-run") ? "not run" : status);
 }
 
@@ -577,6 +577,9 @@ blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
           g_string_append (o, ", ");
           json_kv_number (o, "time_seconds", r->seconds, TRUE);
         }
+      else if ((r->interrupted || r->unfinished) && !r->failed && r->tasks_total > 0)
+        g_string_append_printf (o, "\"tasks_completed\": %d, \"tasks_total\": %d, ", r->tasks_completed,
+                                r->tasks_total);
       json_kv_number (o, "paper_ACC_percent", paper_figure (experiment, r->klass->name), TRUE);
       g_autofree char *results = g_build_filename (r->dir, "results.json", NULL);
       g_string_append (o, "\"results\": ");

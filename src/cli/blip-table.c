@@ -602,7 +602,13 @@ blip_table_main (int argc, char **argv)
                                         : g_strdup (" (see its message above)");
       TableResultsState state = RESULTS_ABSENT;
       if (status == EXIT_INTERRUPTED || (stop_requested && status != 0))
-        interrupted = r->interrupted = TRUE;
+        {
+          interrupted = r->interrupted = TRUE;
+          /* How far it got, for the report and table.json: its partial
+           * results.json, when it finished a task. */
+          if (!blip_table_read_results (r, opts.experiment, seed, &state, &error))
+            g_clear_error (&error);
+        }
       else if (status != 0)
         {
           fprintf (stderr, "blip table: %s: blip run failed with exit status %d%s\n", label, status, where);

@@ -68,6 +68,23 @@ number_or_null (const BlipJson *o, const char *key, double *out)
   return TRUE;
 }
 
+/* An unfinished or interrupted row may say how far it got: both counts or
+ * neither. */
+static gboolean
+read_progress (const BlipJson *o, BlipTableFileRow *row, const char *path, int i, GError **error)
+{
+  const BlipJson *done = blip_json_get (o, "tasks_completed"), *total = blip_json_get (o, "tasks_total");
+  if (done == NULL && total == NULL)
+    return TRUE;
+  guint64 k, t;
+  if (done == NULL || total == NULL || !blip_json_as_uint64 (done, &k) || !blip_json_as_uint64 (total, &t) ||
+      t < 1 || t > MAX_TASKS || k > t)
+    return bad (error, path, i, "“tasks_completed” and “tasks_total” are not a count of tasks done of a total");
+  row->tasks_completed = (int) k;
+  row->tasks_total = (int) t;
+  return TRUE;
+}
+
 static gboolean
 read_row (const BlipJson *o, BlipTableFileRow *row, gboolean returns, const char *path, int i, GError **error)
 {
@@ -90,7 +107,7 @@ read_row (const BlipJson *o, BlipTableFileRow *row, gboolean returns, const char
    * unfinished) have none of the figures below. */
   const BlipJson *n = blip_json_get (o, "n_tasks");
   if (n == NULL)
-    return TRUE;
+    return read_progress (o, row, path, i, error);
   guint64 n_tasks;
   if (!blip_json_as_uint64 (n, &n_tasks) || n_tasks < 1 || n_tasks > MAX_TASKS)
     return bad (error, path, i, "“n_tasks” is not a task count");

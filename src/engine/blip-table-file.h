@@ -29,6 +29,8 @@ typedef struct {
   char   *title;             /* "Online EWC" */
   char   *status;            /* "trained", "reused", "resumed", "complete", "failed", "interrupted", … */
   gboolean has_results;      /* FALSE: the method has no numbers (not run, failed, unfinished) */
+  int     tasks_completed;   /* without results: tasks an unfinished or interrupted run */
+  int     tasks_total;       /* has finished of tasks_total; 0 and 0 when not known */
   int     n_tasks;           /* 0 without results */
   double  acc, bwt_paper, bwt_code;  /* fractions (mean returns when the table's returns is set);
                                       * NaN without results */

@@ -78,7 +78,10 @@ blip_methods_view_set_table (BlipMethodsView *self, BlipTableFile *table)
         {
           const BlipTableFileRow *r = &table->rows[i];
           self->labels[i] = blip_strategy_label (r->title, r->approach);
-          self->states[i] = g_strdup (status_text (r->status));
+          self->states[i] = r->tasks_total > 0
+                              ? g_strdup_printf ("%s, %d/%d tasks", status_text (r->status), r->tasks_completed,
+                                                 r->tasks_total)
+                              : g_strdup (status_text (r->status));
           self->rows[i] = (BlipMethodSummary) {
             .label = self->labels[i],
             .status = self->states[i],

@@ -3,7 +3,9 @@
 
 #include <glib/gstdio.h>
 #include <zlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <jpeglib.h>
@@ -423,6 +425,24 @@ blip_test_step (BlipTrainer *tr, BlipStepUnit unit)
   BlipStatus status = blip_trainer_step (tr, unit, &error);
   g_assert_no_error (error);
   return status;
+}
+
+char *
+blip_test_read_fd (int fd)
+{
+  GString *s = g_string_new (NULL);
+  char buf[4096];
+  for (;;)
+    {
+      ssize_t n = read (fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      g_string_append_len (s, buf, n);
+    }
+  close (fd);
+  return g_string_free (s, FALSE);
 }
 
 #ifdef BLIP_TEST_BUILDDIR

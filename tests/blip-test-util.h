@@ -89,6 +89,8 @@ typedef struct {
  * fails the test. */
 BlipTestRun  blip_test_run_blip          (const char * const *args);
 void         blip_test_run_clear         (BlipTestRun *run);
+/* All that the pipe fd holds until its writer closes it; closes fd. */
+char        *blip_test_read_fd           (int fd);
 /* Whether the blip tool is built; skips the test with the reason when not. */
 gboolean     blip_test_have_blip         (void);
 

@@ -302,24 +302,6 @@ test_kill (gconstpointer data)
 
 /* ---- SIGINT and SIGTERM --------------------------------------------------------- */
 
-static char *
-drain (int fd)
-{
-  GString *s = g_string_new (NULL);
-  char buf[4096];
-  for (;;)
-    {
-      ssize_t n = read (fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      g_string_append_len (s, buf, n);
-    }
-  close (fd);
-  return g_string_free (s, FALSE);
-}
-
 static void
 test_interrupt (gconstpointer data)
 {
@@ -362,8 +344,8 @@ test_interrupt (gconstpointer data)
         }
       else
         g_spawn_close_pid (pid);
-      g_autofree char *so = drain (out_fd);
-      err = drain (err_fd);
+      g_autofree char *so = blip_test_read_fd (out_fd);
+      err = blip_test_read_fd (err_fd);
       g_assert_true (WIFEXITED (status));
       if (WEXITSTATUS (status) == 0)
         {

@@ -25,7 +25,6 @@
 #include "blip.h"
 #include "blip-test-util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -428,25 +427,6 @@ test_unfinished_refused (void)
   blip_test_rmtree (out);
 }
 
-/* All a pipe holds until its writer closes it. */
-static char *
-read_fd (int fd)
-{
-  GString *s = g_string_new (NULL);
-  char buf[4096];
-  for (;;)
-    {
-      ssize_t n = read (fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      g_string_append_len (s, buf, n);
-    }
-  close (fd);
-  return g_string_free (s, FALSE);
-}
-
 /* Ctrl-C in the middle of a run: the table exits 130, and its report and
  * table.json say how far the interrupted run got (tasks done of the total,
  * from its partial results.json), which the app's reader takes up. */
@@ -505,8 +485,8 @@ test_interrupted_progress (void)
           g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
         }
       g_spawn_close_pid (pid);
-      text = read_fd (out_fd);
-      err = read_fd (err_fd);
+      text = blip_test_read_fd (out_fd);
+      err = blip_test_read_fd (err_fd);
       if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
         {
           g_test_message ("attempt %d: the run finished before the signal", attempt + 1);

@@ -20,6 +20,9 @@
  *              its error line is quoted; exit 1.
  *   games      a table of game runs: returns in points, not refused as
  *              accuracies out of range; "Return" columns; "metric": "return".
+ *   interrupted-progress  SIGINT after a task: exit 130, and the printed
+ *              table and table.json give the stopped run's tasks done, and
+ *              those of a method not reached that holds an earlier run.
  *   The hand-made table.json is also read back with blip_table_file_load,
  *   as the app reads it (malformed files: test-table-file.c). */
 #include "blip.h"
@@ -427,9 +430,103 @@ test_unfinished_refused (void)
   blip_test_rmtree (out);
 }
 
+/* The tasks DIR/<approach>/results.json says are done; 0 without one. */
+static guint64
+tasks_done (const char *out, const char *approach)
+{
+  g_autofree char *path = g_build_filename (out, approach, "results.json", NULL);
+  g_autofree char *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  g_autoptr(BlipJson) json = blip_json_parse (text, strlen (text), NULL);
+  guint64 done = 0;
+  if (json == NULL || !blip_json_as_uint64 (blip_json_get (json, "tasks_completed"), &done))
+    return 0;
+  return done;
+}
+
+/* Runs `blip table ARGS… --output OUT` and sends it SIGINT once the run of
+ * `watch` has finished a task more than it had; returns the exit status
+ * (0 when the table finished first), with what it printed in *text. */
+static int
+interrupt_table (const char * const *args, const char *out, const char *watch, char **text)
+{
+  GPtrArray *argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) BLIP_TEST_BLIP_EXE);
+  g_ptr_array_add (argv, (gpointer) "table");
+  for (int i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, (gpointer) "--output");
+  g_ptr_array_add (argv, (gpointer) out);
+  g_ptr_array_add (argv, NULL);
+  guint64 before = tasks_done (out, watch);
+  g_autoptr(GError) error = NULL;
+  GPid pid;
+  int out_fd, err_fd, status = 0;
+  g_spawn_async_with_pipes (NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
+                            &out_fd, &err_fd, &error);
+  g_assert_no_error (error);
+  g_ptr_array_free (argv, TRUE);
+  gboolean exited = FALSE;
+  gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
+  while (tasks_done (out, watch) <= before)
+    {
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        {
+          exited = TRUE;
+          break;
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          kill (pid, SIGKILL);
+          g_error ("the run of %s finished no task in time", watch);
+        }
+      g_usleep (1000);
+    }
+  if (!exited)
+    {
+      g_assert_cmpint (kill (pid, SIGINT), ==, 0);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+    }
+  g_spawn_close_pid (pid);
+  *text = blip_test_read_fd (out_fd);
+  g_autofree char *err = blip_test_read_fd (err_fd);
+  if (!WIFEXITED (status) || (WEXITSTATUS (status) != 0 && WEXITSTATUS (status) != 130))
+    g_error ("blip table ended with status %d\nstdout: %s\nstderr: %s", status, *text, err);
+  return WEXITSTATUS (status);
+}
+
+/* The Run cell of `label` in the printed table, and the row of `approach`
+ * in table.json, say `status` with `done` of 5 tasks. */
+static void
+assert_progress (const char *text, const char *out, const char *label, const char *approach, const char *status,
+                 guint64 done)
+{
+  g_autofree char *run = g_strdup_printf ("%s, %" G_GUINT64_FORMAT "/5 tasks", status, done);
+  g_auto(GStrv) cells = table_row (text, label);
+  if (cells == NULL || g_strv_length (cells) < 8 || strcmp (cells[7], run) != 0)
+    g_error ("expected the row of %s to end “%s”:\n%s", label, run, text);
+  g_autofree char *table_path = g_build_filename (out, "table.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipTableFile) table = blip_table_file_load (table_path, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < table->n_rows; i++)
+    if (strcmp (table->rows[i].approach, approach) == 0)
+      {
+        g_assert_cmpstr (table->rows[i].status, ==, status);
+        g_assert_false (table->rows[i].has_results);
+        g_assert_cmpint (table->rows[i].tasks_completed, ==, (int) done);
+        g_assert_cmpint (table->rows[i].tasks_total, ==, 5);
+        return;
+      }
+  g_error ("%s has no row in %s", approach, table_path);
+}
+
 /* Ctrl-C in the middle of a run: the table exits 130, and its report and
  * table.json say how far the interrupted run got (tasks done of the total,
- * from its partial results.json), which the app's reader takes up. */
+ * from its partial results.json), which the app's reader takes up. A method
+ * not reached this time that holds a run begun earlier is "unfinished", with
+ * that run's progress. */
 static void
 test_interrupted_progress (void)
 {
@@ -438,89 +535,36 @@ test_interrupted_progress (void)
   g_autofree char *data = blip_test_mkdtemp ();
   blip_test_write_fake_mnist (data, "mnist", 600, 200, 3);
   /* Long tasks (no learning-rate decay to end them early) so that the signal
-   * lands inside the run, after its first task. */
-  const char *argv[] = { BLIP_TEST_BLIP_EXE, "table", "--experiment", "mnist5", "--approaches", "sgd",
-                         "--data-dir", data, "--nepochs", "2000", "--lr-patience", "5000", "--ndim", "32",
-                         "--quiet", "--output", NULL, NULL };
-  g_autofree char *out = NULL, *text = NULL, *err = NULL;
-  int status = 0;
+   * lands inside the run, after a task. */
+  const char *first[] = { "--experiment", "mnist5", "--approaches", "sgd-frozen", "--data-dir", data,
+                          "--nepochs", "2000", "--lr-patience", "5000", "--ndim", "32", "--quiet", NULL };
+  g_autofree char *out = NULL, *text = NULL;
   for (int attempt = 0; attempt < 3; attempt++)
     {
       if (out != NULL)
         blip_test_rmtree (out);
       g_clear_pointer (&out, g_free);
       g_clear_pointer (&text, g_free);
-      g_clear_pointer (&err, g_free);
       out = blip_test_mkdtemp ();
-      argv[G_N_ELEMENTS (argv) - 2] = out;
-      g_autofree char *results = g_build_filename (out, "sgd", "results.json", NULL);
-      g_autoptr(GError) error = NULL;
-      GPid pid;
-      int out_fd, err_fd;
-      g_spawn_async_with_pipes (NULL, (char **) argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, NULL,
-                                &out_fd, &err_fd, &error);
-      g_assert_no_error (error);
-      gboolean exited = FALSE;
-      gint64 deadline = g_get_monotonic_time () + 120 * G_USEC_PER_SEC;
-      for (;;)
-        {
-          g_autofree char *partial = NULL;
-          if (g_file_get_contents (results, &partial, NULL, NULL) && strstr (partial, "\"tasks_completed\": 0") == NULL)
-            break;
-          if (waitpid (pid, &status, WNOHANG) == pid)
-            {
-              exited = TRUE;
-              break;
-            }
-          if (g_get_monotonic_time () > deadline)
-            {
-              kill (pid, SIGKILL);
-              g_error ("the run wrote no results.json after a task in time");
-            }
-          g_usleep (1000);
-        }
-      if (!exited)
-        {
-          g_assert_cmpint (kill (pid, SIGINT), ==, 0);
-          g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
-        }
-      g_spawn_close_pid (pid);
-      text = blip_test_read_fd (out_fd);
-      err = blip_test_read_fd (err_fd);
-      if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
-        {
-          g_test_message ("attempt %d: the run finished before the signal", attempt + 1);
-          continue;
-        }
-      break;
+      if (interrupt_table (first, out, "sgd-frozen", &text) == 130)
+        break;
+      g_test_message ("attempt %d: the run finished before the signal", attempt + 1);
     }
-  if (!WIFEXITED (status) || WEXITSTATUS (status) != 130)
-    g_error ("after SIGINT blip table ended with status %d\nstdout: %s\nstderr: %s", status, text, err);
+  guint64 frozen_done = tasks_done (out, "sgd-frozen");
+  g_assert_cmpuint (frozen_done, >=, 1);
+  g_assert_cmpuint (frozen_done, <, 5);
+  assert_progress (text, out, "FT-FIX (sgd-frozen)", "sgd-frozen", "interrupted", frozen_done);
 
-  /* The partial results.json says how many tasks are done: the report and
-   * table.json say the same. */
-  g_autofree char *results = g_build_filename (out, "sgd", "results.json", NULL);
-  g_autofree char *partial = read_text (results);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BlipJson) json = blip_json_parse (partial, strlen (partial), &error);
-  g_assert_no_error (error);
-  guint64 done = 0;
-  g_assert_true (blip_json_as_uint64 (blip_json_get (json, "tasks_completed"), &done));
-  g_assert_cmpuint (done, >=, 1);
-  g_assert_cmpuint (done, <, 5);
-  g_autofree char *run = g_strdup_printf ("interrupted, %" G_GUINT64_FORMAT "/5 tasks", done);
-  g_auto(GStrv) cells = table_row (text, "Fine-tuning (sgd)");
-  if (cells == NULL || g_strv_length (cells) < 8 || strcmp (cells[7], run) != 0)
-    g_error ("expected a row that ends “%s”:\n%s", run, text);
-
-  g_autofree char *table_path = g_build_filename (out, "table.json", NULL);
-  g_autoptr(BlipTableFile) table = blip_table_file_load (table_path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (table->n_rows, ==, 1);
-  g_assert_cmpstr (table->rows[0].status, ==, "interrupted");
-  g_assert_false (table->rows[0].has_results);
-  g_assert_cmpint (table->rows[0].tasks_completed, ==, (int) done);
-  g_assert_cmpint (table->rows[0].tasks_total, ==, 5);
+  /* Again with fine-tuning first, stopped during it: FT-FIX's run waits. */
+  const char *second[] = { "--experiment", "mnist5", "--approaches", "sgd,sgd-frozen", "--resume", "--data-dir",
+                           data, "--nepochs", "2000", "--lr-patience", "5000", "--ndim", "32", "--quiet", NULL };
+  g_clear_pointer (&text, g_free);
+  g_assert_cmpint (interrupt_table (second, out, "sgd", &text), ==, 130);
+  guint64 sgd_done = tasks_done (out, "sgd");
+  g_assert_cmpuint (sgd_done, >=, 1);
+  g_assert_cmpuint (sgd_done, <, 5);
+  assert_progress (text, out, "Fine-tuning (sgd)", "sgd", "interrupted", sgd_done);
+  assert_progress (text, out, "FT-FIX (sgd-frozen)", "sgd-frozen", "unfinished", frozen_done);
   blip_test_rmtree (out);
   blip_test_rmtree (data);
 }

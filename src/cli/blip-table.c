@@ -634,7 +634,12 @@ blip_table_main (int argc, char **argv)
   /* Stopped before every method had its turn: --resume goes on. */
   for (int i = next; i < n && stop_requested; i++)
     if (rows[i].source != SOURCE_REUSED)
-      interrupted = TRUE;
+      {
+        interrupted = TRUE;
+        /* Not reached this time, but it may hold a run begun earlier: the
+         * table says so, and how far that got. */
+        rows[i].unfinished = rows[i].source == SOURCE_RESUMED || rows[i].tasks_total > 0;
+      }
   sigaction (SIGINT, &old_int, NULL);
   sigaction (SIGTERM, &old_term, NULL);
 

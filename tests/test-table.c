@@ -447,9 +447,12 @@ tasks_done (const char *out, const char *approach)
 
 /* Runs `blip table ARGS… --output OUT` and sends it SIGINT once the run of
  * `watch` has finished a task more than it had; returns the exit status
- * (0 when the table finished first), with what it printed in *text. */
+ * (0 when the table finished first), with what it printed in *text. With
+ * while_running, OUT/table.json as it was just before the signal is kept as
+ * OUT/while_running. */
 static int
-interrupt_table (const char * const *args, const char *out, const char *watch, char **text)
+interrupt_table (const char * const *args, const char *out, const char *watch, const char *while_running,
+                 char **text)
 {
   GPtrArray *argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer) BLIP_TEST_BLIP_EXE);
@@ -485,6 +488,12 @@ interrupt_table (const char * const *args, const char *out, const char *watch, c
     }
   if (!exited)
     {
+      if (while_running != NULL)
+        {
+          g_autofree char *path = g_build_filename (out, "table.json", NULL);
+          g_autofree char *json = read_text (path);
+          write_text (out, while_running, json);
+        }
       g_assert_cmpint (kill (pid, SIGINT), ==, 0);
       g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
     }
@@ -526,7 +535,8 @@ assert_progress (const char *text, const char *out, const char *label, const cha
  * table.json say how far the interrupted run got (tasks done of the total,
  * from its partial results.json), which the app's reader takes up. A method
  * not reached this time that holds a run begun earlier is "unfinished", with
- * that run's progress. */
+ * that run's progress. The table files are written as runs start and end,
+ * so table.json shows a table that is still filling in. */
 static void
 test_interrupted_progress (void)
 {
@@ -546,7 +556,7 @@ test_interrupted_progress (void)
       g_clear_pointer (&out, g_free);
       g_clear_pointer (&text, g_free);
       out = blip_test_mkdtemp ();
-      if (interrupt_table (first, out, "sgd-frozen", &text) == 130)
+      if (interrupt_table (first, out, "sgd-frozen", NULL, &text) == 130)
         break;
       g_test_message ("attempt %d: the run finished before the signal", attempt + 1);
     }
@@ -559,12 +569,23 @@ test_interrupted_progress (void)
   const char *second[] = { "--experiment", "mnist5", "--approaches", "sgd,sgd-frozen", "--resume", "--data-dir",
                            data, "--nepochs", "2000", "--lr-patience", "5000", "--ndim", "32", "--quiet", NULL };
   g_clear_pointer (&text, g_free);
-  g_assert_cmpint (interrupt_table (second, out, "sgd", &text), ==, 130);
+  g_assert_cmpint (interrupt_table (second, out, "sgd", "while-running.json", &text), ==, 130);
   guint64 sgd_done = tasks_done (out, "sgd");
   g_assert_cmpuint (sgd_done, >=, 1);
   g_assert_cmpuint (sgd_done, <, 5);
   assert_progress (text, out, "Fine-tuning (sgd)", "sgd", "interrupted", sgd_done);
   assert_progress (text, out, "FT-FIX (sgd-frozen)", "sgd-frozen", "unfinished", frozen_done);
+  /* While it ran, table.json already listed both: fine-tuning running,
+   * FT-FIX waiting with its earlier run's progress. */
+  g_autofree char *during = g_build_filename (out, "while-running.json", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BlipTableFile) table = blip_table_file_load (during, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (table->n_rows, ==, 2);
+  g_assert_cmpstr (table->rows[0].status, ==, "running");
+  g_assert_cmpint (table->rows[0].tasks_total, ==, 0);
+  g_assert_cmpstr (table->rows[1].status, ==, "unfinished");
+  g_assert_cmpint (table->rows[1].tasks_completed, ==, (int) frozen_done);
   blip_test_rmtree (out);
   blip_test_rmtree (data);
 }

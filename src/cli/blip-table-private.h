@@ -26,7 +26,8 @@ typedef struct {
   gboolean  done;             /* numbers read from a complete results.json */
   gboolean  failed;
   gboolean  interrupted;      /* stopped by Ctrl-C; --resume continues it */
-  gboolean  unfinished;       /* --report: checkpoints or partial results, not complete */
+  gboolean  unfinished;       /* holds a run begun earlier (checkpoints or partial results) */
+  gboolean  running;          /* its blip run is training now */
   int       n_tasks;
   int       tasks_completed;  /* an unfinished run's results.json: tasks done of tasks_total */
   int       tasks_total;

@@ -276,12 +276,14 @@ column_is_text (int c)
 }
 
 /* The row's state as one word, as table.csv and table.json record it:
- * how the numbers were obtained, or why there are none. */
+ * how the numbers were obtained, or why there are none (yet). */
 static const char *
 row_status (const TableRow *r)
 {
   if (r->done)
     return source_names[r->source];
+  if (r->running)
+    return "running";
   if (r->failed)
     return "failed";
   if (r->interrupted)
@@ -296,7 +298,7 @@ static char *
 run_text (const TableRow *r)
 {
   const char *status = row_status (r);
-  if ((r->interrupted || r->unfinished) && !r->done && !r->failed && r->tasks_total > 0)
+  if ((r->interrupted || r->unfinished) && !r->done && !r->running && !r->failed && r->tasks_total > 0)
     return g_strdup_printf ("%s, %d/%d tasks", status, r->tasks_completed, r->tasks_total);
   return g_strdup (g_str_equal (status, "not-run") ? "not run" : status);
 }
@@ -577,7 +579,7 @@ blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
           g_string_append (o, ", ");
           json_kv_number (o, "time_seconds", r->seconds, TRUE);
         }
-      else if ((r->interrupted || r->unfinished) && !r->failed && r->tasks_total > 0)
+      else if ((r->interrupted || r->unfinished) && !r->running && !r->failed && r->tasks_total > 0)
         g_string_append_printf (o, "\"tasks_completed\": %d, \"tasks_total\": %d, ", r->tasks_completed,
                                 r->tasks_total);
       json_kv_number (o, "paper_ACC_percent", paper_figure (experiment, r->klass->name), TRUE);

@@ -151,7 +151,8 @@ print_help (FILE *f)
            "  --approaches LIST   methods to run, comma-separated (default: every registered one)\n"
            "  --output DIR        where each method's run goes, as DIR/<approach>/, and where\n"
            "                      table.md, .csv, .json and the figure table.png, .svg, .pdf\n"
-           "                      are written\n"
+           "                      are written, as each run starts and ends, so that a long\n"
+           "                      table can be looked at while it fills in\n"
            "                      (default results/table-<experiment>-seed<N>)\n"
            "  --resume            continue unfinished runs in DIR from their checkpoints\n"
            "  --report            print the table of the runs in DIR as they stand (complete,\n"
@@ -361,6 +362,26 @@ write_file (const char *dir, const char *name, const char *contents)
   return TRUE;
 }
 
+/* table.md, .csv, .json and the figure in dir, the rows as they stand;
+ * what could not be written is reported. */
+static gboolean
+write_table (TableRow *rows, int n, const char *experiment, guint64 seed, const char *title, const char *dir)
+{
+  g_autofree char *markdown = blip_table_markdown (rows, n, experiment);
+  g_autofree char *csv = blip_table_csv (rows, n, experiment);
+  g_autofree char *json = blip_table_json (rows, n, experiment, seed);
+  if (!write_file (dir, "table.md", markdown) || !write_file (dir, "table.csv", csv) ||
+      !write_file (dir, "table.json", json))
+    return FALSE;
+  g_autoptr(GError) error = NULL;
+  if (!blip_table_write_figures (rows, n, experiment, title, dir, &error))
+    {
+      fprintf (stderr, "blip table: %s\n", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 int
 blip_table_main (int argc, char **argv)
 {
@@ -452,6 +473,7 @@ blip_table_main (int argc, char **argv)
             }
           resume_row[i] = checkpoints->len > 0;
           r->source = resume_row[i] ? SOURCE_RESUMED : SOURCE_TRAINED;
+          r->unfinished = TRUE;
         }
       else
         r->source = SOURCE_TRAINED;
@@ -509,7 +531,8 @@ blip_table_main (int argc, char **argv)
   forward.sa_handler = forward_signal;
   sigaction (SIGINT, &forward, &old_int);
   sigaction (SIGTERM, &forward, &old_term);
-  gboolean interrupted = FALSE;
+  gboolean interrupted = FALSE, changed = FALSE;
+  g_autofree char *title = g_strdup_printf ("%s (%s), seed %" G_GUINT64_FORMAT, info->title, opts.experiment, seed);
   int slot_row[MAX_JOBS];
   int next = 0, running = 0;
   while (rc == 0)
@@ -577,9 +600,19 @@ blip_table_main (int argc, char **argv)
                 break;
               }
           running++;
+          r->running = TRUE;
+          changed = TRUE;
         }
       if (running == 0)
         break;
+      /* The table so far, for a look while a long one fills in (the app's
+       * Methods view opens table.json). A failed write is reported and the
+       * runs go on; the last write decides the exit status. */
+      if (changed)
+        {
+          write_table (rows, n, opts.experiment, seed, title, opts.output);
+          changed = FALSE;
+        }
 
       int status = 1;
       pid_t pid = wait_child (&status);
@@ -597,6 +630,8 @@ blip_table_main (int argc, char **argv)
         continue;
       running--;
       TableRow *r = &rows[i];
+      r->running = FALSE;
+      changed = TRUE;
       g_autofree char *label = blip_strategy_label (r->klass->title, r->klass->name);
       g_autofree char *where = jobs > 1 ? g_strdup_printf (" (its output is in %s/run.log)", r->dir)
                                         : g_strdup (" (see its message above)");
@@ -634,21 +669,13 @@ blip_table_main (int argc, char **argv)
   /* Stopped before every method had its turn: --resume goes on. */
   for (int i = next; i < n && stop_requested; i++)
     if (rows[i].source != SOURCE_REUSED)
-      {
-        interrupted = TRUE;
-        /* Not reached this time, but it may hold a run begun earlier: the
-         * table says so, and how far that got. */
-        rows[i].unfinished = rows[i].source == SOURCE_RESUMED || rows[i].tasks_total > 0;
-      }
+      interrupted = TRUE;
   sigaction (SIGINT, &old_int, NULL);
   sigaction (SIGTERM, &old_term, NULL);
 
   if (rc == 0)
     {
       g_autofree char *text = blip_table_text (rows, n, opts.experiment);
-      g_autofree char *markdown = blip_table_markdown (rows, n, opts.experiment);
-      g_autofree char *csv = blip_table_csv (rows, n, opts.experiment);
-      g_autofree char *json = blip_table_json (rows, n, opts.experiment, seed);
       printf ("\n%s (%s), seed %" G_GUINT64_FORMAT "\n\n%s\n", info->title, opts.experiment, seed, text);
       if (blip_table_is_games (opts.experiment))
         printf ("Return: mean greedy evaluation return over all games after the last, in points.\n"
@@ -660,17 +687,8 @@ blip_table_main (int argc, char **argv)
               "task; growth: its mean increase per task. Train time: training, consolidation and\n"
               "testing, summed over resumed parts (timing.json).\n"
               "Paper: ACC from the BLIP paper's tables, where it has the method on this experiment.\n");
-      g_autofree char *title = g_strdup_printf ("%s (%s), seed %" G_GUINT64_FORMAT, info->title, opts.experiment,
-                                                seed);
-      g_autoptr(GError) figure_error = NULL;
-      if (!write_file (opts.output, "table.md", markdown) || !write_file (opts.output, "table.csv", csv) ||
-          !write_file (opts.output, "table.json", json))
+      if (!write_table (rows, n, opts.experiment, seed, title, opts.output))
         rc = 1;
-      else if (!blip_table_write_figures (rows, n, opts.experiment, title, opts.output, &figure_error))
-        {
-          fprintf (stderr, "blip table: %s\n", figure_error->message);
-          rc = 1;
-        }
       else
         printf ("Table written to %s/table.md, table.csv and table.json, drawn as table.png, .svg and .pdf\n",
                 opts.output);

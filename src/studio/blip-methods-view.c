@@ -35,6 +35,8 @@ status_text (const char *status)
     return "interrupted";
   if (g_strcmp0 (status, "unfinished") == 0)
     return "unfinished";
+  if (g_strcmp0 (status, "running") == 0)
+    return "running";
   return "no results";
 }
 

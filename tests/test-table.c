@@ -34,17 +34,27 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs `blip table ARGS… --output OUT`. */
-static BlipTestRun
-run_table (const char *out, const char * const *args)
+/* [program] table ARGS… --output OUT NULL; the strings are borrowed. */
+static GPtrArray *
+table_argv (const char *program, const char * const *args, const char *out)
 {
   GPtrArray *argv = g_ptr_array_new ();
+  if (program != NULL)
+    g_ptr_array_add (argv, (gpointer) program);
   g_ptr_array_add (argv, (gpointer) "table");
   for (int i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, (gpointer) "--output");
   g_ptr_array_add (argv, (gpointer) out);
   g_ptr_array_add (argv, NULL);
+  return argv;
+}
+
+/* Runs `blip table ARGS… --output OUT`. */
+static BlipTestRun
+run_table (const char *out, const char * const *args)
+{
+  GPtrArray *argv = table_argv (NULL, args, out);
   BlipTestRun r = blip_test_run_blip ((const char * const *) argv->pdata);
   g_ptr_array_free (argv, TRUE);
   return r;
@@ -454,14 +464,7 @@ static int
 interrupt_table (const char * const *args, const char *out, const char *watch, const char *while_running,
                  char **text)
 {
-  GPtrArray *argv = g_ptr_array_new ();
-  g_ptr_array_add (argv, (gpointer) BLIP_TEST_BLIP_EXE);
-  g_ptr_array_add (argv, (gpointer) "table");
-  for (int i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, (gpointer) "--output");
-  g_ptr_array_add (argv, (gpointer) out);
-  g_ptr_array_add (argv, NULL);
+  GPtrArray *argv = table_argv (BLIP_TEST_BLIP_EXE, args, out);
   guint64 before = tasks_done (out, watch);
   g_autoptr(GError) error = NULL;
   GPid pid;

@@ -27,7 +27,8 @@ typedef enum {
 typedef struct {
   char   *approach;          /* "ewc" */
   char   *title;             /* "Online EWC" */
-  char   *status;            /* "trained", "reused", "resumed", "complete", "failed", "interrupted", … */
+  char   *status;            /* "trained", "reused", "resumed", "complete"; or, without numbers yet,
+                              * "running", "unfinished", "interrupted", "failed", "not-run" */
   gboolean has_results;      /* FALSE: the method has no numbers (not run, failed, unfinished) */
   int     tasks_completed;   /* without results: tasks an unfinished or interrupted run */
   int     tasks_total;       /* has finished of tasks_total; 0 and 0 when not known */

@@ -291,16 +291,22 @@ row_status (const TableRow *r)
   return r->unfinished ? "unfinished" : "not-run";
 }
 
+/* Whether the row is a run begun but not finished whose tasks done are
+ * known: the report and table.json then give them. */
+static gboolean
+row_has_progress (const TableRow *r)
+{
+  const char *status = row_status (r);
+  return r->tasks_total > 0 && (strcmp (status, "interrupted") == 0 || strcmp (status, "unfinished") == 0);
+}
+
 /* What the Run column says: the row's status for a reader. An unfinished run
  * says how far it got, so that --report shows a long table's progress at a
  * glance. */
 static char *
 run_text (const TableRow *r)
 {
-  const char *status = row_status (r);
-  if ((r->interrupted || r->unfinished) && !r->done && !r->running && !r->failed && r->tasks_total > 0)
-    return g_strdup_printf ("%s, %d/%d tasks", status, r->tasks_completed, r->tasks_total);
-  return g_strdup (g_str_equal (status, "not-run") ? "not run" : status);
+  return blip_table_status_text (row_status (r), r->tasks_completed, r->tasks_total);
 }
 
 /* Fills cells[N_COLS] with row r's text, as both layouts show it. */
@@ -579,7 +585,7 @@ blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
           g_string_append (o, ", ");
           json_kv_number (o, "time_seconds", r->seconds, TRUE);
         }
-      else if ((r->interrupted || r->unfinished) && !r->running && !r->failed && r->tasks_total > 0)
+      else if (row_has_progress (r))
         g_string_append_printf (o, "\"tasks_completed\": %d, \"tasks_total\": %d, ", r->tasks_completed,
                                 r->tasks_total);
       json_kv_number (o, "paper_ACC_percent", paper_figure (experiment, r->klass->name), TRUE);

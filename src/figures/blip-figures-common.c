@@ -90,16 +90,14 @@ figure_text_fit (cairo_t *cr, double x, double y, double size, double min_size, 
   cairo_set_font_size (cr, size);
   cairo_text_extents_t ext;
   cairo_text_extents (cr, text, &ext);
-  if (max_width <= 0 || ext.x_advance <= max_width)
-    {
-      figure_text (cr, x, y, size, align, bold, text);
-      return;
-    }
   /* Smaller first: a title read whole at a smaller size beats a cut one. */
-  size = MAX (min_size, size * max_width / ext.x_advance);
-  cairo_set_font_size (cr, size);
-  cairo_text_extents (cr, text, &ext);
-  if (ext.x_advance <= max_width)
+  if (max_width > 0 && ext.x_advance > max_width)
+    {
+      size = MAX (min_size, size * max_width / ext.x_advance);
+      cairo_set_font_size (cr, size);
+      cairo_text_extents (cr, text, &ext);
+    }
+  if (max_width <= 0 || ext.x_advance <= max_width)
     {
       figure_text (cr, x, y, size, align, bold, text);
       return;

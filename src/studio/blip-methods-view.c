@@ -23,23 +23,6 @@ clear_rows (BlipMethodsView *self)
   g_clear_pointer (&self->title, g_free);
 }
 
-/* What the table's "status" says of a method without numbers. */
-static const char *
-status_text (const char *status)
-{
-  if (g_strcmp0 (status, "not-run") == 0)
-    return "not run";
-  if (g_strcmp0 (status, "failed") == 0)
-    return "failed";
-  if (g_strcmp0 (status, "interrupted") == 0)
-    return "interrupted";
-  if (g_strcmp0 (status, "unfinished") == 0)
-    return "unfinished";
-  if (g_strcmp0 (status, "running") == 0)
-    return "running";
-  return "no results";
-}
-
 static void
 update_accessible (BlipMethodsView *self)
 {
@@ -80,10 +63,7 @@ blip_methods_view_set_table (BlipMethodsView *self, BlipTableFile *table)
         {
           const BlipTableFileRow *r = &table->rows[i];
           self->labels[i] = blip_strategy_label (r->title, r->approach);
-          self->states[i] = r->tasks_total > 0
-                              ? g_strdup_printf ("%s, %d/%d tasks", status_text (r->status), r->tasks_completed,
-                                                 r->tasks_total)
-                              : g_strdup (status_text (r->status));
+          self->states[i] = blip_table_status_text (r->status, r->tasks_completed, r->tasks_total);
           self->rows[i] = (BlipMethodSummary) {
             .label = self->labels[i],
             .status = self->states[i],

@@ -15,6 +15,7 @@
 #include "blip-test-util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static void
@@ -286,6 +287,21 @@ test_checkpoint_resume (void)
   blip_test_rmtree (dir);
 }
 
+/* Counts the rank messages and checks that each names its task as the
+ * progress lines do, 1-based, matching the event's 0-based task. */
+static void
+on_rank_message (BlipTrainer *trainer, const BlipEvent *event, gpointer user_data)
+{
+  int *n_rank_messages = user_data;
+  int named;
+  (void) trainer;
+  if (event->type != BLIP_EVENT_MESSAGE || sscanf (event->message, "HALRP task %d: ranks", &named) != 1)
+    return;
+  g_assert_cmpint (named, ==, event->task + 1);
+  g_assert_cmpint (named, >=, 2);   /* the first task trains W0 itself, with no ranks */
+  (*n_rank_messages)++;
+}
+
 static void
 test_end_to_end (void)
 {
@@ -318,6 +334,8 @@ test_end_to_end (void)
   BlipStrategy *s = blip_strategy_new ("halrp", &error);
   BlipTrainer *tr = blip_trainer_new (&c, e, s, &error);
   g_assert_no_error (error);
+  int n_rank_messages = 0;
+  blip_trainer_add_observer (tr, on_rank_message, &n_rank_messages, NULL);
   gsize memory[5];
   for (int t = 0; t < 5; t++)
     {
@@ -339,6 +357,7 @@ test_end_to_end (void)
     }
   g_test_message ("BWT %.3f%%, memory %zu bytes after task 1, %zu after task 5", 100 * bwt, memory[0], memory[4]);
   g_assert_cmpfloat (bwt, >=, -0.01);
+  g_assert_cmpint (n_rank_messages, ==, 4);   /* tasks 2 to 5 */
   blip_trainer_free (tr);
   blip_config_clear (&c);
 }

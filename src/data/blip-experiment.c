@@ -264,7 +264,7 @@ blip_experiment_finish_task (BlipTask *task, int t, const BlipConfig *config, GE
       g_set_error (error, BLIP_EXPERIMENT_ERROR, BLIP_EXPERIMENT_ERROR_TOO_SMALL,
                    "task %d (%s) has %d training, %d validation and %d test samples; "
                    "each must be at least 1 (check --train-subset, --test-subset and "
-                   "--valid-fraction)", t, task->name, task->train.n, task->valid.n,
+                   "--valid-fraction)", t + 1, task->name, task->train.n, task->valid.n,
                    task->test.n);
       return FALSE;
     }

@@ -401,7 +401,7 @@ blip_trainer_load_checkpoint (BlipTrainer *tr, BlipSafetensors *f, GError **erro
   if (phase >= PHASE_EPOCH_BEGIN && phase <= PHASE_BATCH &&
       (n_batches != expected_batches || batch > n_batches))
     return invalid (error, f, "batch %d of %d does not fit task %d's %d batches (another data set or subset?)",
-                    batch, n_batches, task, expected_batches);
+                    batch, n_batches, task + 1, expected_batches);
   if (!(lr > 0))
     return invalid (error, f, "learning rate %g is not positive", lr);
 

@@ -233,7 +233,7 @@ make_pool (BlipTrainer *tr, int task, int n, gboolean training)
       /* The experiment made this game's environment when it opened; a factory
        * that fails now is a broken back end. */
       if (envs[i] == NULL)
-        g_error ("environment of task %d: %s", task, error->message);
+        g_error ("environment of task %d: %s", task + 1, error->message);
     }
   BlipEnvPool *p = blip_env_pool_new (envs, n, tr->rl->obs_dim, training, tr->config.env_threads);
   g_free (envs);

@@ -568,7 +568,7 @@ epoch_end (BlipTrainer *tr, GError **error)
       tr->stop_task = TRUE;
       blip_trainer_emit (tr, &ev);
       emit_message (tr, "task %d: the loss became NaN in epoch %d; stopping the task and "
-                    "restoring the best model (validation loss %.4f)", tr->task, tr->epoch + 1,
+                    "restoring the best model (validation loss %.4f)", tr->task + 1, tr->epoch + 1,
                     tr->best_loss);
       return TRUE;
     }

@@ -309,7 +309,7 @@ fit_task (BlipHalrp *h, BlipTrainer *trainer, int t, GError **error)
                              rs[i], rs[i] + out, d);
       ok = blip_svd (d, out, in_s, u[i], sv + k, vt[i], error);
       if (!ok)
-        g_prefix_error (error, "HALRP, task %d, layer %s: ", t, l->name);
+        g_prefix_error (error, "HALRP, task %d, layer %s: ", t + 1, l->name);
       g_free (d);
     }
   if (ok)
@@ -318,7 +318,7 @@ fit_task (BlipHalrp *h, BlipTrainer *trainer, int t, GError **error)
       task_alloc_factors (h, t, ranks);
       HalrpTask *task = &h->tasks[t];
       GString *msg = g_string_new (NULL);
-      g_string_printf (msg, "HALRP task %d: ranks", t);
+      g_string_printf (msg, "HALRP task %d: ranks", t + 1);
       for (int i = 0, k = 0; i < L; k += n_sv[i], i++)
         {
           const BlipLayer *l = &net->layers[i];
@@ -530,7 +530,7 @@ prune_tasks (BlipHalrp *h, BlipTrainer *trainer)
               {
                 gsize zeroed;
                 double thr = blip_halrp_prune (values, n, rate, c->halrp_prune_min, scratch, &zeroed);
-                g_string_append_printf (msg, " task %d at %.3g (%.0f%% zero)", u, thr,
+                g_string_append_printf (msg, " task %d at %.3g (%.0f%% zero)", u + 1, thr,
                                         100.0 * zeroed / MAX (n, 1));
               }
           }

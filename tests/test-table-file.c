@@ -123,6 +123,29 @@ test_table_file_minimal (void)
   blip_test_rmtree (dir);
 }
 
+/* What a reader is told of each status, with and without known progress. */
+static void
+test_table_file_status_text (void)
+{
+  static const struct { const char *status; int done, total; const char *text; } cases[] = {
+    { "complete",    0, 0,  "complete" },
+    { "reused",      0, 0,  "reused" },
+    { "running",     3, 10, "running" },
+    { "failed",      2, 10, "failed" },
+    { "not-run",     0, 0,  "not run" },
+    { "interrupted", 4, 10, "interrupted, 4/10 tasks" },
+    { "interrupted", 0, 0,  "interrupted" },
+    { "unfinished",  0, 5,  "unfinished, 0/5 tasks" },
+    { "someday",     1, 2,  "no results" },
+    { NULL,          0, 0,  "no results" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = blip_table_status_text (cases[i].status, cases[i].done, cases[i].total);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -133,5 +156,6 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &bad_tables[i], test_table_file_bad);
     }
   g_test_add_func ("/table-file/minimal", test_table_file_minimal);
+  g_test_add_func ("/table-file/status-text", test_table_file_status_text);
   return g_test_run ();
 }

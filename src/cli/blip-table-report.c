@@ -296,8 +296,7 @@ row_status (const TableRow *r)
 static gboolean
 row_has_progress (const TableRow *r)
 {
-  const char *status = row_status (r);
-  return r->tasks_total > 0 && (strcmp (status, "interrupted") == 0 || strcmp (status, "unfinished") == 0);
+  return r->tasks_total > 0 && blip_table_status_has_progress (row_status (r));
 }
 
 /* What the Run column says: the row's status for a reader. An unfinished run

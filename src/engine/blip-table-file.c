@@ -226,19 +226,22 @@ blip_table_file_load (const char *path, GError **error)
   return table;
 }
 
+gboolean
+blip_table_status_has_progress (const char *status)
+{
+  return g_strcmp0 (status, "unfinished") == 0 || g_strcmp0 (status, "interrupted") == 0;
+}
+
 char *
 blip_table_status_text (const char *status, int tasks_completed, int tasks_total)
 {
   static const char *const known[] = { "reused", "trained", "resumed", "complete", "running", "unfinished",
-                                       "interrupted", "failed" };
+                                       "interrupted", "failed", NULL };
   if (g_strcmp0 (status, "not-run") == 0)
     return g_strdup ("not run");
-  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
-    if (g_strcmp0 (status, known[i]) == 0)
-      {
-        if (tasks_total > 0 && (i == 5 || i == 6))   /* unfinished, interrupted */
-          return g_strdup_printf ("%s, %d/%d tasks", status, tasks_completed, tasks_total);
-        return g_strdup (status);
-      }
+  if (tasks_total > 0 && blip_table_status_has_progress (status))
+    return g_strdup_printf ("%s, %d/%d tasks", status, tasks_completed, tasks_total);
+  if (status != NULL && g_strv_contains (known, status))
+    return g_strdup (status);
   return g_strdup ("no results");
 }

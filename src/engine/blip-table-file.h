@@ -51,13 +51,17 @@ typedef struct {
 } BlipTableFile;
 
 BlipTableFile *blip_table_file_load (const char *path, GError **error);
+void           blip_table_file_free (BlipTableFile *table);
+
+/* Whether a row with this status is a run begun and not finished, whose
+ * tasks done (tasks_completed of tasks_total) a table may give. */
+gboolean       blip_table_status_has_progress (const char *status);
 
 /* A row's status for a reader: "not run" for "not-run", an unfinished or
  * interrupted run with its progress ("interrupted, 4/10 tasks") when
  * tasks_total > 0, "no results" for a word this format does not have.
  * Newly allocated. */
 char          *blip_table_status_text (const char *status, int tasks_completed, int tasks_total);
-void           blip_table_file_free (BlipTableFile *table);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BlipTableFile, blip_table_file_free)
 

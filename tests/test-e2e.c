@@ -7,12 +7,15 @@
  * generated MNIST look-alike, where only the first two are asserted.
  * /e2e/threads: the same run through the blip tool on 1 and on 3 threads,
  * at a width where the GEMMs are split between threads, writes the same
- * results.json byte for byte (always runs, on a generated look-alike). */
+ * results.json byte for byte (always runs, on a generated look-alike).
+ * /e2e/run-header: blip run's first line names the settings the run reads,
+ * the method's own included, and no other method's (always runs). */
 #include "blip.h"
 #include "blip-test-util.h"
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <string.h>
 
 typedef struct {
   BlipMetrics metrics;
@@ -152,6 +155,44 @@ test_threads (void)
   blip_test_rmtree (tmp);
 }
 
+static const struct { const char *approach, *flag, *value, *header; } header_cases[] = {
+  { "blip", NULL, NULL, "with BLIP, seed 0, lr 0.01, sbatch 64, nepochs 1, F-prior 1e-15, max-bit 20\n" },
+  { "lwf", NULL, NULL, "with LwF, seed 0, lr 0.01, sbatch 64, nepochs 1, lwf-lambda 2, lwf-temperature 2\n" },
+  { "sgd", "--momentum", "0.5", "with Fine-tuning, seed 0, lr 0.01, sbatch 64, nepochs 1, momentum 0.5\n" },
+  { "ewc", "--optimizer", "adam", "with Online EWC, seed 0, lr 0.01, sbatch 64, nepochs 1, optimizer adam, "
+                                  "lamb 5000, gamma 1\n" },
+};
+
+static void
+test_run_header (void)
+{
+  if (!blip_test_have_blip ())
+    return;
+  g_autofree char *tmp = blip_test_mkdtemp ();
+  blip_test_write_fake_mnist (tmp, "mnist", 100, 50, 3);
+  for (gsize i = 0; i < G_N_ELEMENTS (header_cases); i++)
+    {
+      g_autofree char *out = g_build_filename (tmp, header_cases[i].approach, NULL);
+      /* The optional flag goes last: NULL there ends the list early. */
+      const char *args[] = { "run", "--approach", header_cases[i].approach, "--data-dir", tmp, "--ntasks", "1",
+                             "--nepochs", "1", "--ndim", "16", "--fisher-batches", "1", "--quiet",
+                             "--output", out, header_cases[i].flag, header_cases[i].value, NULL };
+      BlipTestRun r = blip_test_run_blip (args);
+      if (r.status != 0)
+        g_error ("%s: exit %d\n%s", header_cases[i].approach, r.status, r.err);
+      g_test_message ("%s", r.out);
+      g_assert_true (g_str_has_prefix (r.out, "blip run: MNIST-5"));
+      const char *eol = strchr (r.out, '\n');
+      g_assert_nonnull (eol);
+      g_autofree char *line = g_strndup (r.out, eol + 1 - r.out);
+      if (!g_str_has_suffix (line, header_cases[i].header))
+        g_error ("%s: first line\n  %s  does not end in\n  %s", header_cases[i].approach, line,
+                 header_cases[i].header);
+      blip_test_run_clear (&r);
+    }
+  blip_test_rmtree (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -159,5 +200,6 @@ main (int argc, char **argv)
   g_test_add_func ("/e2e/mnist5/blip-forgets-less-than-sgd", test_blip_forgets_less_than_sgd);
   g_test_add_func ("/e2e/mnist5/comparison-methods", test_comparison_methods);
   g_test_add_func ("/e2e/threads", test_threads);
+  g_test_add_func ("/e2e/run-header", test_run_header);
   return g_test_run ();
 }

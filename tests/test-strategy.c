@@ -10,7 +10,9 @@
  *   ewc          the penalty is 0 before the first consolidation even with
  *                moved weights, 0 right after it, positive once weights move,
  *                and its gradient matches finite differences of its value
- *   memory       blip keeps 9 bytes per feature parameter, ewc 8, sgd none. */
+ *   memory       blip keeps 9 bytes per feature parameter, ewc 8, sgd none
+ *   settings     each method's settings text names its own knobs, under the
+ *                CLI's flag names, and no other method's (LwF has no F-prior). */
 #include "blip.h"
 #include "blip-test-util.h"
 
@@ -489,6 +491,79 @@ test_memory (gconstpointer data)
   blip_config_clear (&c);
 }
 
+/* ---- settings text ------------------------------------------------------------- */
+
+typedef struct {
+  const char *approach;
+  const char *text;         /* with the defaults, then with every knob changed */
+  const char *changed;
+} SettingsCase;
+
+static const SettingsCase settings_cases[] = {
+  { "blip", "F-prior 1e-15, max-bit 20", "F-prior 5e-18, max-bit 8, STE" },
+  { "sgd", "", "" },
+  { "sgd-frozen", "", "" },
+  { "ewc", "lamb 5000, gamma 1", "lamb 123, gamma 0.5" },
+  { "lwf", "lwf-lambda 2, lwf-temperature 2", "lwf-lambda 0.5, lwf-temperature 4" },
+  { "imm-mode", "imm-lambda 0.01", "imm-lambda 0.5" },
+  { "hat", "hat-smax 400, hat-c 0.75", "hat-smax 50, hat-c 2" },
+  { "halrp", "halrp-rate 0.9, halrp-l1 1e-06, halrp-wd 0.001, halrp-max-rank 100, halrp-est-epochs 1, "
+             "halrp-prune-min 1e-05, halrp-max-growth 0.6",
+             "halrp-rate 0.5, halrp-l1 0.25, halrp-wd 0.125, halrp-max-rank 7, halrp-est-epochs 3, "
+             "halrp-prune-min 0.0625, halrp-max-growth 2" },
+};
+
+static void
+test_settings_text (gconstpointer data)
+{
+  const SettingsCase *sc = data;
+  const BlipStrategyClass *klass = blip_strategy_lookup (sc->approach);
+  g_assert_nonnull (klass);
+  BlipConfig c;
+  blip_config_init_defaults (&c);
+  g_autofree char *text = blip_strategy_class_settings_text (klass, &c);
+  g_assert_cmpstr (text, ==, sc->text);
+
+  /* Every method-specific knob moved: only this method's show up, with the
+   * new values. */
+  c.F_prior = 5e-18;
+  c.max_bit = 8;
+  c.ste = TRUE;
+  c.ewc_lambda = 123;
+  c.ewc_gamma = 0.5;
+  c.lwf_lambda = 0.5;
+  c.lwf_temperature = 4;
+  c.imm_lambda = 0.5;
+  c.hat_smax = 50;
+  c.hat_c = 2;
+  c.halrp_rate = 0.5;
+  c.halrp_l1 = 0.25;
+  c.halrp_wd = 0.125;
+  c.halrp_max_rank = 7;
+  c.halrp_est_epochs = 3;
+  c.halrp_prune_min = 0.0625;
+  c.halrp_max_growth = 2;
+  g_autofree char *changed = blip_strategy_class_settings_text (klass, &c);
+  g_assert_cmpstr (changed, ==, sc->changed);
+  blip_config_clear (&c);
+}
+
+static void
+test_settings_text_covers_registry (void)
+{
+  gsize n = 0;
+  const BlipStrategyClass * const *list = blip_strategy_list (&n);
+  for (gsize i = 0; i < n; i++)
+    {
+      gboolean found = FALSE;
+      for (gsize k = 0; k < G_N_ELEMENTS (settings_cases); k++)
+        found |= g_strcmp0 (settings_cases[k].approach, list[i]->name) == 0;
+      if (!found)
+        g_test_message ("method %s has no settings-text case", list[i]->name);
+      g_assert_true (found);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -516,6 +591,12 @@ main (int argc, char **argv)
     {
       g_autofree char *name = g_strdup_printf ("/strategy/memory/%s", memory_cases[i].approach);
       g_test_add_data_func (name, &memory_cases[i], test_memory);
+    }
+  g_test_add_func ("/strategy/settings-text/registry", test_settings_text_covers_registry);
+  for (gsize i = 0; i < G_N_ELEMENTS (settings_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/strategy/settings-text/%s", settings_cases[i].approach);
+      g_test_add_data_func (name, &settings_cases[i], test_settings_text);
     }
   return g_test_run ();
 }

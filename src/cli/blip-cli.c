@@ -392,17 +392,30 @@ cmd_run (int argc, char **argv)
       return 1;
     }
 
+  /* Only the settings this run reads: the optimiser's where they differ
+   * from plain SGD, then the method's own (LwF has no F-prior). */
+  const BlipStrategyClass *method = blip_trainer_get_strategy (tr)->klass;
+  g_autofree char *method_settings = blip_strategy_class_settings_text (method, run);
+  g_autoptr (GString) optimiser = g_string_new (NULL);
+  if (g_strcmp0 (run->optimizer, "sgd") != 0)
+    g_string_append_printf (optimiser, ", optimizer %s", run->optimizer);
+  if (run->momentum != 0)
+    g_string_append_printf (optimiser, ", momentum %g", run->momentum);
+  if (run->weight_decay != 0)
+    g_string_append_printf (optimiser, ", weight-decay %g", run->weight_decay);
+  if (run->lr_gamma != 1)
+    g_string_append_printf (optimiser, ", lr-gamma %g", run->lr_gamma);
   if (blip_trainer_is_rl (tr))
     printf ("blip run: %s with %s (PPO), seed %" G_GUINT64_FORMAT ", %d frames per game, lr %g, "
-            "%d envs × %d steps, F-prior %g, max-bit %d, %d env threads%s\n",
-            blip_trainer_get_experiment (tr)->title, blip_trainer_get_strategy (tr)->klass->title, run->seed,
-            run->frames, run->lr, run->num_envs, run->num_steps, run->F_prior, run->max_bit, run->env_threads,
-            opts.resume ? " (resumed)" : "");
+            "%d envs × %d steps%s%s, %d env thread%s%s\n",
+            blip_trainer_get_experiment (tr)->title, method->title, run->seed, run->frames, run->lr,
+            run->num_envs, run->num_steps, *method_settings ? ", " : "", method_settings, run->env_threads,
+            run->env_threads == 1 ? "" : "s", opts.resume ? " (resumed)" : "");
   else
-  printf ("blip run: %s with %s, seed %" G_GUINT64_FORMAT ", lr %g, sbatch %d, nepochs %d, F-prior %g, "
-          "max-bit %d%s%s\n", blip_trainer_get_experiment (tr)->title,
-          blip_trainer_get_strategy (tr)->klass->title, run->seed, run->lr, run->sbatch, run->nepochs, run->F_prior,
-          run->max_bit, run->ste ? ", STE" : "", opts.resume ? " (resumed)" : "");
+    printf ("blip run: %s with %s, seed %" G_GUINT64_FORMAT ", lr %g, sbatch %d, nepochs %d%s%s%s%s\n",
+            blip_trainer_get_experiment (tr)->title, method->title, run->seed, run->lr, run->sbatch,
+            run->nepochs, optimiser->str, *method_settings ? ", " : "", method_settings,
+            opts.resume ? " (resumed)" : "");
   if (opts.resume)
     printf ("Resuming at task %d of %d with %d finished\n", blip_trainer_get_task (tr) + 1,
             blip_trainer_get_n_tasks (tr), blip_trainer_get_tasks_done (tr));

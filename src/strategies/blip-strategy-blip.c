@@ -82,6 +82,14 @@ blip_paper_settings (BlipConfig *config, const char *experiment)
       config->F_prior = prior[i].F_prior;
 }
 
+static void
+blip_describe_settings (const BlipConfig *config, GString *out)
+{
+  g_string_append_printf (out, ", F-prior %g, max-bit %d", config->F_prior, config->max_bit);
+  if (config->ste)
+    g_string_append (out, ", STE");
+}
+
 const BlipStrategyClass blip_strategy_blip_class = {
   .name = "blip",
   .title = "BLIP",
@@ -93,4 +101,5 @@ const BlipStrategyClass blip_strategy_blip_class = {
   .after_task = blip_after_task,
   .memory_bytes = blip_memory_bytes,
   .paper_settings = blip_paper_settings,
+  .describe_settings = blip_describe_settings,
 };

@@ -119,6 +119,12 @@ ewc_paper_settings (BlipConfig *config, const char *experiment)
   config->ewc_gamma = 1.0;
 }
 
+static void
+ewc_describe_settings (const BlipConfig *config, GString *out)
+{
+  g_string_append_printf (out, ", lamb %g, gamma %g", config->ewc_lambda, config->ewc_gamma);
+}
+
 const BlipStrategyClass blip_strategy_ewc_class = {
   .name = "ewc",
   .title = "Online EWC",
@@ -133,4 +139,5 @@ const BlipStrategyClass blip_strategy_ewc_class = {
   .save = ewc_save,
   .load = ewc_load,
   .paper_settings = ewc_paper_settings,
+  .describe_settings = ewc_describe_settings,
 };

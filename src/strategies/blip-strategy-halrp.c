@@ -730,6 +730,15 @@ halrp_paper_settings (BlipConfig *config, const char *experiment)
   blip_config_apply_speed_preset (config, "halrp", NULL);
 }
 
+static void
+halrp_describe_settings (const BlipConfig *config, GString *out)
+{
+  g_string_append_printf (out, ", halrp-rate %g, halrp-l1 %g, halrp-wd %g, halrp-max-rank %d, halrp-est-epochs %d, "
+                          "halrp-prune-min %g, halrp-max-growth %g", config->halrp_rate, config->halrp_l1,
+                          config->halrp_wd, config->halrp_max_rank, config->halrp_est_epochs, config->halrp_prune_min,
+                          config->halrp_max_growth);
+}
+
 const BlipStrategyClass blip_strategy_halrp_class = {
   .name = "halrp",
   .title = "HALRP",
@@ -751,4 +760,5 @@ const BlipStrategyClass blip_strategy_halrp_class = {
   .after_epoch = halrp_after_epoch,
   .best_model = halrp_best_model,
   .paper_settings = halrp_paper_settings,
+  .describe_settings = halrp_describe_settings,
 };

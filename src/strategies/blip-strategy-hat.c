@@ -354,6 +354,12 @@ hat_load (BlipStrategy *self, BlipSafetensors *f, GError **error)
   return TRUE;
 }
 
+static void
+hat_describe_settings (const BlipConfig *config, GString *out)
+{
+  g_string_append_printf (out, ", hat-smax %g, hat-c %g", config->hat_smax, config->hat_c);
+}
+
 const BlipStrategyClass blip_strategy_hat_class = {
   .name = "hat",
   .title = "HAT",
@@ -373,4 +379,5 @@ const BlipStrategyClass blip_strategy_hat_class = {
   .save = hat_save,
   .load = hat_load,
   .paper_settings = blip_strategy_baseline_paper_settings,
+  .describe_settings = hat_describe_settings,
 };

@@ -136,6 +136,12 @@ imm_load (BlipStrategy *self, BlipSafetensors *f, GError **error)
          blip_safetensors_read (f, "imm.prev", BLIP_DTYPE_F32, &np, 1, imm->prev, TRUE, error);
 }
 
+static void
+imm_describe_settings (const BlipConfig *config, GString *out)
+{
+  g_string_append_printf (out, ", imm-lambda %g", config->imm_lambda);
+}
+
 const BlipStrategyClass blip_strategy_imm_mode_class = {
   .name = "imm-mode",
   .title = "IMM-mode",
@@ -152,4 +158,5 @@ const BlipStrategyClass blip_strategy_imm_mode_class = {
   .save = imm_save,
   .load = imm_load,
   .paper_settings = blip_strategy_baseline_paper_settings,
+  .describe_settings = imm_describe_settings,
 };

@@ -187,6 +187,12 @@ lwf_load (BlipStrategy *self, BlipSafetensors *f, GError **error)
           blip_safetensors_read (f, "lwf.old_buffers", BLIP_DTYPE_F32, &nb, 1, lwf->old->buffers, TRUE, error));
 }
 
+static void
+lwf_describe_settings (const BlipConfig *config, GString *out)
+{
+  g_string_append_printf (out, ", lwf-lambda %g, lwf-temperature %g", config->lwf_lambda, config->lwf_temperature);
+}
+
 const BlipStrategyClass blip_strategy_lwf_class = {
   .name = "lwf",
   .title = "LwF",
@@ -204,4 +210,5 @@ const BlipStrategyClass blip_strategy_lwf_class = {
   .save = lwf_save,
   .load = lwf_load,
   .paper_settings = blip_strategy_baseline_paper_settings,
+  .describe_settings = lwf_describe_settings,
 };

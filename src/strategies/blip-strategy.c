@@ -110,6 +110,19 @@ blip_strategy_class_apply_paper_settings (const BlipStrategyClass *klass, BlipCo
   return TRUE;
 }
 
+char *
+blip_strategy_class_settings_text (const BlipStrategyClass *klass, const BlipConfig *config)
+{
+  g_return_val_if_fail (klass != NULL && config != NULL, NULL);
+  g_autoptr (GString) out = g_string_new (NULL);
+  if (klass->describe_settings != NULL)
+    klass->describe_settings (config, out);
+  /* Each pair comes with its leading ", ". */
+  if (g_str_has_prefix (out->str, ", "))
+    g_string_erase (out, 0, 2);
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
 void
 blip_strategy_baseline_paper_settings (BlipConfig *config, const char *experiment)
 {

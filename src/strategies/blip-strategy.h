@@ -108,6 +108,10 @@ typedef struct {
    * configuration that holds the experiment's preset. Only fields the
    * method's reference runs fix; NULL when it has none. */
   void     (*paper_settings) (BlipConfig *config, const char *experiment);
+  /* Appends the method's own settings in `config`, each as ", flag value"
+   * under the CLI's flag names (BLIP: ", F-prior 1e-15, max-bit 20"), for
+   * run headers and logs; NULL when the method has none. */
+  void     (*describe_settings) (const BlipConfig *config, GString *out);
 
   /* Methods that compute the network's weights from parameters of their own
    * (HALRP: W_t = diag(r)·W0·diag(s) + B·A per task) write the weights being
@@ -151,6 +155,11 @@ gsize         blip_strategy_memory_bytes (BlipStrategy *self);
 /* Applies klass->paper_settings when the method has them; TRUE if it did. */
 gboolean      blip_strategy_class_apply_paper_settings (const BlipStrategyClass *klass, BlipConfig *config,
                                                         const char *experiment);
+
+/* The method's own settings in `config` as "flag value" pairs joined by
+ * ", " (EWC: "lamb 5000, gamma 1"); "" when it has none, so that a run's
+ * header names only what the method reads. Newly allocated. */
+char         *blip_strategy_class_settings_text (const BlipStrategyClass *klass, const BlipConfig *config);
 
 /* The settings the reference's baseline runs share (run_baselines.py of
  * miniImageNetClassification: every baseline on AlexNet), for the

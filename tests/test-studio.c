@@ -6,7 +6,8 @@
  * small fake MNIST; and the whole window trains one task of a classroom run
  * and must show it in the accuracy matrix, save and reopen the session, and
  * survive a malformed session file and a missing data set with a dialog;
- * Settings… refuses an invalid value and restarts the run with a valid one;
+ * Settings… refuses an invalid value and restarts the run with a valid one,
+ * and shows each method's own knobs and no other method's;
  * the Compare view trains a second run beside the first and frees it on
  * reset and on close; Export View, Save Session, Open Session and Open
  * Methods Table work through their file choosers, answered by the test; a
@@ -747,6 +748,96 @@ test_window_settings (void)
   blip_test_rmtree (dir);
 }
 
+/* Which method knobs Settings… shows for each method (every other one of
+ * method_fields is hidden), and one of them that must reach the config. */
+static const char * const method_fields[] = {
+  "F_prior", "max_bit", "ewc_lambda", "ewc_gamma", "lwf_lambda", "lwf_temperature", "imm_lambda",
+  "hat_smax", "hat_c", "halrp_rate", "halrp_l1", "halrp_max_growth",
+};
+
+static const struct {
+  const char *approach;
+  const char *shown[4];
+  gboolean    ste;
+  const char *edit;          /* set to 0.5, read back from the config */
+  gsize       offset;
+} settings_method_cases[] = {
+  { "blip", { "F_prior", "max_bit" }, TRUE, NULL, 0 },
+  { "sgd", { NULL }, FALSE, NULL, 0 },
+  { "sgd-frozen", { NULL }, FALSE, NULL, 0 },
+  { "ewc", { "ewc_lambda", "ewc_gamma" }, FALSE, "ewc_gamma", G_STRUCT_OFFSET (BlipConfig, ewc_gamma) },
+  { "lwf", { "lwf_lambda", "lwf_temperature" }, FALSE, "lwf_temperature",
+    G_STRUCT_OFFSET (BlipConfig, lwf_temperature) },
+  { "imm-mode", { "imm_lambda" }, FALSE, "imm_lambda", G_STRUCT_OFFSET (BlipConfig, imm_lambda) },
+  { "hat", { "hat_smax", "hat_c" }, FALSE, "hat_c", G_STRUCT_OFFSET (BlipConfig, hat_c) },
+  { "halrp", { "halrp_rate", "halrp_l1", "halrp_max_growth" }, FALSE, "halrp_rate",
+    G_STRUCT_OFFSET (BlipConfig, halrp_rate) },
+};
+
+static void
+test_settings_per_method (void)
+{
+  gsize n_methods = 0;
+  blip_strategy_list (&n_methods);
+  g_assert_cmpuint (n_methods, ==, G_N_ELEMENTS (settings_method_cases));
+  BlipSettingsPopover *settings = BLIP_SETTINGS_POPOVER (g_object_ref_sink (blip_settings_popover_new ()));
+  /* Shown from a window, so that BLIP_STUDIO_TEST_SHOTS can take each layout. */
+  GtkWidget *window = gtk_window_new ();
+  GtkWidget *anchor = gtk_label_new ("Settings");
+  gtk_window_set_child (GTK_WINDOW (window), anchor);
+  gtk_widget_set_parent (GTK_WIDGET (settings), anchor);
+  gtk_window_present (GTK_WINDOW (window));
+  for (gsize i = 0; i < G_N_ELEMENTS (settings_method_cases); i++)
+    {
+      const char *approach = settings_method_cases[i].approach;
+      BlipConfig c;
+      small_config (&c, "/nonexistent");
+      g_free (c.approach);
+      c.approach = g_strdup (approach);
+      blip_settings_popover_set_config (settings, &c, "classroom");
+      for (gsize k = 0; k < G_N_ELEMENTS (method_fields); k++)
+        {
+          GtkSpinButton *spin = blip_settings_popover_get_spin (settings, method_fields[k]);
+          g_assert_nonnull (spin);
+          gboolean expected = FALSE;
+          for (gsize j = 0; j < G_N_ELEMENTS (settings_method_cases[i].shown); j++)
+            expected |= g_strcmp0 (settings_method_cases[i].shown[j], method_fields[k]) == 0;
+          if (gtk_widget_get_visible (GTK_WIDGET (spin)) != expected)
+            g_error ("%s: %s is %s", approach, method_fields[k], expected ? "hidden" : "shown");
+        }
+      GtkWidget *ste_row = gtk_widget_get_parent (GTK_WIDGET (blip_settings_popover_get_ste (settings)));
+      g_assert_true (gtk_widget_get_visible (ste_row) == settings_method_cases[i].ste);
+      /* The fields every supervised run has stay. */
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (blip_settings_popover_get_spin (settings, "lr"))));
+      g_assert_true (gtk_widget_get_visible (GTK_WIDGET (blip_settings_popover_get_spin (settings, "sbatch"))));
+      if (g_getenv ("BLIP_STUDIO_TEST_SHOTS") != NULL)
+        {
+          gtk_popover_popup (GTK_POPOVER (settings));
+          g_assert_true (blip_test_wait_until (blip_test_widget_shown, settings, 20));
+          g_object_unref (render_texture (GTK_WIDGET (settings)));
+          gtk_popover_popdown (GTK_POPOVER (settings));
+        }
+
+      if (settings_method_cases[i].edit != NULL)
+        {
+          gtk_spin_button_set_value (blip_settings_popover_get_spin (settings, settings_method_cases[i].edit), 0.5);
+          g_assert_null (blip_settings_popover_get_message (settings));
+          BlipConfig edited;
+          g_autoptr(GError) error = NULL;
+          g_assert_true (blip_settings_popover_get_config (settings, &edited, &error));
+          g_assert_no_error (error);
+          g_assert_cmpfloat (G_STRUCT_MEMBER (double, &edited, settings_method_cases[i].offset), ==, 0.5);
+          g_assert_cmpstr (edited.approach, ==, approach);
+          g_assert_cmpfloat (edited.F_prior, ==, c.F_prior);
+          blip_config_clear (&edited);
+        }
+      blip_config_clear (&c);
+    }
+  gtk_widget_unparent (GTK_WIDGET (settings));
+  g_object_unref (settings);
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 static gboolean
 both_started (gpointer data)
 {
@@ -1315,6 +1406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/studio/window/trains-a-task", test_window_trains_a_task);
   g_test_add_func ("/studio/window/missing-data", test_window_missing_data);
   g_test_add_func ("/studio/window/settings", test_window_settings);
+  g_test_add_func ("/studio/settings/per-method", test_settings_per_method);
   g_test_add_func ("/studio/window/compare", test_window_compare);
   g_test_add_func ("/studio/window/file-choosers", test_window_file_choosers);
   g_test_add_func ("/studio/window/lesson", test_window_lesson);

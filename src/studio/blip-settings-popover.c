@@ -4,20 +4,24 @@
  * and hint; validation is blip_config_validate's, whose message names the
  * flag of the field at fault. Runs on games (minatar) show their own fields
  * (frames per game, evaluation episodes, and the games in task order)
- * instead of those of data sets. */
+ * instead of those of data sets, and each method shows only its own knobs
+ * (BLIP's prior and bits, EWC's λ, LwF's temperature, ...), so that nothing
+ * on screen is a setting the run ignores. */
 #include "blip-settings-popover.h"
 
 #include <math.h>
 
 typedef enum { KIND_DOUBLE, KIND_INT, KIND_UINT64, KIND_LOG10 } FieldKind;
 
-/* Which runs show a field. */
+/* Which runs show a field, by what they learn from (see also Field.approach). */
 typedef enum {
   SCOPE_ALL,
-  SCOPE_EWC,          /* approach ewc */
   SCOPE_SUPERVISED,   /* data sets: SGD's batches, epochs and samples */
   SCOPE_RL,           /* games: PPO's frame budget and evaluation */
 } Scope;
+
+/* Field.approach for the knobs of methods that keep BLIP's bit state. */
+#define QUANTIZED "quantized"
 
 typedef struct {
   const char *name;         /* the BlipConfig field */
@@ -31,6 +35,7 @@ typedef struct {
   double      lower, upper, step, page;
   int         digits;
   Scope       scope;
+  const char *approach;     /* NULL: every method; QUANTIZED; else the one method (registry name) */
 } Field;
 
 #define OFF(f) G_STRUCT_OFFSET (BlipConfig, f)
@@ -39,39 +44,64 @@ typedef struct {
  * typed, then explained, rather than silently clamped. */
 static const Field fields[] = {
   { "lr", "--lr", "_Learning rate", "Learning rate", "Step size of SGD (the paper: 0.01 for MNIST-5 and P-MNIST)",
-    "(0, 10]", KIND_DOUBLE, OFF (lr), 0, 100, 0.001, 0.01, 4, SCOPE_ALL },
+    "(0, 10]", KIND_DOUBLE, OFF (lr), 0, 100, 0.001, 0.01, 4, SCOPE_ALL, NULL },
   { "sbatch", "--sbatch", "_Batch size", "Batch size", "Training samples per batch",
-    "samples", KIND_INT, OFF (sbatch), 0, 100000, 1, 16, 0, SCOPE_SUPERVISED },
+    "samples", KIND_INT, OFF (sbatch), 0, 100000, 1, 16, 0, SCOPE_SUPERVISED, NULL },
   { "nepochs", "--nepochs", "_Epochs per task", "Epochs per task", "Passes over each task's training data",
-    NULL, KIND_INT, OFF (nepochs), 0, 100000, 1, 10, 0, SCOPE_SUPERVISED },
+    NULL, KIND_INT, OFF (nepochs), 0, 100000, 1, 10, 0, SCOPE_SUPERVISED, NULL },
   { "seed", "--seed", "S_eed", "Random seed", "The same seed gives the same run, bit for bit",
-    NULL, KIND_UINT64, OFF (seed), 0, 1e15, 1, 10, 0, SCOPE_ALL },
+    NULL, KIND_UINT64, OFF (seed), 0, 1e15, 1, 10, 0, SCOPE_ALL, NULL },
   { "momentum", "--momentum", "_Momentum", "Momentum", "SGD momentum, in [0, 1)",
-    "[0, 1)", KIND_DOUBLE, OFF (momentum), 0, 1, 0.05, 0.1, 3, SCOPE_SUPERVISED },
+    "[0, 1)", KIND_DOUBLE, OFF (momentum), 0, 1, 0.05, 0.1, 3, SCOPE_SUPERVISED, NULL },
   { "weight_decay", "--weight-decay", "_Weight decay", "Weight decay", "L2 weight decay, in [0, 1)",
-    "[0, 1)", KIND_DOUBLE, OFF (weight_decay), 0, 1, 0.0001, 0.001, 5, SCOPE_SUPERVISED },
+    "[0, 1)", KIND_DOUBLE, OFF (weight_decay), 0, 1, 0.0001, 0.001, 5, SCOPE_SUPERVISED, NULL },
   { "F_prior", "--F-prior", "_F__prior = 10^", "F prior, as a power of ten",
     "Prior Fisher information as a power of ten (the paper: 10^-15 for MNIST); a smaller prior freezes more bits",
-    NULL, KIND_LOG10, OFF (F_prior), -40, 40, 1, 5, 1, SCOPE_ALL },
+    NULL, KIND_LOG10, OFF (F_prior), -40, 40, 1, 5, 1, SCOPE_ALL, QUANTIZED },
   { "max_bit", "--max-bit", "Ma_x bits", "Maximum bits per parameter",
     "Bits per parameter that BLIP quantizes to and may freeze", "1 to 24", KIND_INT, OFF (max_bit), 0, 32, 1, 4,
-    0, SCOPE_ALL },
+    0, SCOPE_ALL, QUANTIZED },
   { "train_subset", "--train-subset", "_Training samples", "Training samples per task",
     "Training samples per task (0: the whole split)", "per task, 0: all", KIND_INT, OFF (train_subset), 0, 1e6,
-    100, 1000, 0, SCOPE_SUPERVISED },
+    100, 1000, 0, SCOPE_SUPERVISED, NULL },
   { "test_subset", "--test-subset", "Te_st samples", "Test samples per task",
     "Test samples per task (0: the whole split)", "per task, 0: all", KIND_INT, OFF (test_subset), 0, 1e6, 100,
-    1000, 0, SCOPE_SUPERVISED },
+    1000, 0, SCOPE_SUPERVISED, NULL },
   { "ewc_lambda", "--lamb", "EWC _λ", "EWC lambda", "Strength of EWC's penalty on moving important weights",
-    NULL, KIND_DOUBLE, OFF (ewc_lambda), 0, 1e9, 100, 1000, 1, SCOPE_EWC },
+    NULL, KIND_DOUBLE, OFF (ewc_lambda), 0, 1e9, 100, 1000, 1, SCOPE_ALL, "ewc" },
   { "ewc_gamma", "--gamma", "EWC _γ", "EWC gamma", "Online EWC: how much of the old Fisher information is kept",
-    "[0, 1]", KIND_DOUBLE, OFF (ewc_gamma), 0, 2, 0.05, 0.1, 3, SCOPE_EWC },
+    "[0, 1]", KIND_DOUBLE, OFF (ewc_gamma), 0, 2, 0.05, 0.1, 3, SCOPE_ALL, "ewc" },
   { "frames", "--frames", "_Frames per game", "Frames per game",
     "Environment steps of PPO on each game, over all its parallel environments", "per game", KIND_INT,
-    OFF (frames), 0, 2e9, 10000, 100000, 0, SCOPE_RL },
+    OFF (frames), 0, 2e9, 10000, 100000, 0, SCOPE_RL, NULL },
   { "eval_episodes", "--eval-episodes", "E_valuation episodes", "Evaluation episodes per game",
     "Greedy episodes played on every game after each task to fill the reward matrix", "per game", KIND_INT,
-    OFF (eval_episodes), 0, 100000, 1, 10, 0, SCOPE_RL },
+    OFF (eval_episodes), 0, 100000, 1, 10, 0, SCOPE_RL, NULL },
+  { "lwf_lambda", "--lwf-lambda", "LwF _λ", "LwF lambda",
+    "Weight of the distillation loss that keeps the old heads' outputs", "[0, 10^6]", KIND_DOUBLE,
+    OFF (lwf_lambda), 0, 1e7, 0.1, 1, 3, SCOPE_SUPERVISED, "lwf" },
+  { "lwf_temperature", "--lwf-temperature", "LwF tem_perature", "LwF temperature",
+    "Softens both heads' outputs before they are compared; higher keeps more of the old ranking", "[0.01, 100]",
+    KIND_DOUBLE, OFF (lwf_temperature), 0, 1000, 0.1, 1, 2, SCOPE_SUPERVISED, "lwf" },
+  { "imm_lambda", "--imm-lambda", "IMM _λ", "IMM lambda",
+    "Weight of the L2 pull toward the previous merged model while a task trains", "[0, 10^6]", KIND_DOUBLE,
+    OFF (imm_lambda), 0, 1e7, 0.01, 0.1, 4, SCOPE_SUPERVISED, "imm-mode" },
+  { "hat_smax", "--hat-smax", "HAT _gate slope s__max", "HAT gate slope s_max",
+    "Steepest slope of the attention gates: the larger, the closer the masks come to 0 or 1", "[1, 10^5]",
+    KIND_DOUBLE, OFF (hat_smax), 0, 1e6, 10, 100, 1, SCOPE_SUPERVISED, "hat" },
+  { "hat_c", "--hat-c", "HAT mas_k weight c", "HAT mask weight c",
+    "Weight of the regulariser that keeps each task's mask small, leaving units for later tasks", "[0, 1000]",
+    KIND_DOUBLE, OFF (hat_c), 0, 1e4, 0.05, 0.5, 3, SCOPE_SUPERVISED, "hat" },
+  { "halrp_rate", "--halrp-rate", "HALRP _rank share", "HALRP rank share",
+    "Share of the Hessian-weighted change a task needs that its low-rank factors must capture; higher: larger "
+    "ranks", "(0, 1)", KIND_DOUBLE, OFF (halrp_rate), 0, 1, 0.05, 0.1, 3, SCOPE_SUPERVISED, "halrp" },
+  { "halrp_l1", "--halrp-l1", "HALRP L_1 weight", "HALRP L1 weight",
+    "L1 weight on the low-rank factors: higher makes them sparser, so pruning keeps less", "[0, 1)", KIND_DOUBLE,
+    OFF (halrp_l1), 0, 1, 1e-6, 1e-5, 7, SCOPE_SUPERVISED, "halrp" },
+  { "halrp_max_growth", "--halrp-max-growth", "HALRP gr_owth cap", "HALRP growth cap",
+    "Largest growth of the parameters over the base network, as a share of it, before every task's factors "
+    "are pruned", "share of base", KIND_DOUBLE, OFF (halrp_max_growth), 0, 1000, 0.05, 0.5, 2, SCOPE_SUPERVISED,
+    "halrp" },
 };
 
 #define N_FIELDS G_N_ELEMENTS (fields)
@@ -79,6 +109,7 @@ static const Field fields[] = {
 struct _BlipSettingsPopover {
   GtkPopover     parent_instance;
   GtkGrid       *grid;
+  GtkWidget     *ste_row;
   GtkSwitch     *ste_switch;
   GtkLabel      *message_label;
   GtkButton     *preset_button;
@@ -274,16 +305,22 @@ fill (BlipSettingsPopover *self, const BlipConfig *c)
     gtk_spin_button_set_value (self->spins[i], field_value (i, c));
   gtk_switch_set_active (self->ste_switch, c->ste);
   gtk_editable_set_text (GTK_EDITABLE (self->games_entry), c->games ? c->games : "");
-  gboolean ewc = g_strcmp0 (c->approach, "ewc") == 0;
   gboolean rl = blip_config_is_rl (c);
+  const BlipStrategyClass *method = blip_strategy_lookup (c->approach);
+  gboolean quantized = method != NULL && method->quantized;
   for (guint i = 0; i < N_FIELDS; i++)
     {
-      gboolean visible = fields[i].scope == SCOPE_ALL || (fields[i].scope == SCOPE_EWC && ewc) ||
-                         (fields[i].scope == SCOPE_SUPERVISED && !rl) || (fields[i].scope == SCOPE_RL && rl);
+      gboolean visible = fields[i].scope == SCOPE_ALL || (fields[i].scope == SCOPE_SUPERVISED && !rl) ||
+                         (fields[i].scope == SCOPE_RL && rl);
+      if (g_strcmp0 (fields[i].approach, QUANTIZED) == 0)
+        visible = visible && quantized;
+      else if (fields[i].approach != NULL)
+        visible = visible && g_strcmp0 (fields[i].approach, c->approach) == 0;
       for (int k = 0; k < 3; k++)
         if (self->rows[i][k] != NULL)
           gtk_widget_set_visible (self->rows[i][k], visible);
     }
+  gtk_widget_set_visible (self->ste_row, quantized);
   for (int k = 0; k < 3; k++)
     gtk_widget_set_visible (self->games_row[k], rl);
   self->filling--;
@@ -336,6 +373,13 @@ blip_settings_popover_get_spin (BlipSettingsPopover *self, const char *name)
     if (g_strcmp0 (fields[i].name, name) == 0)
       return self->spins[i];
   return NULL;
+}
+
+GtkSwitch *
+blip_settings_popover_get_ste (BlipSettingsPopover *self)
+{
+  g_return_val_if_fail (BLIP_IS_SETTINGS_POPOVER (self), NULL);
+  return self->ste_switch;
 }
 
 GtkEditable *
@@ -465,6 +509,7 @@ blip_settings_popover_class_init (BlipSettingsPopoverClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/blipstudio/Studio/ui/blip-settings-popover.ui");
   gtk_widget_class_bind_template_child (widget_class, BlipSettingsPopover, grid);
+  gtk_widget_class_bind_template_child (widget_class, BlipSettingsPopover, ste_row);
   gtk_widget_class_bind_template_child (widget_class, BlipSettingsPopover, ste_switch);
   gtk_widget_class_bind_template_child (widget_class, BlipSettingsPopover, message_label);
   gtk_widget_class_bind_template_child (widget_class, BlipSettingsPopover, preset_button);

@@ -8,8 +8,9 @@
  * /e2e/threads: the same run through the blip tool on 1 and on 3 threads,
  * at a width where the GEMMs are split between threads, writes the same
  * results.json byte for byte (always runs, on a generated look-alike).
- * /e2e/run-header: blip run's first line names the settings the run reads,
- * the method's own included, and no other method's (always runs). */
+ * /e2e/run-header: blip run's first line names the settings the run reads:
+ * what differs from the experiment's preset, and the method's own knobs but
+ * no other method's (always runs). */
 #include "blip.h"
 #include "blip-test-util.h"
 
@@ -156,11 +157,19 @@ test_threads (void)
 }
 
 static const struct { const char *approach, *flag, *value, *header; } header_cases[] = {
-  { "blip", NULL, NULL, "with BLIP, seed 0, lr 0.01, sbatch 64, nepochs 1, F-prior 1e-15, max-bit 20\n" },
-  { "lwf", NULL, NULL, "with LwF, seed 0, lr 0.01, sbatch 64, nepochs 1, lwf-lambda 2, lwf-temperature 2\n" },
-  { "sgd", "--momentum", "0.5", "with Fine-tuning, seed 0, lr 0.01, sbatch 64, nepochs 1, momentum 0.5\n" },
-  { "ewc", "--optimizer", "adam", "with Online EWC, seed 0, lr 0.01, sbatch 64, nepochs 1, optimizer adam, "
-                                  "lamb 5000, gamma 1\n" },
+  { "blip", NULL, NULL,
+    "with BLIP, seed 0, lr 0.01, sbatch 64, nepochs 1, ndim 16, ntasks 1, F-prior 1e-15, max-bit 20\n" },
+  { "lwf", NULL, NULL,
+    "with LwF, seed 0, lr 0.01, sbatch 64, nepochs 1, ndim 16, ntasks 1, lwf-lambda 2, lwf-temperature 2\n" },
+  { "sgd", "--momentum", "0.5",
+    "with Fine-tuning, seed 0, lr 0.01, sbatch 64, nepochs 1, ndim 16, momentum 0.5, ntasks 1\n" },
+  { "ewc", "--optimizer", "adam",
+    "with Online EWC, seed 0, lr 0.01, sbatch 64, nepochs 1, ndim 16, optimizer adam, ntasks 1, lamb 5000, "
+    "gamma 1\n" },
+  /* The HALRP preset's network shows, its fixed widths do not. */
+  { "halrp", "--arch", "lenet",
+    "with HALRP, seed 0, lr 0.01, sbatch 64, nepochs 1, arch lenet, ntasks 1, halrp-rate 0.9, halrp-l1 1e-06, "
+    "halrp-wd 0.001, halrp-max-rank 100, halrp-est-epochs 1, halrp-prune-min 1e-05, halrp-max-growth 0.6\n" },
 };
 
 static void

@@ -280,6 +280,42 @@ write_results (BlipTrainer *tr, const char *output, double wall)
   return TRUE;
 }
 
+/* ", flag value" for each setting of a run on a data set that its
+ * experiment's preset sets otherwise (network, optimiser) or that trims the
+ * data, for the run's header: the HALRP preset's LeNet and Adam show. */
+static char *
+describe_changes_from_preset (const BlipConfig *run)
+{
+  BlipConfig preset;
+  blip_config_init_defaults (&preset);
+  blip_config_apply_preset (&preset, run->experiment, NULL);
+  GString *out = g_string_new (NULL);
+  if (g_strcmp0 (run->arch, preset.arch) != 0)
+    g_string_append_printf (out, ", arch %s", run->arch);
+  /* Widths only of the networks that read them (LeNet's are fixed). */
+  gboolean mlp = g_strcmp0 (run->arch, "mlp") == 0, alexnet = g_strcmp0 (run->arch, "alexnet") == 0;
+  if (run->ndim != preset.ndim && (mlp || alexnet))
+    g_string_append_printf (out, ", ndim %d", run->ndim);
+  if (run->mul != preset.mul && (alexnet || g_strcmp0 (run->arch, "resnet18") == 0))
+    g_string_append_printf (out, ", mul %g", run->mul);
+  if (g_strcmp0 (run->optimizer, preset.optimizer) != 0)
+    g_string_append_printf (out, ", optimizer %s", run->optimizer);
+  if (run->momentum != preset.momentum)
+    g_string_append_printf (out, ", momentum %g", run->momentum);
+  if (run->weight_decay != preset.weight_decay)
+    g_string_append_printf (out, ", weight-decay %g", run->weight_decay);
+  if (run->lr_gamma != preset.lr_gamma)
+    g_string_append_printf (out, ", lr-gamma %g", run->lr_gamma);
+  if (run->ntasks != 0)
+    g_string_append_printf (out, ", ntasks %d", run->ntasks);
+  if (run->train_subset != 0)
+    g_string_append_printf (out, ", train-subset %d", run->train_subset);
+  if (run->test_subset != 0)
+    g_string_append_printf (out, ", test-subset %d", run->test_subset);
+  blip_config_clear (&preset);
+  return g_string_free (out, FALSE);
+}
+
 static int
 cmd_run (int argc, char **argv)
 {
@@ -392,19 +428,11 @@ cmd_run (int argc, char **argv)
       return 1;
     }
 
-  /* Only the settings this run reads: the optimiser's where they differ
-   * from plain SGD, then the method's own (LwF has no F-prior). */
+  /* Only the settings this run reads: the method's own (LwF has no F-prior)
+   * and, for data sets, what differs from the experiment's preset. */
   const BlipStrategyClass *method = blip_trainer_get_strategy (tr)->klass;
   g_autofree char *method_settings = blip_strategy_class_settings_text (method, run);
-  g_autoptr (GString) optimiser = g_string_new (NULL);
-  if (g_strcmp0 (run->optimizer, "sgd") != 0)
-    g_string_append_printf (optimiser, ", optimizer %s", run->optimizer);
-  if (run->momentum != 0)
-    g_string_append_printf (optimiser, ", momentum %g", run->momentum);
-  if (run->weight_decay != 0)
-    g_string_append_printf (optimiser, ", weight-decay %g", run->weight_decay);
-  if (run->lr_gamma != 1)
-    g_string_append_printf (optimiser, ", lr-gamma %g", run->lr_gamma);
+  g_autofree char *differs = blip_trainer_is_rl (tr) ? g_strdup ("") : describe_changes_from_preset (run);
   if (blip_trainer_is_rl (tr))
     printf ("blip run: %s with %s (PPO), seed %" G_GUINT64_FORMAT ", %d frames per game, lr %g, "
             "%d envs × %d steps%s%s, %d env thread%s%s\n",
@@ -414,7 +442,7 @@ cmd_run (int argc, char **argv)
   else
     printf ("blip run: %s with %s, seed %" G_GUINT64_FORMAT ", lr %g, sbatch %d, nepochs %d%s%s%s%s\n",
             blip_trainer_get_experiment (tr)->title, method->title, run->seed, run->lr, run->sbatch,
-            run->nepochs, optimiser->str, *method_settings ? ", " : "", method_settings,
+            run->nepochs, differs, *method_settings ? ", " : "", method_settings,
             opts.resume ? " (resumed)" : "");
   if (opts.resume)
     printf ("Resuming at task %d of %d with %d finished\n", blip_trainer_get_task (tr) + 1,

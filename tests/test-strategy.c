@@ -12,7 +12,9 @@
  *                and its gradient matches finite differences of its value
  *   memory       blip keeps 9 bytes per feature parameter, ewc 8, sgd none
  *   settings     each method's settings text names its own knobs, under the
- *                CLI's flag names, and no other method's (LwF has no F-prior). */
+ *                CLI's flag names, and no other method's (LwF has no F-prior);
+ *                a run's settings text adds the schedule and what differs
+ *                from the experiment's preset, for data sets and games. */
 #include "blip.h"
 #include "blip-test-util.h"
 
@@ -564,6 +566,63 @@ test_settings_text_covers_registry (void)
     }
 }
 
+typedef struct {
+  const char *name;
+  const char *experiment, *approach;
+  const char *speed;        /* a speed preset on top of the experiment's, or NULL */
+  gboolean    paper;        /* the method's paper settings */
+  int         ndim;         /* 0: the preset's */
+  double      mul;          /* 0: the preset's */
+  const char *text;
+} RunSettingsCase;
+
+static const RunSettingsCase run_settings_cases[] = {
+  { "mnist5-blip", "mnist5", "blip", NULL, FALSE, 0, 0,
+    "lr 0.01, sbatch 64, nepochs 200, F-prior 1e-15, max-bit 20" },
+  { "classroom-sgd", "mnist5", "sgd", "classroom", FALSE, 0, 0,
+    "lr 0.01, sbatch 64, nepochs 3, train-subset 2000, test-subset 1000" },
+  /* HALRP's own settings on the MLP experiment: its network, optimiser,
+   * schedule and validation share all differ from the preset. */
+  { "pmnist-halrp-paper", "pmnist", "halrp", NULL, TRUE, 0, 0,
+    "lr 0.001, sbatch 128, nepochs 12, arch lenet, optimizer adam, lr-patience 100000, valid-fraction 0.2, "
+    "halrp-rate 0.9, halrp-l1 1e-06, halrp-wd 0.001, halrp-max-rank 100, halrp-est-epochs 1, "
+    "halrp-prune-min 1e-05, halrp-max-growth 0.6" },
+  { "mlp-width", "pmnist", "lwf", NULL, FALSE, 100, 3,
+    "lr 0.01, sbatch 64, nepochs 200, ndim 100, lwf-lambda 2, lwf-temperature 2" },
+  /* LeNet's widths are fixed: a changed --ndim or --mul is not shown. */
+  { "lenet-widths", "pmnist32", "hat", NULL, FALSE, 100, 3,
+    "lr 0.01, sbatch 64, nepochs 200, hat-smax 400, hat-c 0.75" },
+  { "alexnet-widths", "cifar10-5", "sgd", NULL, FALSE, 1024, 0.5,
+    "lr 0.05, sbatch 32, nepochs 200, ndim 1024, mul 0.5" },
+  { "games", "minatar", "ewc", NULL, FALSE, 0, 0,
+    "1000000 frames per game, lr 0.00025, 16 envs × 125 steps, lamb 5000, gamma 1" },
+};
+
+static void
+test_run_settings_text (gconstpointer data)
+{
+  const RunSettingsCase *rc = data;
+  BlipConfig c;
+  blip_config_init_defaults (&c);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (blip_config_apply_preset (&c, rc->experiment, &error));
+  g_assert_no_error (error);
+  if (rc->speed != NULL)
+    g_assert_true (blip_config_apply_speed_preset (&c, rc->speed, NULL));
+  g_free (c.approach);
+  c.approach = g_strdup (rc->approach);
+  if (rc->paper)
+    g_assert_true (blip_strategy_class_apply_paper_settings (blip_strategy_lookup (rc->approach), &c,
+                                                             rc->experiment));
+  if (rc->ndim != 0)
+    c.ndim = rc->ndim;
+  if (rc->mul != 0)
+    c.mul = rc->mul;
+  g_autofree char *text = blip_run_settings_text (&c);
+  g_assert_cmpstr (text, ==, rc->text);
+  blip_config_clear (&c);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -597,6 +656,11 @@ main (int argc, char **argv)
     {
       g_autofree char *name = g_strdup_printf ("/strategy/settings-text/%s", settings_cases[i].approach);
       g_test_add_data_func (name, &settings_cases[i], test_settings_text);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (run_settings_cases); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("/strategy/run-settings-text/%s", run_settings_cases[i].name);
+      g_test_add_data_func (name, &run_settings_cases[i], test_run_settings_text);
     }
   return g_test_run ();
 }

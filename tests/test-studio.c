@@ -1127,7 +1127,8 @@ test_window_file_choosers (void)
 
 /* The Methods view: Open Methods Table… reads a table.json that blip table
  * wrote and shows it (each method's bar, the file named above it, and what a
- * screen reader is told: the numbers, or how far an interrupted run got); a file
+ * screen reader is told: the numbers and settings, or how far an interrupted
+ * run got; the settings as its tooltip); a file
  * that is not such a table ends in a dialog naming it and leaves the view as
  * it was; a lesson step's Table opens in it; high contrast reaches this view
  * too. */
@@ -1151,7 +1152,7 @@ test_window_methods_table (void)
     "\"time_seconds\": 60, \"paper_ACC_percent\": 97.31},\n"
     " {\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"trained\", \"n_tasks\": 2, \"ACC\": 0.96, "
     "\"BWT_paper\": 0, \"BWT_code\": 0, \"memory_bytes\": 200, \"memory_bytes_per_task\": [100, 200], "
-    "\"time_seconds\": null, \"paper_ACC_percent\": 97.34},\n"
+    "\"time_seconds\": null, \"paper_ACC_percent\": 97.34, \"settings\": \"lr 0.01, hat-smax 400, hat-c 0.75\"},\n"
     " {\"approach\": \"lwf\", \"title\": \"LwF\", \"status\": \"interrupted\", \"tasks_completed\": 4, "
     "\"tasks_total\": 10, \"paper_ACC_percent\": 65.65}]}\n",
     -1, NULL));
@@ -1167,12 +1168,15 @@ test_window_methods_table (void)
   g_assert_cmpstr (gtk_label_get_text (window->methods_label), ==, table);
   /* Read out: each method's numbers, or how far an interrupted run got. */
   const char *read_out = "BLIP: ACC 97.00%, BWT -0.10%, memory 8000 bytes. "
-                         "HAT: ACC 96.00%, BWT 0.00%, memory 200 bytes. "
+                         "HAT: ACC 96.00%, BWT 0.00%, memory 200 bytes. Settings: lr 0.01, hat-smax 400, hat-c 0.75. "
                          "LwF: interrupted, 4/10 tasks. ";
   g_autofree char *mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (view),
                                                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, read_out);
   if (mismatch != NULL)
     g_error ("the Methods view reads out “%s”, expected “%s”", mismatch, read_out);
+  /* The settings a row gives, as the view's tooltip. */
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (GTK_WIDGET (view)), ==,
+                   "Settings of each run:\nHAT: lr 0.01, hat-smax 400, hat-c 0.75");
 
   /* As drawn: BLIP's bar in the first method colour (Okabe–Ito orange). */
   cairo_surface_t *img = cairo_image_surface_create (CAIRO_FORMAT_RGB24, 1000, 500);

@@ -69,6 +69,8 @@ static const BadTableCase bad_tables[] = {
   { "progress-not-a-count", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": "
     "\"unfinished\", \"tasks_completed\": 1.5, \"tasks_total\": 5, \"paper_ACC_percent\": null}]}",
     BLIP_TABLE_FILE_ERROR_FORMAT, "“tasks_completed”" },
+  { "settings-not-text", TABLE_HEAD "[{\"approach\": \"hat\", \"title\": \"HAT\", \"status\": \"not-run\", "
+    "\"paper_ACC_percent\": null, \"settings\": 400}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "“settings”" },
   { "second-row-bad", TABLE_HEAD "[{\"approach\": \"sgd\", \"title\": \"Fine-tuning\", \"status\": \"not-run\", "
     "\"paper_ACC_percent\": null}, {\"approach\": 1}]}", BLIP_TABLE_FILE_ERROR_FORMAT, "row 2" },
 };
@@ -102,7 +104,8 @@ test_table_file_minimal (void)
               "\"not-run\", \"paper_ACC_percent\": 65.65, \"unknown_key\": [1, 2]}, " GOOD_ROW
               "\"memory_bytes_per_task\": [10, 20], \"time_seconds\": null, \"paper_ACC_percent\": null}, "
               "{\"approach\": \"ewc\", \"title\": \"Online EWC\", \"status\": \"interrupted\", "
-              "\"tasks_completed\": 4, \"tasks_total\": 10, \"paper_ACC_percent\": 95.78}]}");
+              "\"tasks_completed\": 4, \"tasks_total\": 10, \"paper_ACC_percent\": 95.78, "
+              "\"settings\": \"lr 0.01, lamb 5000, gamma 1\"}]}");
   g_autofree char *path = g_build_filename (dir, "table.json", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(BlipTableFile) table = blip_table_file_load (path, &error);
@@ -120,6 +123,9 @@ test_table_file_minimal (void)
   g_assert_false (table->rows[2].has_results);
   g_assert_cmpint (table->rows[2].tasks_completed, ==, 4);
   g_assert_cmpint (table->rows[2].tasks_total, ==, 10);
+  /* Settings are optional: absent, NULL. */
+  g_assert_null (table->rows[0].settings);
+  g_assert_cmpstr (table->rows[2].settings, ==, "lr 0.01, lamb 5000, gamma 1");
   blip_test_rmtree (dir);
 }
 

@@ -110,6 +110,15 @@ put_run (const char *out, const char *approach, const char *json, const char *ti
     write_text (dir, "timing.json", timing);
 }
 
+/* text with its one occurrence of `from` replaced by `to`. */
+static char *
+replace (const char *text, const char *from, const char *to)
+{
+  const char *at = strstr (text, from);
+  g_assert_nonnull (at);
+  return g_strdup_printf ("%.*s%s%s", (int) (at - text), text, to, at + strlen (from));
+}
+
 /* The three runs of the hand-made table: BLIP (constant memory), EWC written
  * as if its memory grew (as HAT's or IMM's does), FT-FIX in the first format. */
 static void
@@ -117,9 +126,15 @@ put_hand_made (const char *out)
 {
   g_autofree char *blip = results_json ("blip-results/2", "mnist5", "blip", 0, TRUE, "0.9964", "-0.0001", "-0.00005",
                                         452160, "[452160, 452160, 452160]");
-  g_autofree char *ewc = results_json ("blip-results/2", "mnist5", "ewc", 0, TRUE, "0.9", "-0.05", "-0.0333",
-                                       3000, "[1000, 2000, 3000]");
-  g_autofree char *frozen = results_json ("blip-results/1", "mnist5", "sgd-frozen", 0, TRUE, "0.8", "0", "0", 0, NULL);
+  g_autofree char *ewc_default = results_json ("blip-results/2", "mnist5", "ewc", 0, TRUE, "0.9", "-0.05", "-0.0333",
+                                               3000, "[1000, 2000, 3000]");
+  /* EWC ran with its own λ and a wider network; FT-FIX's file, of the first
+   * format, saved no configuration (no settings to note). */
+  g_autofree char *ewc = replace (ewc_default, "\"config\": {\"lr\": 0.01}",
+                                  "\"config\": {\"lr\": 0.01, \"ndim\": 400, \"ewc_lambda\": 100}");
+  g_autofree char *frozen_with_config = results_json ("blip-results/1", "mnist5", "sgd-frozen", 0, TRUE, "0.8", "0",
+                                                      "0", 0, NULL);
+  g_autofree char *frozen = replace (frozen_with_config, "  \"config\": {\"lr\": 0.01},\n", "");
   put_run (out, "blip", blip, "{\n  \"train_seconds\": 75.5,\n  \"consolidation_seconds\": [1, 1, 1]\n}\n");
   put_run (out, "ewc", ewc, "{\"train_seconds\": 7200}");
   put_run (out, "sgd-frozen", frozen, NULL);
@@ -272,13 +287,15 @@ test_hand_made (void)
   g_assert_cmpuint (g_strv_length (lines), ==, 5);   /* header, 3 rows, the empty string after the last \n */
   g_assert_cmpstr (lines[0], ==, "approach,title,status,tasks,acc_percent,bwt_paper_percent,bwt_code_percent,"
                                  "memory_bytes,memory_bytes_per_task,memory_growth_bytes_per_task,time_seconds,"
-                                 "paper_acc_percent,results");
+                                 "paper_acc_percent,results,settings");
   g_autofree char *blip_line = g_strdup_printf ("blip,BLIP,reused,3,99.6400,-0.0100,-0.0050,452160,"
-                                                "452160 452160 452160,0,75.500,99.64,%s/blip/results.json", out);
+                                                "452160 452160 452160,0,75.500,99.64,%s/blip/results.json,"
+                                                "\"lr 0.01, sbatch 64, nepochs 200, F-prior 1e-15, max-bit 20\"", out);
   g_autofree char *ewc_line = g_strdup_printf ("ewc,Online EWC,reused,3,90.0000,-5.0000,-3.3300,3000,"
-                                               "1000 2000 3000,1000,7200.000,95.78,%s/ewc/results.json", out);
+                                               "1000 2000 3000,1000,7200.000,95.78,%s/ewc/results.json,"
+                                               "\"lr 0.01, sbatch 64, nepochs 200, ndim 400, lamb 100, gamma 1\"", out);
   g_autofree char *frozen_line = g_strdup_printf ("sgd-frozen,FT-FIX,reused,3,80.0000,0.0000,0.0000,0,,,,,"
-                                                  "%s/sgd-frozen/results.json", out);
+                                                  "%s/sgd-frozen/results.json,", out);
   g_assert_cmpstr (lines[1], ==, blip_line);
   g_assert_cmpstr (lines[2], ==, ewc_line);
   g_assert_cmpstr (lines[3], ==, frozen_line);
@@ -288,7 +305,9 @@ test_hand_made (void)
   g_autofree char *md_path = g_build_filename (out, "table.md", NULL);
   g_autofree char *md = read_text (md_path);
   g_auto(GStrv) md_lines = g_strsplit (md, "\n", -1);
-  g_assert_cmpuint (g_strv_length (md_lines), ==, 6);   /* header, alignment, 3 rows, "" */
+  /* header, alignment, 3 rows, a blank line, the settings' heading, a blank
+   * line, BLIP's and EWC's settings (FT-FIX's file has none), "" */
+  g_assert_cmpuint (g_strv_length (md_lines), ==, 11);
   g_assert_cmpstr (md_lines[0], ==, "| Method | ACC (%) | BWT (%) | Memory | Memory growth | Train time "
                                     "| Paper ACC (%) | Run |");
   g_assert_cmpstr (md_lines[1], ==, "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- |");
@@ -297,6 +316,11 @@ test_hand_made (void)
                                     "| 95.78 | reused |");
   g_assert_cmpstr (md_lines[4], ==, "| FT-FIX (sgd-frozen) | 80.00 | 0.00 | 0 B | — | — | — | reused |");
   g_assert_cmpstr (md_lines[5], ==, "");
+  g_assert_cmpstr (md_lines[6], ==, "Settings of each run (`blip run` flags; the rest are the experiment's preset):");
+  g_assert_cmpstr (md_lines[7], ==, "");
+  g_assert_cmpstr (md_lines[8], ==, "- BLIP: lr 0.01, sbatch 64, nepochs 200, F-prior 1e-15, max-bit 20");
+  g_assert_cmpstr (md_lines[9], ==, "- Online EWC (ewc): lr 0.01, sbatch 64, nepochs 200, ndim 400, lamb 100, gamma 1");
+  g_assert_cmpstr (md_lines[10], ==, "");
 
   /* The figure, in three formats; the PNG sized for three methods. */
   static const char *const figures[] = { "table.png", "table.svg", "table.pdf" };
@@ -343,6 +367,7 @@ test_hand_made (void)
   row = g_ptr_array_index (rows->items, 2);
   g_assert_cmpint (blip_json_get (row, "paper_ACC_percent")->type, ==, BLIP_JSON_NULL);
   g_assert_cmpint (blip_json_get (row, "memory_bytes_per_task")->type, ==, BLIP_JSON_NULL);
+  g_assert_null (blip_json_get (row, "settings"));
 
   /* Read back as the app reads it (blip-table-file.c): the same numbers. */
   g_autoptr(BlipTableFile) file = blip_table_file_load (json_path, &error);
@@ -364,6 +389,8 @@ test_hand_made (void)
   g_assert_cmpint (ewc_row->memory_per_task[2], ==, 3000);
   g_assert_cmpfloat (ewc_row->time_seconds, ==, 7200);
   g_assert_cmpfloat (ewc_row->paper_acc, ==, 95.78);
+  g_assert_cmpstr (ewc_row->settings, ==, "lr 0.01, sbatch 64, nepochs 200, ndim 400, lamb 100, gamma 1");
+  g_assert_null (file->rows[2].settings);
   g_assert_null (file->rows[2].memory_per_task);
   g_assert_true (isnan (file->rows[2].paper_acc));
   g_assert_true (isnan (file->rows[2].time_seconds));

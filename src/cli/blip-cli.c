@@ -280,42 +280,6 @@ write_results (BlipTrainer *tr, const char *output, double wall)
   return TRUE;
 }
 
-/* ", flag value" for each setting of a run on a data set that its
- * experiment's preset sets otherwise (network, optimiser) or that trims the
- * data, for the run's header: the HALRP preset's LeNet and Adam show. */
-static char *
-describe_changes_from_preset (const BlipConfig *run)
-{
-  BlipConfig preset;
-  blip_config_init_defaults (&preset);
-  blip_config_apply_preset (&preset, run->experiment, NULL);
-  GString *out = g_string_new (NULL);
-  if (g_strcmp0 (run->arch, preset.arch) != 0)
-    g_string_append_printf (out, ", arch %s", run->arch);
-  /* Widths only of the networks that read them (LeNet's are fixed). */
-  gboolean mlp = g_strcmp0 (run->arch, "mlp") == 0, alexnet = g_strcmp0 (run->arch, "alexnet") == 0;
-  if (run->ndim != preset.ndim && (mlp || alexnet))
-    g_string_append_printf (out, ", ndim %d", run->ndim);
-  if (run->mul != preset.mul && (alexnet || g_strcmp0 (run->arch, "resnet18") == 0))
-    g_string_append_printf (out, ", mul %g", run->mul);
-  if (g_strcmp0 (run->optimizer, preset.optimizer) != 0)
-    g_string_append_printf (out, ", optimizer %s", run->optimizer);
-  if (run->momentum != preset.momentum)
-    g_string_append_printf (out, ", momentum %g", run->momentum);
-  if (run->weight_decay != preset.weight_decay)
-    g_string_append_printf (out, ", weight-decay %g", run->weight_decay);
-  if (run->lr_gamma != preset.lr_gamma)
-    g_string_append_printf (out, ", lr-gamma %g", run->lr_gamma);
-  if (run->ntasks != 0)
-    g_string_append_printf (out, ", ntasks %d", run->ntasks);
-  if (run->train_subset != 0)
-    g_string_append_printf (out, ", train-subset %d", run->train_subset);
-  if (run->test_subset != 0)
-    g_string_append_printf (out, ", test-subset %d", run->test_subset);
-  blip_config_clear (&preset);
-  return g_string_free (out, FALSE);
-}
-
 static int
 cmd_run (int argc, char **argv)
 {
@@ -428,22 +392,14 @@ cmd_run (int argc, char **argv)
       return 1;
     }
 
-  /* Only the settings this run reads: the method's own (LwF has no F-prior)
-   * and, for data sets, what differs from the experiment's preset. */
-  const BlipStrategyClass *method = blip_trainer_get_strategy (tr)->klass;
-  g_autofree char *method_settings = blip_strategy_class_settings_text (method, run);
-  g_autofree char *differs = blip_trainer_is_rl (tr) ? g_strdup ("") : describe_changes_from_preset (run);
+  /* Only the settings this run reads (LwF has no F-prior). */
+  g_autofree char *settings = blip_run_settings_text (run);
+  printf ("blip run: %s with %s%s, seed %" G_GUINT64_FORMAT ", %s", blip_trainer_get_experiment (tr)->title,
+          blip_trainer_get_strategy (tr)->klass->title, blip_trainer_is_rl (tr) ? " (PPO)" : "", run->seed,
+          settings);
   if (blip_trainer_is_rl (tr))
-    printf ("blip run: %s with %s (PPO), seed %" G_GUINT64_FORMAT ", %d frames per game, lr %g, "
-            "%d envs × %d steps%s%s, %d env thread%s%s\n",
-            blip_trainer_get_experiment (tr)->title, method->title, run->seed, run->frames, run->lr,
-            run->num_envs, run->num_steps, *method_settings ? ", " : "", method_settings, run->env_threads,
-            run->env_threads == 1 ? "" : "s", opts.resume ? " (resumed)" : "");
-  else
-    printf ("blip run: %s with %s, seed %" G_GUINT64_FORMAT ", lr %g, sbatch %d, nepochs %d%s%s%s%s\n",
-            blip_trainer_get_experiment (tr)->title, method->title, run->seed, run->lr, run->sbatch,
-            run->nepochs, differs, *method_settings ? ", " : "", method_settings,
-            opts.resume ? " (resumed)" : "");
+    printf (", %d env thread%s", run->env_threads, run->env_threads == 1 ? "" : "s");
+  printf ("%s\n", opts.resume ? " (resumed)" : "");
   if (opts.resume)
     printf ("Resuming at task %d of %d with %d finished\n", blip_trainer_get_task (tr) + 1,
             blip_trainer_get_n_tasks (tr), blip_trainer_get_tasks_done (tr));

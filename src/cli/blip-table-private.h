@@ -35,6 +35,7 @@ typedef struct {
   gint64    memory;           /* after the last task */
   gint64   *memory_per_task;  /* n_tasks, -1 where unknown (blip-results/1 files) */
   double    seconds;          /* training time from timing.json, NaN if unknown */
+  char     *settings;         /* blip_run_settings_text of the run's configuration; NULL if unknown */
 } TableRow;
 
 void     blip_table_row_clear    (TableRow *row);

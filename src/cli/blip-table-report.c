@@ -57,6 +57,7 @@ blip_table_row_clear (TableRow *row)
   g_free (row->dir);
   g_strfreev (row->run_argv);
   g_free (row->memory_per_task);
+  g_free (row->settings);
 }
 
 /* ---- Reading a run's results ------------------------------------------------------ */
@@ -147,6 +148,23 @@ blip_table_read_results (TableRow *row, const char *experiment, guint64 seed, Ta
                    file_seed, experiment, row->klass->name, seed);
       return FALSE;
     }
+  /* The settings the run was made with, for the table's notes. Only notes:
+   * results saved without a configuration, or with one that an older
+   * version wrote and this one no longer accepts, keep their numbers. */
+  const BlipJson *config_json = blip_json_get (json, "config");
+  BlipConfig config;
+  blip_config_init_defaults (&config);
+  if (config_json != NULL && blip_config_from_json_object (&config, config_json, NULL))
+    {
+      /* The run's identity is the file's, whatever the object says. */
+      g_free (config.experiment);
+      config.experiment = g_strdup (exp);
+      g_free (config.approach);
+      config.approach = g_strdup (approach);
+      g_free (row->settings);
+      row->settings = blip_run_settings_text (&config);
+    }
+  blip_config_clear (&config);
   if (!member_bool (json, "complete", &complete) || !member_uint (json, "n_tasks", &n_tasks) ||
       !member_uint (json, "tasks_completed", &completed) || n_tasks < 1 || n_tasks > 1000 || completed > n_tasks)
     return malformed (error, path, "“complete”, “n_tasks” or “tasks_completed” is missing or out of range");
@@ -405,6 +423,18 @@ blip_table_markdown (TableRow *rows, int n, const char *experiment)
         }
       g_string_append_c (out, '\n');
     }
+  /* What each method ran with, so the table can be read and rerun. */
+  gboolean any = FALSE;
+  for (int i = 0; i < n; i++)
+    any |= rows[i].settings != NULL;
+  if (any)
+    g_string_append (out, "\nSettings of each run (`blip run` flags; the rest are the experiment's preset):\n\n");
+  for (int i = 0; i < n; i++)
+    if (rows[i].settings != NULL)
+      {
+        g_autofree char *label = blip_strategy_label (rows[i].klass->title, rows[i].klass->name);
+        g_string_append_printf (out, "- %s: %s\n", label, rows[i].settings);
+      }
   return g_string_free (out, FALSE);
 }
 
@@ -499,7 +529,7 @@ blip_table_csv (TableRow *rows, int n, const char *experiment)
   GString *o = g_string_new (games ? "approach,title,status,tasks,mean_return,bwt_paper_return,bwt_code_return,"
                                    : "approach,title,status,tasks,acc_percent,bwt_paper_percent,bwt_code_percent,");
   g_string_append (o, "memory_bytes,memory_bytes_per_task,memory_growth_bytes_per_task,time_seconds,"
-                      "paper_acc_percent,results\n");
+                      "paper_acc_percent,results,settings\n");
   for (int i = 0; i < n; i++)
     {
       const TableRow *r = &rows[i];
@@ -527,6 +557,9 @@ blip_table_csv (TableRow *rows, int n, const char *experiment)
       g_string_append_c (o, ',');
       g_autofree char *results = g_build_filename (r->dir, "results.json", NULL);
       csv_field (o, results);
+      g_string_append_c (o, ',');
+      if (r->settings != NULL)
+        csv_field (o, r->settings);
       g_string_append_c (o, '\n');
     }
   return g_string_free (o, FALSE);
@@ -589,6 +622,12 @@ blip_table_json (TableRow *rows, int n, const char *experiment, guint64 seed)
                                 r->tasks_total);
       json_kv_number (o, "paper_ACC_percent", paper_figure (experiment, r->klass->name), TRUE);
       g_autofree char *results = g_build_filename (r->dir, "results.json", NULL);
+      if (r->settings != NULL)
+        {
+          g_string_append (o, "\"settings\": ");
+          blip_json_append_string (o, r->settings);
+          g_string_append (o, ", ");
+        }
       g_string_append (o, "\"results\": ");
       blip_json_append_string (o, results);
       g_string_append (o, i + 1 < n ? "},\n" : "}\n");

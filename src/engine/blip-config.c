@@ -529,8 +529,12 @@ gboolean
 blip_config_from_json (BlipConfig *c, const char *json, gsize length, GError **error)
 {
   g_autoptr(BlipJson) root = blip_json_parse (json, length, error);
-  if (root == NULL)
-    return FALSE;
+  return root != NULL && blip_config_from_json_object (c, root, error);
+}
+
+gboolean
+blip_config_from_json_object (BlipConfig *c, const BlipJson *root, GError **error)
+{
   if (root->type != BLIP_JSON_OBJECT)
     {
       g_set_error (error, BLIP_CONFIG_ERROR, BLIP_CONFIG_ERROR_INVALID, "the configuration is not a JSON object");

@@ -152,5 +152,8 @@ void        blip_config_append_json (GString *out, const BlipConfig *config, con
 /* Reads a configuration written by blip_config_append_json; fields absent in
  * the text keep their defaults. The result is validated. */
 gboolean    blip_config_from_json   (BlipConfig *config, const char *json, gsize length, GError **error);
+/* The same from an object already parsed (the "config" of a results.json). */
+typedef struct _BlipJson BlipJson;
+gboolean    blip_config_from_json_object (BlipConfig *config, const BlipJson *object, GError **error);
 
 G_END_DECLS

@@ -24,6 +24,7 @@ row_clear (BlipTableFileRow *row)
   g_free (row->title);
   g_free (row->status);
   g_free (row->memory_per_task);
+  g_free (row->settings);
 }
 
 void
@@ -99,6 +100,10 @@ read_row (const BlipJson *o, BlipTableFileRow *row, gboolean returns, const char
   row->approach = g_strdup (approach);
   row->title = g_strdup (title);
   row->status = g_strdup (status);
+  const BlipJson *settings = blip_json_get (o, "settings");
+  if (settings != NULL && settings->type != BLIP_JSON_STRING)
+    return bad (error, path, i, "“settings” is not a string");
+  row->settings = settings != NULL ? g_strdup (settings->string) : NULL;
   if (!number_or_null (o, "paper_ACC_percent", &row->paper_acc) ||
       !(isnan (row->paper_acc) || (row->paper_acc >= 0 && row->paper_acc <= 100)))
     return bad (error, path, i, "“paper_ACC_percent” is missing or not a percentage or null");

@@ -1,7 +1,7 @@
 /* blip-table-file.h — reading back table.json, the comparison of methods
  * that `blip table` writes (format blip-table/1): one row per method with its
- * ACC, BWT, the memory it kept after each task, its training time and the
- * paper's ACC. The app shows such a file without retraining anything.
+ * ACC, BWT, the memory it kept after each task, its training time, the
+ * paper's ACC and the settings it ran with. The app shows such a file without retraining anything.
  *
  * The file is untrusted input: every field is checked for type and range,
  * and an error names the file and what was expected. Keys this reader does
@@ -39,6 +39,8 @@ typedef struct {
   gint64 *memory_per_task;   /* n_tasks entries, or NULL where the run kept no record */
   double  time_seconds;      /* NaN when unknown */
   double  paper_acc;         /* the paper's ACC in %, NaN where it has none */
+  char   *settings;          /* the run's settings as `blip run` flags ("lr 0.01, …, lamb 5000, gamma 1"),
+                              * NULL where the table does not give them */
 } BlipTableFileRow;
 
 typedef struct {

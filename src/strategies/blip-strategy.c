@@ -123,6 +123,58 @@ blip_strategy_class_settings_text (const BlipStrategyClass *klass, const BlipCon
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+char *
+blip_run_settings_text (const BlipConfig *run)
+{
+  g_return_val_if_fail (run != NULL, NULL);
+  GString *out = g_string_new (NULL);
+  if (blip_config_is_rl (run))
+    g_string_append_printf (out, "%d frames per game, lr %g, %d envs × %d steps", run->frames, run->lr, run->num_envs,
+                            run->num_steps);
+  else
+    {
+      BlipConfig preset;
+      blip_config_init_defaults (&preset);
+      blip_config_apply_preset (&preset, run->experiment, NULL);
+      g_string_append_printf (out, "lr %g, sbatch %d, nepochs %d", run->lr, run->sbatch, run->nepochs);
+      if (g_strcmp0 (run->arch, preset.arch) != 0)
+        g_string_append_printf (out, ", arch %s", run->arch);
+      /* Widths only of the networks that read them (LeNet's are fixed). */
+      gboolean mlp = g_strcmp0 (run->arch, "mlp") == 0, alexnet = g_strcmp0 (run->arch, "alexnet") == 0;
+      if (run->ndim != preset.ndim && (mlp || alexnet))
+        g_string_append_printf (out, ", ndim %d", run->ndim);
+      if (run->mul != preset.mul && (alexnet || g_strcmp0 (run->arch, "resnet18") == 0))
+        g_string_append_printf (out, ", mul %g", run->mul);
+      if (g_strcmp0 (run->optimizer, preset.optimizer) != 0)
+        g_string_append_printf (out, ", optimizer %s", run->optimizer);
+      if (run->momentum != preset.momentum)
+        g_string_append_printf (out, ", momentum %g", run->momentum);
+      if (run->weight_decay != preset.weight_decay)
+        g_string_append_printf (out, ", weight-decay %g", run->weight_decay);
+      if (run->lr_gamma != preset.lr_gamma)
+        g_string_append_printf (out, ", lr-gamma %g", run->lr_gamma);
+      if (run->lr_patience != preset.lr_patience)
+        g_string_append_printf (out, ", lr-patience %d", run->lr_patience);
+      if (run->lr_factor != preset.lr_factor)
+        g_string_append_printf (out, ", lr-factor %g", run->lr_factor);
+      if (run->lr_min != preset.lr_min)
+        g_string_append_printf (out, ", lr-min %g", run->lr_min);
+      if (run->valid_fraction != preset.valid_fraction)
+        g_string_append_printf (out, ", valid-fraction %g", run->valid_fraction);
+      if (run->ntasks != 0)
+        g_string_append_printf (out, ", ntasks %d", run->ntasks);
+      if (run->train_subset != 0)
+        g_string_append_printf (out, ", train-subset %d", run->train_subset);
+      if (run->test_subset != 0)
+        g_string_append_printf (out, ", test-subset %d", run->test_subset);
+      blip_config_clear (&preset);
+    }
+  const BlipStrategyClass *method = blip_strategy_lookup (run->approach);
+  if (method != NULL && method->describe_settings != NULL)
+    method->describe_settings (run, out);
+  return g_string_free (out, FALSE);
+}
+
 void
 blip_strategy_baseline_paper_settings (BlipConfig *config, const char *experiment)
 {

@@ -161,6 +161,14 @@ gboolean      blip_strategy_class_apply_paper_settings (const BlipStrategyClass 
  * header names only what the method reads. Newly allocated. */
 char         *blip_strategy_class_settings_text (const BlipStrategyClass *klass, const BlipConfig *config);
 
+/* A run's settings in one line, under the CLI's flag names, for run headers
+ * and methods tables. Data sets: "lr 0.01, sbatch 64, nepochs 200", then
+ * what differs from the experiment's preset (network and widths it reads,
+ * optimiser, schedule, validation share) or trims the data (ntasks,
+ * subsets), then the method's own settings. Games: frames per game, lr and
+ * rollout size, then the method's. Newly allocated. */
+char         *blip_run_settings_text (const BlipConfig *config);
+
 /* The settings the reference's baseline runs share (run_baselines.py of
  * miniImageNetClassification: every baseline on AlexNet), for the
  * paper_settings hooks of baselines. */

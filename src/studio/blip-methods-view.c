@@ -41,8 +41,24 @@ update_accessible (BlipMethodsView *self)
       else
         g_string_append_printf (text, "ACC %.2f%%, BWT %.2f%%, memory %" G_GINT64_FORMAT " bytes. ", 100 * r->acc,
                                 100 * r->bwt_paper, r->memory_bytes);
+      if (r->settings != NULL)
+        g_string_append_printf (text, "Settings: %s. ", r->settings);
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text->str, -1);
+  g_string_free (text, TRUE);
+}
+
+/* Each method's settings, where the table gives them, as the tooltip: the
+ * figure has no room for them, and a class comparing methods asks. */
+static void
+update_tooltip (BlipMethodsView *self)
+{
+  GString *text = g_string_new (NULL);
+  for (int i = 0; self->table != NULL && i < self->table->n_rows; i++)
+    if (self->table->rows[i].settings != NULL)
+      g_string_append_printf (text, "%s%s: %s", text->len ? "\n" : "Settings of each run:\n", self->labels[i],
+                              self->table->rows[i].settings);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self), text->len ? text->str : NULL);
   g_string_free (text, TRUE);
 }
 
@@ -82,6 +98,8 @@ blip_methods_view_set_table (BlipMethodsView *self, BlipTableFile *table)
                                      info != NULL ? info->title : table->experiment, table->experiment,
                                      table->seed, folder, base);
     }
+  /* In this order: GTK makes a tooltip the accessible description too. */
+  update_tooltip (self);
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }

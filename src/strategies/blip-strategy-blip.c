@@ -85,7 +85,8 @@ blip_paper_settings (BlipConfig *config, const char *experiment)
 static void
 blip_describe_settings (const BlipConfig *config, GString *out)
 {
-  g_string_append_printf (out, ", F-prior %g, max-bit %d", config->F_prior, config->max_bit);
+  blip_settings_append_double (out, "F-prior", config->F_prior);
+  blip_settings_append_int (out, "max-bit", config->max_bit);
   if (config->ste)
     g_string_append (out, ", STE");
 }

@@ -122,7 +122,8 @@ ewc_paper_settings (BlipConfig *config, const char *experiment)
 static void
 ewc_describe_settings (const BlipConfig *config, GString *out)
 {
-  g_string_append_printf (out, ", lamb %g, gamma %g", config->ewc_lambda, config->ewc_gamma);
+  blip_settings_append_double (out, "lamb", config->ewc_lambda);
+  blip_settings_append_double (out, "gamma", config->ewc_gamma);
 }
 
 const BlipStrategyClass blip_strategy_ewc_class = {

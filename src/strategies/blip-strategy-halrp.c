@@ -733,10 +733,13 @@ halrp_paper_settings (BlipConfig *config, const char *experiment)
 static void
 halrp_describe_settings (const BlipConfig *config, GString *out)
 {
-  g_string_append_printf (out, ", halrp-rate %g, halrp-l1 %g, halrp-wd %g, halrp-max-rank %d, halrp-est-epochs %d, "
-                          "halrp-prune-min %g, halrp-max-growth %g", config->halrp_rate, config->halrp_l1,
-                          config->halrp_wd, config->halrp_max_rank, config->halrp_est_epochs, config->halrp_prune_min,
-                          config->halrp_max_growth);
+  blip_settings_append_double (out, "halrp-rate", config->halrp_rate);
+  blip_settings_append_double (out, "halrp-l1", config->halrp_l1);
+  blip_settings_append_double (out, "halrp-wd", config->halrp_wd);
+  blip_settings_append_int (out, "halrp-max-rank", config->halrp_max_rank);
+  blip_settings_append_int (out, "halrp-est-epochs", config->halrp_est_epochs);
+  blip_settings_append_double (out, "halrp-prune-min", config->halrp_prune_min);
+  blip_settings_append_double (out, "halrp-max-growth", config->halrp_max_growth);
 }
 
 const BlipStrategyClass blip_strategy_halrp_class = {

@@ -357,7 +357,8 @@ hat_load (BlipStrategy *self, BlipSafetensors *f, GError **error)
 static void
 hat_describe_settings (const BlipConfig *config, GString *out)
 {
-  g_string_append_printf (out, ", hat-smax %g, hat-c %g", config->hat_smax, config->hat_c);
+  blip_settings_append_double (out, "hat-smax", config->hat_smax);
+  blip_settings_append_double (out, "hat-c", config->hat_c);
 }
 
 const BlipStrategyClass blip_strategy_hat_class = {

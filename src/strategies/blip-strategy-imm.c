@@ -139,7 +139,7 @@ imm_load (BlipStrategy *self, BlipSafetensors *f, GError **error)
 static void
 imm_describe_settings (const BlipConfig *config, GString *out)
 {
-  g_string_append_printf (out, ", imm-lambda %g", config->imm_lambda);
+  blip_settings_append_double (out, "imm-lambda", config->imm_lambda);
 }
 
 const BlipStrategyClass blip_strategy_imm_mode_class = {

@@ -190,7 +190,8 @@ lwf_load (BlipStrategy *self, BlipSafetensors *f, GError **error)
 static void
 lwf_describe_settings (const BlipConfig *config, GString *out)
 {
-  g_string_append_printf (out, ", lwf-lambda %g, lwf-temperature %g", config->lwf_lambda, config->lwf_temperature);
+  blip_settings_append_double (out, "lwf-lambda", config->lwf_lambda);
+  blip_settings_append_double (out, "lwf-temperature", config->lwf_temperature);
 }
 
 const BlipStrategyClass blip_strategy_lwf_class = {

@@ -110,6 +110,19 @@ blip_strategy_class_apply_paper_settings (const BlipStrategyClass *klass, BlipCo
   return TRUE;
 }
 
+void
+blip_settings_append_double (GString *out, const char *flag, double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  g_string_append_printf (out, ", %s %s", flag, g_ascii_formatd (buf, sizeof buf, "%g", value));
+}
+
+void
+blip_settings_append_int (GString *out, const char *flag, int value)
+{
+  g_string_append_printf (out, ", %s %d", flag, value);
+}
+
 char *
 blip_strategy_class_settings_text (const BlipStrategyClass *klass, const BlipConfig *config)
 {
@@ -129,45 +142,56 @@ blip_run_settings_text (const BlipConfig *run)
   g_return_val_if_fail (run != NULL, NULL);
   GString *out = g_string_new (NULL);
   if (blip_config_is_rl (run))
-    g_string_append_printf (out, "%d frames per game, lr %g, %d envs × %d steps", run->frames, run->lr, run->num_envs,
-                            run->num_steps);
+    {
+      char lr[G_ASCII_DTOSTR_BUF_SIZE];
+      g_string_append_printf (out, "%d frames per game, lr %s, %d envs × %d steps", run->frames,
+                              g_ascii_formatd (lr, sizeof lr, "%g", run->lr), run->num_envs, run->num_steps);
+    }
   else
     {
       BlipConfig preset;
       blip_config_init_defaults (&preset);
       blip_config_apply_preset (&preset, run->experiment, NULL);
-      g_string_append_printf (out, "lr %g, sbatch %d, nepochs %d", run->lr, run->sbatch, run->nepochs);
+      blip_settings_append_double (out, "lr", run->lr);
+      blip_settings_append_int (out, "sbatch", run->sbatch);
+      blip_settings_append_int (out, "nepochs", run->nepochs);
       if (g_strcmp0 (run->arch, preset.arch) != 0)
         g_string_append_printf (out, ", arch %s", run->arch);
       /* Widths only of the networks that read them (LeNet's are fixed). */
       gboolean mlp = g_strcmp0 (run->arch, "mlp") == 0, alexnet = g_strcmp0 (run->arch, "alexnet") == 0;
       if (run->ndim != preset.ndim && (mlp || alexnet))
-        g_string_append_printf (out, ", ndim %d", run->ndim);
+        blip_settings_append_int (out, "ndim", run->ndim);
       if (run->mul != preset.mul && (alexnet || g_strcmp0 (run->arch, "resnet18") == 0))
-        g_string_append_printf (out, ", mul %g", run->mul);
+        blip_settings_append_double (out, "mul", run->mul);
       if (g_strcmp0 (run->optimizer, preset.optimizer) != 0)
         g_string_append_printf (out, ", optimizer %s", run->optimizer);
-      if (run->momentum != preset.momentum)
-        g_string_append_printf (out, ", momentum %g", run->momentum);
-      if (run->weight_decay != preset.weight_decay)
-        g_string_append_printf (out, ", weight-decay %g", run->weight_decay);
-      if (run->lr_gamma != preset.lr_gamma)
-        g_string_append_printf (out, ", lr-gamma %g", run->lr_gamma);
+      static const struct { const char *flag; gsize offset; } doubles[] = {
+        { "momentum", G_STRUCT_OFFSET (BlipConfig, momentum) },
+        { "weight-decay", G_STRUCT_OFFSET (BlipConfig, weight_decay) },
+        { "lr-gamma", G_STRUCT_OFFSET (BlipConfig, lr_gamma) },
+      };
+      for (gsize i = 0; i < G_N_ELEMENTS (doubles); i++)
+        {
+          double v = G_STRUCT_MEMBER (double, run, doubles[i].offset);
+          if (v != G_STRUCT_MEMBER (double, &preset, doubles[i].offset))
+            blip_settings_append_double (out, doubles[i].flag, v);
+        }
       if (run->lr_patience != preset.lr_patience)
-        g_string_append_printf (out, ", lr-patience %d", run->lr_patience);
+        blip_settings_append_int (out, "lr-patience", run->lr_patience);
       if (run->lr_factor != preset.lr_factor)
-        g_string_append_printf (out, ", lr-factor %g", run->lr_factor);
+        blip_settings_append_double (out, "lr-factor", run->lr_factor);
       if (run->lr_min != preset.lr_min)
-        g_string_append_printf (out, ", lr-min %g", run->lr_min);
+        blip_settings_append_double (out, "lr-min", run->lr_min);
       if (run->valid_fraction != preset.valid_fraction)
-        g_string_append_printf (out, ", valid-fraction %g", run->valid_fraction);
+        blip_settings_append_double (out, "valid-fraction", run->valid_fraction);
       if (run->ntasks != 0)
-        g_string_append_printf (out, ", ntasks %d", run->ntasks);
+        blip_settings_append_int (out, "ntasks", run->ntasks);
       if (run->train_subset != 0)
-        g_string_append_printf (out, ", train-subset %d", run->train_subset);
+        blip_settings_append_int (out, "train-subset", run->train_subset);
       if (run->test_subset != 0)
-        g_string_append_printf (out, ", test-subset %d", run->test_subset);
+        blip_settings_append_int (out, "test-subset", run->test_subset);
       blip_config_clear (&preset);
+      g_string_erase (out, 0, 2);   /* the first pair's ", " */
     }
   const BlipStrategyClass *method = blip_strategy_lookup (run->approach);
   if (method != NULL && method->describe_settings != NULL)

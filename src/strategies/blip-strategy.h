@@ -109,8 +109,9 @@ typedef struct {
    * method's reference runs fix; NULL when it has none. */
   void     (*paper_settings) (BlipConfig *config, const char *experiment);
   /* Appends the method's own settings in `config`, each as ", flag value"
-   * under the CLI's flag names (BLIP: ", F-prior 1e-15, max-bit 20"), for
-   * run headers and logs; NULL when the method has none. */
+   * under the CLI's flag names (BLIP: ", F-prior 1e-15, max-bit 20"), with
+   * blip_settings_append_double and _int, for run headers and methods
+   * tables; NULL when the method has none. */
   void     (*describe_settings) (const BlipConfig *config, GString *out);
 
   /* Methods that compute the network's weights from parameters of their own
@@ -155,6 +156,12 @@ gsize         blip_strategy_memory_bytes (BlipStrategy *self);
 /* Applies klass->paper_settings when the method has them; TRUE if it did. */
 gboolean      blip_strategy_class_apply_paper_settings (const BlipStrategyClass *klass, BlipConfig *config,
                                                         const char *experiment);
+
+/* For describe_settings hooks: append ", flag value", numbers as C writes
+ * them whatever the locale (0.01, never 0,01: the text goes into CSV and
+ * JSON files and separates pairs with commas). */
+void          blip_settings_append_double (GString *out, const char *flag, double value);
+void          blip_settings_append_int    (GString *out, const char *flag, int value);
 
 /* The method's own settings in `config` as "flag value" pairs joined by
  * ", " (EWC: "lamb 5000, gamma 1"); "" when it has none, so that a run's

@@ -1,7 +1,8 @@
 /* blip-table-file.h — reading back table.json, the comparison of methods
  * that `blip table` writes (format blip-table/1): one row per method with its
  * ACC, BWT, the memory it kept after each task, its training time, the
- * paper's ACC and the settings it ran with. The app shows such a file without retraining anything.
+ * paper's ACC and the settings it ran with. The app shows such a file
+ * without retraining anything.
  *
  * The file is untrusted input: every field is checked for type and range,
  * and an error names the file and what was expected. Keys this reader does

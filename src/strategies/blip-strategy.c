@@ -194,8 +194,9 @@ blip_run_settings_text (const BlipConfig *run)
       g_string_erase (out, 0, 2);   /* the first pair's ", " */
     }
   const BlipStrategyClass *method = blip_strategy_lookup (run->approach);
-  if (method != NULL && method->describe_settings != NULL)
-    method->describe_settings (run, out);
+  g_autofree char *own = method != NULL ? blip_strategy_class_settings_text (method, run) : NULL;
+  if (own != NULL && *own)
+    g_string_append_printf (out, ", %s", own);
   return g_string_free (out, FALSE);
 }
 
